@@ -1,0 +1,632 @@
+"""The scenario language: pydantic models of a crisis.
+
+A scenario is data, never code. Every element of the model in
+docs/model.md has a declarative form here: actors, the two sides and outside
+support, the escalation ladder, red lines, conditional policies (``when`` /
+``then`` built from a closed vocabulary of conditions and actions), fronts and
+deployments, the commitments history that sets trust, forecast questions,
+hypotheses and observations. Any number may be a distribution
+(:mod:`redline.scenario.distributions`).
+
+Structural checks (types, ranges, unknown keys) are pydantic's; references
+between elements (an actor id that does not exist, a rung that is not on the
+ladder) are checked by :func:`redline.scenario.references.check_references`,
+so that the loader can report every error at once with its line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+
+from redline.scenario.distributions import FiniteFloat, Number
+
+Identifier = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+]
+ActorId = Identifier
+RungId = Identifier
+
+#: The terminal and final outcomes of a run, in the order the engine reports them.
+OUTCOMES: tuple[str, ...] = (
+    "settlement",
+    "settlement_broken",
+    "ongoing",
+    "military_collapse",
+    "great_power_war",
+    "nuclear_use",
+    "regime_crisis",
+)
+TerminalOutcome = Literal["great_power_war", "nuclear_use"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------- actors
+
+
+class Actor(_Strict):
+    """A state or alliance taking part in the crisis."""
+
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    capability: Number = Field(
+        default=1.0, description="Military-economic capability (Russia = 1 by convention)."
+    )
+    nuclear: bool = Field(default=False, description="Holds nuclear weapons.")
+    great_power: bool = Field(
+        default=False,
+        description="Its entry as a belligerent against another great power is great-power war.",
+    )
+    resolve: Number = Field(
+        default=0.5, description="Resolve in [0, 1]: lowers the perceived cost of fighting on."
+    )
+    war_cost: Number = Field(
+        default=0.1,
+        description="Expected cost of fighting on, relative to the stakes (Fearon's c).",
+    )
+    cost_sensitivity: Number = Field(
+        default=1.0, description="How strongly accumulated costs weigh (war weariness)."
+    )
+    optimism: Number = Field(
+        default=0.0,
+        description="Bias of its own estimate of its side's chance of prevailing (mutual optimism).",
+    )
+    stability: Number = Field(default=1.0, description="Initial regime stability in [0, 1].")
+    stability_floor: FiniteFloat = Field(
+        default=0.0, ge=0.0, le=1.0, description="Below this stability: regime crisis."
+    )
+    stability_sensitivity: Number = Field(
+        default=0.0, description="Stability lost per unit of weekly cost."
+    )
+    initial_posture: RungId | None = Field(
+        default=None, description="Rung employed at the start (default: none)."
+    )
+
+
+class Support(_Strict):
+    """Share of an actor's capability put behind a side's leader."""
+
+    by: ActorId
+    to: ActorId
+    level: Number = Field(description="Share of capability in [0, 1].")
+
+
+# --------------------------------------------------------------------- ladder
+
+
+class Rung(_Strict):
+    """One rung of the escalation ladder (Kahn 1965)."""
+
+    id: RungId
+    label: str | None = None
+    severity: FiniteFloat = Field(ge=0.0, description="Ordinal severity; red lines compare it.")
+    effect: Number = Field(
+        default=0.0, description="Military effect: added to its user's effectiveness per week."
+    )
+    cost: Number = Field(default=0.0, description="Weekly cost to its user, relative to stakes.")
+    harm: Number = Field(
+        default=0.0,
+        description="Harm to the target when used as a red-line response, relative to stakes.",
+    )
+    users: list[ActorId] | None = Field(
+        default=None, description="Actors that may use it (default: every side member)."
+    )
+    needs_permission_from: list[ActorId] = Field(
+        default_factory=list,
+        description="Suppliers who must all permit it before a user that is not one of them may.",
+    )
+    outcome: TerminalOutcome | None = Field(
+        default=None, description="Using this rung ends the run with this outcome."
+    )
+
+
+# ------------------------------------------------------------------ red lines
+
+
+class RedLine(_Strict):
+    """A declared red line with a private true threshold (Schelling 1960)."""
+
+    id: Identifier
+    owner: ActorId
+    applies_to: list[ActorId] = Field(min_length=1)
+    declared_at: RungId = Field(description="The rung the owner says will trigger a response.")
+    tolerated: RungId | None = Field(
+        default=None,
+        description="Highest rung already crossed without response: the public lower bound L.",
+    )
+    threshold: Number = Field(description="True threshold T in severity units, drawn per run.")
+    response: RungId = Field(description="Declared response.")
+    fallback: RungId | None = Field(
+        default=None,
+        description="Response when the declared one is not carried out (default: none).",
+    )
+    follow_through: Number = Field(
+        description="Probability rho that an enforcement uses the declared response."
+    )
+    priors: dict[ActorId, Number] = Field(
+        default_factory=dict,
+        description="Observers' priors over T (default for others: the threshold's own law).",
+    )
+
+
+# ------------------------------------------------------------ fronts, forces
+
+
+class Front(_Strict):
+    """A theatre with Lanchester attrition (Lanchester 1916; Helmbold 1965)."""
+
+    attacker: ActorId
+    defender: ActorId
+    forces: dict[ActorId, Number] = Field(description="Initial strength by actor.")
+    control: Number = Field(default=0.5, description="Share of the ground held by the attacker.")
+    attrition: dict[ActorId, Number] = Field(
+        default_factory=dict,
+        description="Weekly losses inflicted per unit of the actor's strength (Lanchester a).",
+    )
+    reinforcement: dict[ActorId, Number] = Field(
+        default_factory=dict, description="Strength added per week by actor."
+    )
+    exponent_enemy: FiniteFloat = Field(default=1.0, description="p in dA = -a B^p A^q.")
+    exponent_own: FiniteFloat = Field(default=0.0, description="q in dA = -a B^p A^q.")
+    control_speed: Number = Field(
+        default=0.02, description="Weekly change of control at a force ratio of e (1 nat)."
+    )
+    weight: Number = Field(
+        default=0.2, description="Weight of the front in its sides' power (per unit of control)."
+    )
+    active: bool = Field(default=True, description="Open at the start (else opened by a policy).")
+    diverts: dict[ActorId, Number] = Field(
+        default_factory=dict,
+        description="Share of each actor's capability tied down while the front is open.",
+    )
+
+
+class Deployment(_Strict):
+    """Forces an actor sends to a front on a side's behalf."""
+
+    id: Identifier
+    actor: ActorId
+    front: Identifier
+    side: ActorId = Field(description="The side leader or member whose side it reinforces.")
+    strength: Number
+    exists: Number = Field(default=1.0, description="Probability the deployment is real.")
+    active: bool = Field(default=True, description="Under way at the start (else by a policy).")
+    combat_delay_weeks: Number = Field(
+        default=0.0, description="Weeks from activation to combat."
+    )
+
+
+class Commitment(_Strict):
+    """A past promise, kept or broken: the evidence behind trust."""
+
+    by: ActorId
+    to: ActorId
+    what: str = Field(min_length=1, max_length=500)
+    year: int | None = None
+    kept: bool
+    weight: FiniteFloat = Field(default=1.0, gt=0.0)
+
+
+# ----------------------------------------------------------------- conditions
+
+
+class ActorRung(_Strict):
+    """An actor and a rung."""
+
+    actor: ActorId
+    rung: RungId
+
+
+class FrontValue(_Strict):
+    """A front and a value in [0, 1]."""
+
+    front: Identifier
+    value: Probability
+
+
+class ActorValue(_Strict):
+    """An actor and a value in [0, 1]."""
+
+    actor: ActorId
+    value: Probability
+
+
+class PostureAtLeast(_Strict):
+    """True when the actor's current posture is at or above the rung."""
+
+    posture_at_least: ActorRung
+
+
+class Reached(_Strict):
+    """True once the actor has ever employed the rung or a higher one."""
+
+    reached: ActorRung
+
+
+class Permitted(_Strict):
+    """True when the actor may use the rung (every supplier has permitted it)."""
+
+    permitted: ActorRung
+
+
+class DeploymentInCombat(_Strict):
+    """True when the deployment exists, is active and has reached combat."""
+
+    deployment_in_combat: Identifier
+
+
+class ControlBelow(_Strict):
+    """True when the attacker's control of the front is below the value."""
+
+    control_below: FrontValue
+
+
+class ControlAbove(_Strict):
+    """True when the attacker's control of the front is above the value."""
+
+    control_above: FrontValue
+
+
+class FrontActive(_Strict):
+    """True when the front is open."""
+
+    front_active: Identifier
+
+
+class WeekAtLeast(_Strict):
+    """True from the given week on (week 1 is the first step)."""
+
+    week_at_least: int = Field(ge=0)
+
+
+class PolicyFired(_Strict):
+    """True once the policy's actions have taken effect."""
+
+    policy_fired: Identifier
+
+
+class RedLineEnforced(_Strict):
+    """True once the red line has been enforced."""
+
+    red_line_enforced: Identifier
+
+
+class RedLineCrossed(_Strict):
+    """True once the red line's declared rung has been crossed."""
+
+    red_line_crossed: Identifier
+
+
+class Settled(_Strict):
+    """True while a settlement holds."""
+
+    settled: Literal[True]
+
+
+class OutcomeIs(_Strict):
+    """True once the run has ended with this outcome."""
+
+    outcome: Literal[
+        "military_collapse", "great_power_war", "nuclear_use", "regime_crisis"
+    ]
+
+
+class StabilityBelow(_Strict):
+    """True when the actor's regime stability is below the value."""
+
+    stability_below: ActorValue
+
+
+class RegimeCrisis(_Strict):
+    """True once the actor's stability has fallen below its floor."""
+
+    regime_crisis: ActorId
+
+
+class AllOf(_Strict):
+    """True when every condition holds."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Strict):
+    """True when at least one condition holds."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Strict):
+    """True when the condition does not hold."""
+
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _single_key_tag(value: object) -> str | None:
+    """The tag of a one-key mapping (its key), for discriminated unions."""
+    if isinstance(value, dict):
+        return next(iter(value)) if len(value) == 1 else None
+    if isinstance(value, BaseModel):
+        return next(iter(value.model_fields_set), None)
+    return None
+
+
+def _tag(value: object) -> str | None:
+    tag = _single_key_tag(value)
+    if isinstance(value, NotOf):
+        return "not"
+    return tag
+
+
+#: The keys that name a condition, for error messages and the docs.
+CONDITION_KEYS: tuple[str, ...] = (
+    "posture_at_least",
+    "reached",
+    "permitted",
+    "deployment_in_combat",
+    "control_below",
+    "control_above",
+    "front_active",
+    "week_at_least",
+    "policy_fired",
+    "red_line_enforced",
+    "red_line_crossed",
+    "settled",
+    "outcome",
+    "stability_below",
+    "regime_crisis",
+    "all",
+    "any",
+    "not",
+)
+
+Condition = Annotated[
+    Annotated[PostureAtLeast, Tag("posture_at_least")]
+    | Annotated[Reached, Tag("reached")]
+    | Annotated[Permitted, Tag("permitted")]
+    | Annotated[DeploymentInCombat, Tag("deployment_in_combat")]
+    | Annotated[ControlBelow, Tag("control_below")]
+    | Annotated[ControlAbove, Tag("control_above")]
+    | Annotated[FrontActive, Tag("front_active")]
+    | Annotated[WeekAtLeast, Tag("week_at_least")]
+    | Annotated[PolicyFired, Tag("policy_fired")]
+    | Annotated[RedLineEnforced, Tag("red_line_enforced")]
+    | Annotated[RedLineCrossed, Tag("red_line_crossed")]
+    | Annotated[Settled, Tag("settled")]
+    | Annotated[OutcomeIs, Tag("outcome")]
+    | Annotated[StabilityBelow, Tag("stability_below")]
+    | Annotated[RegimeCrisis, Tag("regime_crisis")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")],
+    Discriminator(
+        _tag,
+        custom_error_type="condition",
+        custom_error_message="not a condition",
+        custom_error_context={"expected": "a one-key mapping: " + ", ".join(CONDITION_KEYS)},
+    ),
+]
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+# -------------------------------------------------------------------- actions
+
+
+class PermitTarget(_Strict):
+    """A supplier's permission for an actor to use a rung."""
+
+    actor: ActorId
+    rung: RungId
+    by: ActorId
+
+
+class Permit(_Strict):
+    """The supplier lifts its ban on the rung for the actor."""
+
+    permit: PermitTarget
+
+
+class Forbid(_Strict):
+    """The supplier bans the rung for the actor again."""
+
+    forbid: PermitTarget
+
+
+class Deploy(_Strict):
+    """Activate a deployment."""
+
+    deploy: Identifier
+
+
+class SupportChange(_Strict):
+    """Set an actor's support for a side leader."""
+
+    by: ActorId
+    to: ActorId
+    level: Number
+
+
+class ChangeSupport(_Strict):
+    """Change the share of capability an actor puts behind a side."""
+
+    support: SupportChange
+
+
+class OpenFront(_Strict):
+    """Open an inactive front."""
+
+    open_front: Identifier
+
+
+class TalksOffer(_Strict):
+    """Raise the weekly hazard that talks conclude a deal, when a deal exists."""
+
+    hazard: Probability
+
+
+class OfferTalks(_Strict):
+    """A mediator or a side offers talks."""
+
+    offer_talks: TalksOffer
+
+
+ACTION_KEYS: tuple[str, ...] = (
+    "permit", "forbid", "deploy", "support", "open_front", "offer_talks"
+)
+Action = Annotated[
+    Annotated[Permit, Tag("permit")]
+    | Annotated[Forbid, Tag("forbid")]
+    | Annotated[Deploy, Tag("deploy")]
+    | Annotated[ChangeSupport, Tag("support")]
+    | Annotated[OpenFront, Tag("open_front")]
+    | Annotated[OfferTalks, Tag("offer_talks")],
+    Discriminator(
+        _single_key_tag,
+        custom_error_type="action",
+        custom_error_message="not an action",
+        custom_error_context={"expected": "a one-key mapping: " + ", ".join(ACTION_KEYS)},
+    ),
+]
+
+
+class Policy(_Strict):
+    """A conditional policy: when the condition first holds, act (with a chance, after a delay)."""
+
+    id: Identifier
+    actor: ActorId | None = Field(default=None, description="Who decides (for the record).")
+    description: str | None = Field(default=None, max_length=2000)
+    when: Condition
+    then: list[Action] = Field(min_length=1)
+    probability: Number = Field(
+        default=1.0, description="Chance the policy is carried out once its condition holds."
+    )
+    delay_weeks: Number = Field(default=0.0, description="Weeks from decision to effect.")
+
+
+# --------------------------------------------------------- questions, evidence
+
+
+class Question(_Strict):
+    """A forecast question: does the event happen by the deadline week?"""
+
+    id: Identifier
+    text: str | None = Field(default=None, max_length=2000)
+    event: Condition
+    by_week: int = Field(ge=1)
+    base_rate: Probability | None = Field(
+        default=None, description="Reference-class probability, for scoring baselines."
+    )
+
+
+class Hypothesis(_Strict):
+    """An explanation of the facts: a parameter overlay on the scenario, with a prior."""
+
+    id: Identifier
+    description: str | None = Field(default=None, max_length=2000)
+    prior: float = Field(gt=0.0, le=1.0)
+    overlay: dict[str, object] = Field(
+        default_factory=dict,
+        description="Dotted paths (actors.RUS.resolve, red_lines.<id>.priors.USA) to new values.",
+    )
+
+
+class Observation(_Strict):
+    """A reported fact, with the reliability of its source."""
+
+    id: Identifier
+    text: str | None = Field(default=None, max_length=2000)
+    event: Condition
+    by_week: int = Field(ge=0)
+    observed: bool = True
+    reliability: Probability = Field(
+        default=1.0, description="Probability the source reports truly."
+    )
+    source: str | None = Field(default=None, max_length=500)
+
+
+# -------------------------------------------------------------- model settings
+
+
+class ModelSettings(_Strict):
+    """Global parameters of the mechanisms, with their defaults."""
+
+    rationality: FiniteFloat = Field(
+        default=8.0, ge=0.0, description="Logit choice precision lambda (McKelvey & Palfrey 1995)."
+    )
+    decisiveness: FiniteFloat = Field(
+        default=1.0, gt=0.0, description="Contest success function exponent m (Tullock 1980)."
+    )
+    talks_hazard: Probability = Field(
+        default=0.05, description="Weekly chance that a deal is struck when one exists."
+    )
+    break_hazard: Probability = Field(
+        default=0.02, description="Weekly chance a deal breaks, at zero trust (scaled by 1 - trust)."
+    )
+    power_shift: FiniteFloat = Field(
+        default=0.1, ge=0.0,
+        description="How much worse placed a side is if a deal is broken (commitment problem).",
+    )
+    trust_prior: tuple[float, float] = Field(
+        default=(1.0, 1.0), description="Beta prior (kept, broken) of trust (Beta-Bernoulli)."
+    )
+    collapse_share: Probability = Field(
+        default=0.05, description="A side whose power share falls below this has collapsed."
+    )
+    cost_per_loss: FiniteFloat = Field(
+        default=1e-6, ge=0.0, description="Cost, relative to stakes, of one unit of front losses."
+    )
+    war_cost_growth: FiniteFloat = Field(
+        default=1.0, ge=0.0,
+        description="Growth of the perceived war cost per unit of accumulated cost.",
+    )
+
+
+# ------------------------------------------------------------------- scenario
+
+
+class Scenario(_Strict):
+    """A whole crisis: everything the engine needs, as data."""
+
+    name: Identifier
+    title: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=20000)
+    start: dt.date
+    step: Literal["week"] = "week"
+    horizon: int = Field(default=52, ge=1, le=1040)
+    actors: dict[ActorId, Actor] = Field(min_length=2)
+    sides: dict[ActorId, list[ActorId]] = Field(
+        description="Exactly two sides, each keyed by its leader, listing its members."
+    )
+    support: list[Support] = Field(default_factory=list)
+    ladder: list[Rung] = Field(min_length=1)
+    red_lines: list[RedLine] = Field(default_factory=list)
+    fronts: dict[Identifier, Front] = Field(default_factory=dict)
+    deployments: list[Deployment] = Field(default_factory=list)
+    policies: list[Policy] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    observations: list[Observation] = Field(default_factory=list)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> Scenario:
+        if len(self.sides) != 2:
+            raise ValueError(f"sides must name exactly two sides, got {len(self.sides)}")
+        return self
