@@ -1,1 +1,12 @@
-"""redline."""
+"""Results database: ensemble runs stored in DuckDB (one file)."""
+
+from redline.store.duckdb_store import (
+    DEFAULT_DB,
+    SCHEMA_VERSION,
+    StoreError,
+    list_runs,
+    load_run,
+    save_result,
+)
+
+__all__ = ["DEFAULT_DB", "SCHEMA_VERSION", "StoreError", "list_runs", "load_run", "save_result"]

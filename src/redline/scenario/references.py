@@ -1,0 +1,230 @@
+"""Cross-references of a scenario: every id used must name something that exists.
+
+Pydantic checks each element on its own; this pass checks the scenario as a
+whole (an actor in a red line must be an actor, a rung must be on the ladder,
+the two sides must not share members, ids must be unique) and reports every
+problem with the path of the offending value, which the loader turns into a
+line and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from redline.scenario import models as m
+
+Path = tuple[str | int, ...]
+Problem = tuple[Path, str, str]
+
+
+def check_references(scenario: m.Scenario) -> list[Problem]:
+    """Every broken reference in ``scenario`` as (path, message, expected)."""
+    return list(_ReferenceChecker(scenario).problems())
+
+
+class _ReferenceChecker:
+    def __init__(self, scenario: m.Scenario) -> None:
+        self.s = scenario
+        self.actors = set(scenario.actors)
+        self.rungs = {rung.id: rung for rung in scenario.ladder}
+        self.fronts = set(scenario.fronts)
+        self.deployments = {d.id for d in scenario.deployments}
+        self.policies = {p.id for p in scenario.policies}
+        self.red_lines = {r.id for r in scenario.red_lines}
+        self.side_of: dict[str, str] = {}
+        for leader, members in scenario.sides.items():
+            for actor in {leader, *members}:
+                self.side_of.setdefault(actor, leader)
+
+    def actor(self, path: Path, actor_id: str) -> Iterator[Problem]:
+        if actor_id not in self.actors:
+            yield path, f"unknown actor {actor_id!r}", "one of " + _names(self.actors)
+
+    def rung(self, path: Path, rung_id: str) -> Iterator[Problem]:
+        if rung_id not in self.rungs:
+            yield path, f"unknown rung {rung_id!r}", "a ladder rung: " + _names(self.rungs)
+
+    def member(self, path: Path, actor_id: str) -> Iterator[Problem]:
+        yield from self.actor(path, actor_id)
+        if actor_id in self.actors and actor_id not in self.side_of:
+            yield path, f"actor {actor_id!r} is on neither side", "a member of one of the sides"
+
+    def problems(self) -> Iterator[Problem]:
+        yield from self._unique()
+        yield from self._sides()
+        yield from self._actors()
+        yield from self._ladder()
+        yield from self._red_lines()
+        yield from self._fronts()
+        yield from self._deployments()
+        for i, policy in enumerate(self.s.policies):
+            yield from self.condition(("policies", i, "when"), policy.when)
+            for j, action in enumerate(policy.then):
+                yield from self.action(("policies", i, "then", j), action)
+        for field_name in ("questions", "observations"):
+            for i, item in enumerate(getattr(self.s, field_name)):
+                yield from self.condition((field_name, i, "event"), item.event)
+        for i, commitment in enumerate(self.s.commitments):
+            yield from self.actor(("commitments", i, "by"), commitment.by)
+            yield from self.actor(("commitments", i, "to"), commitment.to)
+        total = sum(h.prior for h in self.s.hypotheses)
+        if self.s.hypotheses and abs(total - 1.0) > 1e-6:
+            yield ("hypotheses",), f"hypothesis priors sum to {total:g}", "priors summing to 1"
+
+    def _unique(self) -> Iterator[Problem]:
+        for field_name in ("ladder", "red_lines", "deployments", "policies", "questions",
+                           "hypotheses", "observations"):
+            seen: set[str] = set()
+            for i, item in enumerate(getattr(self.s, field_name)):
+                if item.id in seen:
+                    yield (field_name, i, "id"), f"duplicate id {item.id!r}", "unique ids"
+                seen.add(item.id)
+
+    def _sides(self) -> Iterator[Problem]:
+        seen: dict[str, str] = {}
+        for leader, members in self.s.sides.items():
+            yield from self.actor(("sides", leader), leader)
+            for i, actor_id in enumerate(members):
+                yield from self.actor(("sides", leader, i), actor_id)
+                if actor_id in seen and seen[actor_id] != leader:
+                    yield (("sides", leader, i), f"actor {actor_id!r} is on both sides",
+                           "each actor on one side at most")
+                seen[actor_id] = leader
+        for i, support in enumerate(self.s.support):
+            yield from self.actor(("support", i, "by"), support.by)
+            yield from self.member(("support", i, "to"), support.to)
+
+    def _actors(self) -> Iterator[Problem]:
+        for actor_id, actor in self.s.actors.items():
+            if actor.initial_posture is not None:
+                path = ("actors", actor_id, "initial_posture")
+                yield from self.rung(path, actor.initial_posture)
+                rung = self.rungs.get(actor.initial_posture)
+                if rung is not None and rung.users is not None and actor_id not in rung.users:
+                    yield path, f"{actor_id} may not use rung {rung.id!r}", "a rung it may use"
+
+    def _ladder(self) -> Iterator[Problem]:
+        for i, rung in enumerate(self.s.ladder):
+            for j, actor_id in enumerate(rung.users or []):
+                yield from self.actor(("ladder", i, "users", j), actor_id)
+            for j, actor_id in enumerate(rung.needs_permission_from):
+                yield from self.actor(("ladder", i, "needs_permission_from", j), actor_id)
+
+    def _red_lines(self) -> Iterator[Problem]:
+        for i, red_line in enumerate(self.s.red_lines):
+            path: Path = ("red_lines", i)
+            yield from self.actor((*path, "owner"), red_line.owner)
+            for j, actor_id in enumerate(red_line.applies_to):
+                yield from self.actor((*path, "applies_to", j), actor_id)
+            for key in ("declared_at", "tolerated", "response", "fallback"):
+                rung_id = getattr(red_line, key)
+                if rung_id is not None:
+                    yield from self.rung((*path, key), rung_id)
+            for observer in red_line.priors:
+                yield from self.actor((*path, "priors", observer), observer)
+            if red_line.tolerated in self.rungs and red_line.declared_at in self.rungs:
+                low = self.rungs[red_line.tolerated].severity
+                high = self.rungs[red_line.declared_at].severity
+                if low >= high:
+                    yield ((*path, "tolerated"),
+                           f"tolerated rung has severity {low:g}, not below declared {high:g}",
+                           "a tolerated rung below the declared one")
+
+    def _fronts(self) -> Iterator[Problem]:
+        for front_id, front in self.s.fronts.items():
+            path: Path = ("fronts", front_id)
+            yield from self.member((*path, "attacker"), front.attacker)
+            yield from self.member((*path, "defender"), front.defender)
+            if (front.attacker in self.side_of and front.defender in self.side_of
+                    and self.side_of[front.attacker] == self.side_of[front.defender]):
+                yield ((*path, "defender"), "attacker and defender are on the same side",
+                       "actors of opposite sides")
+            for key in ("forces", "attrition", "reinforcement"):
+                for actor_id in getattr(front, key):
+                    yield from self.member((*path, key, actor_id), actor_id)
+            for actor_id in front.diverts:
+                yield from self.actor((*path, "diverts", actor_id), actor_id)
+
+    def _deployments(self) -> Iterator[Problem]:
+        for i, deployment in enumerate(self.s.deployments):
+            yield from self.actor(("deployments", i, "actor"), deployment.actor)
+            yield from self.member(("deployments", i, "side"), deployment.side)
+            if deployment.front not in self.fronts:
+                yield (("deployments", i, "front"), f"unknown front {deployment.front!r}",
+                       "one of " + _names(self.fronts))
+
+    def condition(self, path: Path, condition: BaseModel) -> Iterator[Problem]:
+        """Problems in one condition tree."""
+        match condition:
+            case m.AllOf(all=items) | m.AnyOf(any=items):
+                key = "all" if isinstance(condition, m.AllOf) else "any"
+                for i, item in enumerate(items):
+                    yield from self.condition((*path, key, i), item)
+            case m.NotOf(not_=inner):
+                yield from self.condition((*path, "not"), inner)
+            case m.PostureAtLeast(posture_at_least=target) | m.Reached(reached=target) | \
+                    m.Permitted(permitted=target):
+                key = next(iter(type(condition).model_fields))
+                yield from self.actor((*path, key, "actor"), target.actor)
+                yield from self.rung((*path, key, "rung"), target.rung)
+            case m.DeploymentInCombat(deployment_in_combat=ident):
+                yield from self._known((*path, "deployment_in_combat"), ident, self.deployments,
+                                       "deployment")
+            case m.ControlBelow(control_below=target) | m.ControlAbove(control_above=target):
+                key = next(iter(type(condition).model_fields))
+                yield from self._known((*path, key, "front"), target.front, self.fronts, "front")
+            case m.FrontActive(front_active=ident):
+                yield from self._known((*path, "front_active"), ident, self.fronts, "front")
+            case m.PolicyFired(policy_fired=ident):
+                yield from self._known((*path, "policy_fired"), ident, self.policies, "policy")
+            case m.RedLineEnforced(red_line_enforced=ident):
+                yield from self._known((*path, "red_line_enforced"), ident, self.red_lines,
+                                       "red line")
+            case m.RedLineCrossed(red_line_crossed=ident):
+                yield from self._known((*path, "red_line_crossed"), ident, self.red_lines,
+                                       "red line")
+            case m.StabilityBelow(stability_below=target):
+                yield from self.actor((*path, "stability_below", "actor"), target.actor)
+            case m.RegimeCrisis(regime_crisis=ident):
+                yield from self.actor((*path, "regime_crisis"), ident)
+            case _:
+                return
+
+    def action(self, path: Path, action: BaseModel) -> Iterator[Problem]:
+        """Problems in one policy action."""
+        match action:
+            case m.Permit(permit=target) | m.Forbid(forbid=target):
+                key = "permit" if isinstance(action, m.Permit) else "forbid"
+                yield from self.actor((*path, key, "actor"), target.actor)
+                yield from self.actor((*path, key, "by"), target.by)
+                yield from self.rung((*path, key, "rung"), target.rung)
+                rung = self.rungs.get(target.rung)
+                if rung is not None and target.by not in rung.needs_permission_from:
+                    yield ((*path, key, "by"),
+                           f"{target.by!r} is not a supplier of rung {rung.id!r}",
+                           "one of its needs_permission_from: "
+                           + _names(rung.needs_permission_from))
+            case m.Deploy(deploy=ident):
+                yield from self._known((*path, "deploy"), ident, self.deployments, "deployment")
+            case m.ChangeSupport(support=change):
+                yield from self.actor((*path, "support", "by"), change.by)
+                yield from self.member((*path, "support", "to"), change.to)
+            case m.OpenFront(open_front=ident):
+                yield from self._known((*path, "open_front"), ident, self.fronts, "front")
+            case _:
+                return
+
+    def _known(self, path: Path, ident: str, known: Any, what: str) -> Iterator[Problem]:
+        if ident not in known:
+            yield path, f"unknown {what} {ident!r}", "one of " + _names(known)
+
+
+def _names(ids: Any) -> str:
+    names = sorted(ids)
+    if not names:
+        return "(none defined)"
+    shown = ", ".join(names[:12])
+    return shown + (", ..." if len(names) > 12 else "")

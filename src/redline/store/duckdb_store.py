@@ -1,0 +1,444 @@
+"""Ensemble results in a DuckDB database: one file, one transaction per run.
+
+Every run is stored as one row of ``runs`` (what was run, how, and the JSON of
+``redline run --json``) plus tidy rows in ``outcomes``, ``questions``,
+``question_weeks``, ``outcome_weeks``, ``ladder_reached`` and
+``trajectories``, so that runs can be compared with plain SQL. All rows of a
+run are written in one transaction: a run is stored whole or not at all.
+The schema is documented in ``docs/reference/database.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from redline.engine.results import EnsembleResult
+from redline.report.markdown import redline_version
+
+#: Version of the table layout below; stored in ``schema_info``.
+SCHEMA_VERSION = 1
+
+#: The default database file of the command line.
+DEFAULT_DB = "redline.duckdb"
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS schema_info (
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id VARCHAR PRIMARY KEY,
+    created TIMESTAMP NOT NULL,
+    scenario VARCHAR NOT NULL,
+    scenario_title VARCHAR,
+    scenario_start DATE NOT NULL,
+    scenario_sha256 VARCHAR NOT NULL,
+    runs BIGINT NOT NULL CHECK (runs >= 1),
+    seed BIGINT NOT NULL,
+    horizon INTEGER NOT NULL CHECK (horizon >= 1),
+    chunk_size BIGINT NOT NULL,
+    redline_version VARCHAR NOT NULL,
+    elapsed_seconds DOUBLE,
+    scenario_json VARCHAR NOT NULL,
+    scenario_text VARCHAR,
+    result_json VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outcomes (
+    run_id VARCHAR NOT NULL REFERENCES runs (id),
+    outcome VARCHAR NOT NULL,
+    p DOUBLE NOT NULL CHECK (p BETWEEN 0 AND 1),
+    lo DOUBLE NOT NULL CHECK (lo BETWEEN 0 AND 1),
+    hi DOUBLE NOT NULL CHECK (hi BETWEEN 0 AND 1),
+    count BIGINT NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (run_id, outcome)
+);
+CREATE TABLE IF NOT EXISTS questions (
+    run_id VARCHAR NOT NULL REFERENCES runs (id),
+    question VARCHAR NOT NULL,
+    text VARCHAR,
+    by_week INTEGER NOT NULL,
+    deadline DATE NOT NULL,
+    p DOUBLE NOT NULL CHECK (p BETWEEN 0 AND 1),
+    lo DOUBLE NOT NULL CHECK (lo BETWEEN 0 AND 1),
+    hi DOUBLE NOT NULL CHECK (hi BETWEEN 0 AND 1),
+    count BIGINT NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (run_id, question)
+);
+CREATE TABLE IF NOT EXISTS question_weeks (
+    run_id VARCHAR NOT NULL REFERENCES runs (id),
+    question VARCHAR NOT NULL,
+    week INTEGER NOT NULL,
+    p DOUBLE NOT NULL CHECK (p BETWEEN 0 AND 1),
+    PRIMARY KEY (run_id, question, week)
+);
+CREATE TABLE IF NOT EXISTS outcome_weeks (
+    run_id VARCHAR NOT NULL REFERENCES runs (id),
+    outcome VARCHAR NOT NULL,
+    week INTEGER NOT NULL,
+    p DOUBLE NOT NULL CHECK (p BETWEEN 0 AND 1),
+    PRIMARY KEY (run_id, outcome, week)
+);
+CREATE TABLE IF NOT EXISTS ladder_reached (
+    run_id VARCHAR NOT NULL REFERENCES runs (id),
+    actor VARCHAR NOT NULL,
+    rung VARCHAR NOT NULL,
+    p DOUBLE NOT NULL CHECK (p BETWEEN 0 AND 1),
+    lo DOUBLE NOT NULL CHECK (lo BETWEEN 0 AND 1),
+    hi DOUBLE NOT NULL CHECK (hi BETWEEN 0 AND 1),
+    count BIGINT NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (run_id, actor, rung)
+);
+CREATE TABLE IF NOT EXISTS trajectories (
+    run_id VARCHAR NOT NULL REFERENCES runs (id),
+    week INTEGER NOT NULL,
+    date DATE NOT NULL,
+    variable VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    mean DOUBLE,
+    PRIMARY KEY (run_id, variable, entity, week)
+);
+"""
+
+#: Column order of the tidy tables, as inserted.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "outcomes": ("run_id", "outcome", "p", "lo", "hi", "count"),
+    "questions": ("run_id", "question", "text", "by_week", "deadline", "p", "lo", "hi", "count"),
+    "question_weeks": ("run_id", "question", "week", "p"),
+    "outcome_weeks": ("run_id", "outcome", "week", "p"),
+    "ladder_reached": ("run_id", "actor", "rung", "p", "lo", "hi", "count"),
+    "trajectories": ("run_id", "week", "date", "variable", "entity", "mean"),
+}
+
+
+class StoreError(Exception):
+    """The results database cannot be used (missing, newer schema, unknown run)."""
+
+
+def new_run_id() -> str:
+    """Return a fresh run id: 12 hexadecimal digits of a random UUID."""
+    return uuid.uuid4().hex[:12]
+
+
+def scenario_json(result: EnsembleResult) -> str:
+    """Return the canonical JSON of the result's scenario (sorted keys, no spaces)."""
+    data = result.scenario.model_dump(mode="json", by_alias=True)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def scenario_sha256(result: EnsembleResult) -> str:
+    """Return the SHA-256 of the canonical scenario JSON.
+
+    Two runs share it exactly when their validated scenarios are equal, however
+    the YAML was formatted or commented.
+    """
+    return hashlib.sha256(scenario_json(result).encode()).hexdigest()
+
+
+@contextmanager
+def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database, creating it and its tables unless ``read_only``.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        The database file.
+    read_only : bool, optional
+        Open an existing database for reading only; a missing file is then a
+        :class:`StoreError` instead of a new, empty database.
+
+    Yields
+    ------
+    duckdb.DuckDBPyConnection
+        The connection, closed on exit.
+
+    Raises
+    ------
+    StoreError
+        The file is missing (read only), or was written by a newer redline.
+
+    """
+    path = Path(db_path)
+    if read_only and not path.is_file():
+        raise StoreError(f"no results database at {path}")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            _create_schema(connection)
+        _check_version(connection, path)
+        yield connection
+    finally:
+        connection.close()
+
+
+def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(_TABLES)
+        (count,) = connection.execute("SELECT count(*) FROM schema_info").fetchone() or (0,)
+        if count == 0:
+            connection.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _check_version(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    tables = {row[0] for row in connection.execute("SHOW TABLES").fetchall()}
+    if "schema_info" not in tables or "runs" not in tables:
+        raise StoreError(f"{path} is not a redline results database")
+    row = connection.execute("SELECT max(version) FROM schema_info").fetchone()
+    version = row[0] if row else None
+    if version is None or version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} has results schema version {version}; this redline reads"
+            f" version {SCHEMA_VERSION} (upgrade redline)"
+        )
+
+
+def _estimate_rows(run_id: str, key: str, estimates: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"run_id": run_id, key: name, "p": e.p, "lo": e.lo, "hi": e.hi, "count": e.count}
+        for name, e in estimates.items()
+    ]
+
+
+def _curve_rows(run_id: str, key: str, curves: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    return [
+        {"run_id": run_id, key: name, "week": week, "p": float(p)}
+        for name, curve in curves.items()
+        for week, p in enumerate(np.asarray(curve, dtype=np.float64))
+    ]
+
+
+def result_rows(result: EnsembleResult, run_id: str) -> dict[str, pd.DataFrame]:
+    """Turn a result into the rows of each tidy table (all but ``runs``).
+
+    Parameters
+    ----------
+    result : EnsembleResult
+        The result to store.
+    run_id : str
+        Its run id.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Table name -> rows, with the table's columns in order.
+
+    """
+    start = result.scenario.start
+    by_id = {question.id: question for question in result.scenario.questions}
+    questions = []
+    for row in _estimate_rows(run_id, "question", result.questions):
+        question = by_id[row["question"]]
+        row |= {
+            "text": question.text,
+            "by_week": question.by_week,
+            "deadline": start + dt.timedelta(weeks=question.by_week),
+        }
+        questions.append(row)
+    ladder = [
+        {"run_id": run_id, "actor": actor, "rung": rung, "p": e.p, "lo": e.lo, "hi": e.hi,
+         "count": e.count}
+        for actor, rungs in result.ladder_reached.items()
+        for rung, e in rungs.items()
+    ]
+    frame = result.to_frame()
+    # Question curves have their own table; keep the state trajectories here.
+    frame = frame[frame["variable"] != "question"]
+    trajectories = pd.DataFrame(
+        {
+            "run_id": run_id,
+            "week": frame["week"].astype("int64").to_numpy(),
+            "date": pd.to_datetime(frame["date"]).dt.date.to_numpy(),
+            "variable": frame["variable"].astype(str).to_numpy(),
+            "entity": frame["entity"].astype(str).to_numpy(),
+            "mean": frame["mean"].astype("float64").to_numpy(),
+        }
+    )
+    tables = {
+        "outcomes": pd.DataFrame(_estimate_rows(run_id, "outcome", result.outcomes)),
+        "questions": pd.DataFrame(questions),
+        "question_weeks": pd.DataFrame(_curve_rows(run_id, "question", result.question_weeks)),
+        "outcome_weeks": pd.DataFrame(_curve_rows(run_id, "outcome", result.outcome_weeks)),
+        "ladder_reached": pd.DataFrame(ladder),
+        "trajectories": trajectories,
+    }
+    return {
+        name: table.reindex(columns=list(_COLUMNS[name])) for name, table in tables.items()
+    }
+
+
+def save_result(
+    result: EnsembleResult,
+    db_path: str | Path = DEFAULT_DB,
+    scenario_text: str | None = None,
+    *,
+    run_id: str | None = None,
+) -> str:
+    """Store a result, all of it in one transaction, and return its run id.
+
+    Parameters
+    ----------
+    result : EnsembleResult
+        What :func:`redline.simulate` returned.
+    db_path : str or Path, optional
+        The database file, created with its tables if missing.
+    scenario_text : str, optional
+        The scenario's source text (YAML), kept for provenance.
+    run_id : str, optional
+        The id to store under (default: a new random id).
+
+    Returns
+    -------
+    str
+        The run id.
+
+    Raises
+    ------
+    StoreError
+        The database was written by a newer redline.
+    duckdb.Error
+        The database refused a row; nothing of the run is then stored.
+
+    """
+    run_id = run_id or new_run_id()
+    rows = result_rows(result, run_id)
+    scenario = result.scenario
+    canonical = scenario_json(result)
+    run_row = [
+        run_id,
+        dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        scenario.name,
+        scenario.title,
+        scenario.start,
+        hashlib.sha256(canonical.encode()).hexdigest(),
+        int(result.runs),
+        int(result.seed),
+        int(result.horizon),
+        int(result.chunk_size),
+        redline_version(),
+        float(result.elapsed_seconds),
+        canonical,
+        scenario_text,
+        json.dumps(result.to_dict()),
+    ]
+    with connect(db_path) as connection:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(
+                f"INSERT INTO runs VALUES ({', '.join('?' * len(run_row))})", run_row
+            )
+            for table, frame in rows.items():
+                if frame.empty:
+                    continue
+                connection.register("incoming", frame)
+                try:
+                    columns = ", ".join(_COLUMNS[table])
+                    connection.execute(
+                        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming"
+                    )
+                finally:
+                    connection.unregister("incoming")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return run_id
+
+
+def list_runs(db_path: str | Path = DEFAULT_DB) -> pd.DataFrame:
+    """List the stored runs, newest first.
+
+    Parameters
+    ----------
+    db_path : str or Path, optional
+        The database file.
+
+    Returns
+    -------
+    DataFrame
+        One row per run: id, created (UTC), scenario, runs, seed, horizon,
+        chunk_size, elapsed_seconds, redline_version, scenario_sha256, and the
+        probabilities of settlement, great-power war and nuclear use.
+
+    Raises
+    ------
+    StoreError
+        The file is missing or not a redline database.
+
+    """
+    query = """
+        SELECT r.id, r.created, r.scenario, r.runs, r.seed, r.horizon, r.chunk_size,
+               r.elapsed_seconds, r.redline_version, r.scenario_sha256,
+               max(o.p) FILTER (WHERE o.outcome = 'settlement') AS settlement,
+               max(o.p) FILTER (WHERE o.outcome = 'great_power_war') AS great_power_war,
+               max(o.p) FILTER (WHERE o.outcome = 'nuclear_use') AS nuclear_use
+        FROM runs AS r LEFT JOIN outcomes AS o ON o.run_id = r.id
+        GROUP BY ALL
+        ORDER BY r.created DESC, r.id
+    """
+    with connect(db_path, read_only=True) as connection:
+        return connection.execute(query).df()
+
+
+def load_run(db_path: str | Path, run_id: str) -> dict[str, Any]:
+    """Load one stored run: the JSON of ``redline run --json`` plus its metadata.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        The database file.
+    run_id : str
+        The run id returned by :func:`save_result`.
+
+    Returns
+    -------
+    dict
+        The stored ``EnsembleResult.to_dict()`` with ``run_id``, ``created``
+        (ISO 8601, UTC), ``scenario_title``, ``scenario_sha256``,
+        ``chunk_size``, ``elapsed_seconds``, ``redline_version``,
+        ``scenario_json`` (parsed) and ``scenario_text`` added.
+
+    Raises
+    ------
+    StoreError
+        The database is missing or holds no run with that id.
+
+    """
+    with connect(db_path, read_only=True) as connection:
+        row = connection.execute(
+            """SELECT id, created, scenario_title, scenario_sha256, chunk_size,
+                      elapsed_seconds, redline_version, scenario_json, scenario_text,
+                      result_json
+               FROM runs WHERE id = ?""",
+            [run_id],
+        ).fetchone()
+    if row is None:
+        raise StoreError(f"no run {run_id!r} in {db_path}")
+    (identifier, created, title, sha256, chunk_size, elapsed, version, canonical, text,
+     result_json) = row
+    return json.loads(result_json) | {
+        "run_id": identifier,
+        "created": created.isoformat(),
+        "scenario_title": title,
+        "scenario_sha256": sha256,
+        "chunk_size": chunk_size,
+        "elapsed_seconds": elapsed,
+        "redline_version": version,
+        "scenario_json": json.loads(canonical),
+        "scenario_text": text,
+    }
