@@ -86,6 +86,7 @@ class EnsembleResult:
         side leaders), ``stability`` (per actor), ``active`` (share of runs
         still going).
     labels : name -> list of column labels of each trajectory.
+
     """
 
     scenario: Scenario

@@ -9,6 +9,7 @@ ladder each actor went, each probability with its 95% Monte Carlo interval
 from __future__ import annotations
 
 import datetime as dt
+import math
 from importlib import metadata
 
 from redline.engine.results import EnsembleResult, Estimate
@@ -27,19 +28,23 @@ OUTCOME_MEANINGS: dict[str, str] = {
 
 
 def format_probability(p: float) -> str:
-    """Format a probability as a percentage, with more digits when it is small.
+    """Format a probability as a percentage, with two significant digits near 0 and 1.
 
-    >>> format_probability(0.4567), format_probability(0.0003), format_probability(0.0)
-    ('45.7%', '0.03%', '0%')
+    >>> [format_probability(p) for p in (0.4567, 0.0003, 0.0, 0.99971, 1.0)]
+    ['45.7%', '0.030%', '0%', '99.971%', '100%']
     """
-    if p != p:  # NaN
+    if math.isnan(p):
         return "n/a"
-    if p <= 0.0:
+    if p < 1e-12:
         return "0%"
-    if p >= 1.0:
+    if p > 1.0 - 1e-12:
         return "100%"
     if p < 0.01:
-        return f"{100 * p:.2g}%"
+        return f"{100 * p:#.2g}%"
+    if p > 0.99:
+        complement = f"{100 * (1.0 - p):#.2g}"  # two significant digits, e.g. 0.030
+        decimals = len(complement.partition(".")[2])
+        return f"{100 * p:.{decimals}f}%"
     return f"{100 * p:.1f}%"
 
 

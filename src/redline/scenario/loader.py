@@ -25,6 +25,7 @@ def load_scenario(path: str | Path) -> Scenario:
     ------
     ScenarioError
         With every problem found, each at its line and column.
+
     """
     file = str(path)
     try:

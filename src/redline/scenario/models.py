@@ -336,6 +336,21 @@ class RegimeCrisis(_Strict):
     regime_crisis: ActorId
 
 
+class BeliefTarget(_Strict):
+    """An observer's belief about a red line at a rung, and a bound."""
+
+    observer: ActorId
+    red_line: Identifier
+    rung: RungId
+    value: Probability
+
+
+class BeliefBelow(_Strict):
+    """True when the observer's probability that the rung would be met with enforcement is below the value."""
+
+    belief_below: BeliefTarget
+
+
 class AllOf(_Strict):
     """True when every condition holds."""
 
@@ -389,6 +404,7 @@ CONDITION_KEYS: tuple[str, ...] = (
     "outcome",
     "stability_below",
     "regime_crisis",
+    "belief_below",
     "all",
     "any",
     "not",
@@ -410,6 +426,7 @@ Condition = Annotated[
     | Annotated[OutcomeIs, Tag("outcome")]
     | Annotated[StabilityBelow, Tag("stability_below")]
     | Annotated[RegimeCrisis, Tag("regime_crisis")]
+    | Annotated[BeliefBelow, Tag("belief_below")]
     | Annotated[AllOf, Tag("all")]
     | Annotated[AnyOf, Tag("any")]
     | Annotated[NotOf, Tag("not")],

@@ -56,6 +56,7 @@ def apply_overlay(scenario: Scenario, overlay: Mapping[str, Any], *, what: str =
     ------
     ScenarioError
         If a path does not exist or the result is not a valid scenario.
+
     """
     data = copy.deepcopy(scenario_data(scenario))
     issues = []

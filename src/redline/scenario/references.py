@@ -188,6 +188,11 @@ class _ReferenceChecker:
                                        "red line")
             case m.StabilityBelow(stability_below=target):
                 yield from self.actor((*path, "stability_below", "actor"), target.actor)
+            case m.BeliefBelow(belief_below=target):
+                yield from self.actor((*path, "belief_below", "observer"), target.observer)
+                yield from self._known((*path, "belief_below", "red_line"), target.red_line,
+                                       self.red_lines, "red line")
+                yield from self.rung((*path, "belief_below", "rung"), target.rung)
             case m.RegimeCrisis(regime_crisis=ident):
                 yield from self.actor((*path, "regime_crisis"), ident)
             case _:

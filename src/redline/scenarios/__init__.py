@@ -26,6 +26,7 @@ def resolve(name_or_path: str | Path) -> Path:
     ------
     ScenarioError
         When it is neither a built-in name nor an existing file.
+
     """
     text = str(name_or_path)
     if text in builtin_names():

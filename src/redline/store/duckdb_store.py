@@ -15,7 +15,8 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from redline.engine.results import EnsembleResult
-from redline.report.markdown import redline_version
 
 #: Version of the table layout below; stored in ``schema_info``.
 SCHEMA_VERSION = 1
@@ -120,8 +120,20 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Largest seed a ``BIGINT`` column holds.
+MAX_SEED = 2**63 - 1
+
+
 class StoreError(Exception):
     """The results database cannot be used (missing, newer schema, unknown run)."""
+
+
+def redline_version() -> str:
+    """Return the installed version of redline (``unknown`` if not installed)."""
+    try:
+        return metadata.version("redline")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def new_run_id() -> str:
@@ -172,7 +184,10 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
         raise StoreError(f"no results database at {path}")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        connection = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as error:
+        raise StoreError(f"cannot open the results database {path}: {error}") from error
     try:
         if not read_only:
             _create_schema(connection)
@@ -191,8 +206,14 @@ def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
             connection.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        _rollback(connection)
         raise
+
+
+def _rollback(connection: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, keeping the error that caused it."""
+    with suppress(duckdb.Error):
+        connection.execute("ROLLBACK")
 
 
 def _check_version(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -310,11 +331,15 @@ def save_result(
     Raises
     ------
     StoreError
-        The database was written by a newer redline.
+        The database cannot be opened or was written by a newer redline.
+    ValueError
+        The seed does not fit the database (above 2**63 - 1).
     duckdb.Error
         The database refused a row; nothing of the run is then stored.
 
     """
+    if not 0 <= result.seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer in [0, {MAX_SEED}] to be stored")
     run_id = run_id or new_run_id()
     rows = result_rows(result, run_id)
     scenario = result.scenario
@@ -345,17 +370,15 @@ def save_result(
             for table, frame in rows.items():
                 if frame.empty:
                     continue
-                connection.register("incoming", frame)
-                try:
-                    columns = ", ".join(_COLUMNS[table])
-                    connection.execute(
-                        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming"
-                    )
-                finally:
-                    connection.unregister("incoming")
+                # A view of the frame for this connection only; gone when it closes.
+                connection.register(f"incoming_{table}", frame)
+                columns = ", ".join(_COLUMNS[table])
+                connection.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_{table}"
+                )
             connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            _rollback(connection)
             raise
     return run_id
 

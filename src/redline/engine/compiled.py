@@ -1,0 +1,350 @@
+"""Compile a validated scenario into index maps, constant arrays and parameter slots.
+
+Ids become integer indices; the ladder is sorted by severity and an implicit
+rung ``none`` (severity 0) is put first, so a posture is an index into it.
+Every scenario number becomes a *parameter slot*: each run draws one uniform
+per slot, in slot order, and inverts the number's distribution (a constant
+ignores its uniform). Slots are assigned in the scenario's structural order,
+so two scenarios that differ only in values (an intervention, a hypothesis)
+share their random numbers: common random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.scenario import distributions as dist
+from redline.scenario import models as m
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+NONE_RUNG = "none"
+#: A slot holding a plain uniform draw (for Bernoulli events fixed per run).
+STANDARD_UNIFORM = dist.Uniform(uniform=(0.0, 1.0))
+
+
+@dataclass
+class ParameterSlots:
+    """Registry of the scenario numbers sampled per run."""
+
+    numbers: list[float | dist.Distribution] = field(default_factory=list)
+
+    def add(self, number: float | dist.Distribution) -> int:
+        """Register a number; returns its slot."""
+        self.numbers.append(number)
+        return len(self.numbers) - 1
+
+    def add_many(self, numbers: list[float | dist.Distribution]) -> IntArray:
+        """Register several numbers; returns their slots."""
+        return np.array([self.add(number) for number in numbers], dtype=np.int64)
+
+    def sample(self, uniforms: FloatArray) -> FloatArray:
+        """Values of every slot for each run: shape (slots, runs)."""
+        values = np.empty_like(uniforms)
+        for slot, number in enumerate(self.numbers):
+            values[slot] = dist.sample(number, uniforms[slot])
+        return values
+
+
+@dataclass
+class Compiled:
+    """Everything the mechanisms need about a scenario, as arrays and indices."""
+
+    scenario: m.Scenario
+    slots: ParameterSlots
+    # actors and sides
+    actor_ids: list[str]
+    actor_index: dict[str, int]
+    side_of: IntArray  # (A,) 0 or 1, -1 for actors aligned with no side
+    is_member: BoolArray  # (A,) belligerent members of a side
+    leaders: IntArray  # (2,) actor index of each side's leader
+    side_leader_ids: list[str]
+    great_power: BoolArray
+    stability_floor: FloatArray
+    capability_slot: IntArray
+    resolve_slot: IntArray
+    war_cost_slot: IntArray
+    cost_sensitivity_slot: IntArray
+    optimism_slot: IntArray
+    stability_slot: IntArray
+    stability_sensitivity_slot: IntArray
+    support_slot: IntArray  # (A,) slot of initial support level (or -1 for 0 / 1 defaults)
+    support_default: FloatArray
+    initial_posture: IntArray
+    # ladder (index 0 is the implicit rung "none")
+    rung_ids: list[str]
+    rung_index: dict[str, int]
+    severity: FloatArray  # (R,)
+    effect_slot: IntArray
+    cost_slot: IntArray
+    harm_slot: IntArray
+    may_use: BoolArray  # (A, R) actor is among the rung's users
+    suppliers: list[str]
+    needs: BoolArray  # (R, S) rung needs supplier s's permission
+    supplier_actor: IntArray  # (S,) actor index of each supplier
+    terminal: list[tuple[int, str]]  # rungs whose use ends the run, with the outcome
+    # red lines
+    red_line_ids: list[str]
+    red_line_index: dict[str, int]
+    red_line_owner: IntArray
+    red_line_applies: BoolArray  # (L, A)
+    red_line_response: IntArray
+    red_line_fallback: IntArray  # -1 for none
+    red_line_initial_low: IntArray  # index into the extended severity table
+    threshold_slot: IntArray
+    follow_through_slot: IntArray
+    follow_through_mean: FloatArray
+    extended_severity: FloatArray  # (R + 2,): -inf, rung severities, +inf
+    belief_cdf: FloatArray  # (A, L, R + 2): observer's prior CDF at each extended severity
+    # fronts
+    front_ids: list[str]
+    front_index: dict[str, int]
+    front_active: BoolArray
+    front_attacker_side: IntArray  # (F,)
+    front_forces_slot: IntArray  # (F, 2, k) padded with -1
+    front_attrition_slot: IntArray  # (F, 2, k)
+    front_reinforcement_slot: IntArray  # (F, 2, k)
+    front_force_owner: IntArray  # (F, 2, k) actor index, -1 padding
+    front_control_slot: IntArray
+    front_speed_slot: IntArray
+    front_weight_slot: IntArray
+    front_exponent_enemy: FloatArray
+    front_exponent_own: FloatArray
+    front_diverts_slot: IntArray  # (F, A) -1 for none
+    # deployments
+    deployment_ids: list[str]
+    deployment_index: dict[str, int]
+    deployment_actor: IntArray
+    deployment_front: IntArray
+    deployment_side: IntArray
+    deployment_active: BoolArray
+    deployment_strength_slot: IntArray
+    deployment_exists_slot: IntArray
+    deployment_delay_slot: IntArray
+    deployment_draw_slot: IntArray  # a uniform per deployment: is it real?
+    # policies
+    policy_ids: list[str]
+    policy_index: dict[str, int]
+    policy_probability_slot: IntArray
+    policy_delay_slot: IntArray
+    support_change_slots: dict[tuple[int, int], int]  # (policy, action) -> slot of new level
+    # trust
+    trust_kept: FloatArray  # (A, A) weighted commitments kept, by column actor to row actor
+    trust_broken: FloatArray
+    # questions
+    question_ids: list[str]
+    question_by_week: IntArray
+
+    @property
+    def n_actors(self) -> int:
+        """Number of actors."""
+        return len(self.actor_ids)
+
+    @property
+    def n_rungs(self) -> int:
+        """Number of rungs, the implicit ``none`` included."""
+        return len(self.rung_ids)
+
+
+def compile_scenario(scenario: m.Scenario) -> Compiled:
+    """Compile ``scenario`` (already validated) for the engine."""
+    slots = ParameterSlots()
+    actor_ids = list(scenario.actors)
+    actor_index = {actor_id: i for i, actor_id in enumerate(actor_ids)}
+    n_actors = len(actor_ids)
+
+    side_leader_ids = list(scenario.sides)
+    side_of = np.full(n_actors, -1, dtype=np.int64)
+    is_member = np.zeros(n_actors, dtype=bool)
+    for side, (leader, members) in enumerate(scenario.sides.items()):
+        for actor_id in (leader, *members):
+            side_of[actor_index[actor_id]] = side
+            is_member[actor_index[actor_id]] = True
+    support_default = np.where(is_member, 1.0, 0.0)
+    support_numbers: dict[int, float | dist.Distribution] = {}
+    for support in scenario.support:
+        giver = actor_index[support.by]
+        support_numbers[giver] = support.level
+        if side_of[giver] < 0:
+            side_of[giver] = side_of[actor_index[support.to]]
+    actors = [scenario.actors[actor_id] for actor_id in actor_ids]
+
+    rungs = sorted(scenario.ladder, key=lambda rung: rung.severity)
+    rung_ids = [NONE_RUNG, *[rung.id for rung in rungs]]
+    rung_index = {rung_id: i for i, rung_id in enumerate(rung_ids)}
+    severity = np.array([0.0, *[rung.severity for rung in rungs]])
+    zero = 0.0
+    effect_slot = slots.add_many([zero, *[rung.effect for rung in rungs]])
+    cost_slot = slots.add_many([zero, *[rung.cost for rung in rungs]])
+    harm_slot = slots.add_many([zero, *[rung.harm for rung in rungs]])
+    may_use = np.ones((n_actors, len(rung_ids)), dtype=bool)
+    for r, rung in enumerate(rungs, start=1):
+        if rung.users is not None:
+            may_use[:, r] = False
+            may_use[[actor_index[a] for a in rung.users], r] = True
+        else:
+            may_use[:, r] = is_member
+    suppliers = sorted({s for rung in rungs for s in rung.needs_permission_from})
+    needs = np.zeros((len(rung_ids), len(suppliers)), dtype=bool)
+    for r, rung in enumerate(rungs, start=1):
+        for supplier in rung.needs_permission_from:
+            needs[r, suppliers.index(supplier)] = True
+    terminal = [(r, rung.outcome) for r, rung in enumerate(rungs, start=1) if rung.outcome]
+
+    extended = np.concatenate([[-np.inf], severity, [np.inf]])
+    red_lines = scenario.red_lines
+    belief_cdf = np.zeros((n_actors, len(red_lines), len(extended)))
+    for l_index, red_line in enumerate(red_lines):
+        for a, actor_id in enumerate(actor_ids):
+            prior = red_line.priors.get(actor_id, red_line.threshold)
+            belief_cdf[a, l_index] = _cdf(prior, extended)
+    applies = np.zeros((len(red_lines), n_actors), dtype=bool)
+    for l_index, red_line in enumerate(red_lines):
+        applies[l_index, [actor_index[a] for a in red_line.applies_to]] = True
+
+    fronts = scenario.fronts
+    front_ids = list(fronts)
+    width = max([1, *[len(front.forces) for front in fronts.values()]])
+    shape = (len(front_ids), 2, width)
+    forces_slot = np.full(shape, -1, dtype=np.int64)
+    attrition_slot = np.full(shape, -1, dtype=np.int64)
+    reinforcement_slot = np.full(shape, -1, dtype=np.int64)
+    force_owner = np.full(shape, -1, dtype=np.int64)
+    diverts_slot = np.full((len(front_ids), n_actors), -1, dtype=np.int64)
+    attacker_side = np.zeros(len(front_ids), dtype=np.int64)
+    for f, front in enumerate(fronts.values()):
+        attacker_side[f] = side_of[actor_index[front.attacker]]
+        filled = [0, 0]
+        for actor_id, strength in front.forces.items():
+            a = actor_index[actor_id]
+            role = 0 if side_of[a] == attacker_side[f] else 1
+            k = filled[role]
+            filled[role] += 1
+            force_owner[f, role, k] = a
+            forces_slot[f, role, k] = slots.add(strength)
+            attrition_slot[f, role, k] = slots.add(front.attrition.get(actor_id, 0.0))
+            reinforcement_slot[f, role, k] = slots.add(front.reinforcement.get(actor_id, 0.0))
+        for actor_id, share in front.diverts.items():
+            diverts_slot[f, actor_index[actor_id]] = slots.add(share)
+    deployments = scenario.deployments
+    policies = scenario.policies
+    support_change_slots: dict[tuple[int, int], int] = {}
+    for p, policy in enumerate(policies):
+        for j, action in enumerate(policy.then):
+            if isinstance(action, m.ChangeSupport):
+                support_change_slots[(p, j)] = slots.add(action.support.level)
+
+    kept = np.zeros((n_actors, n_actors))
+    broken = np.zeros((n_actors, n_actors))
+    for commitment in scenario.commitments:
+        table = kept if commitment.kept else broken
+        table[actor_index[commitment.to], actor_index[commitment.by]] += commitment.weight
+
+    return Compiled(
+        scenario=scenario,
+        slots=slots,
+        actor_ids=actor_ids,
+        actor_index=actor_index,
+        side_of=side_of,
+        is_member=is_member,
+        leaders=np.array([actor_index[leader] for leader in side_leader_ids], dtype=np.int64),
+        side_leader_ids=side_leader_ids,
+        great_power=np.array([actor.great_power for actor in actors]),
+        stability_floor=np.array([actor.stability_floor for actor in actors]),
+        capability_slot=slots.add_many([actor.capability for actor in actors]),
+        resolve_slot=slots.add_many([actor.resolve for actor in actors]),
+        war_cost_slot=slots.add_many([actor.war_cost for actor in actors]),
+        cost_sensitivity_slot=slots.add_many([actor.cost_sensitivity for actor in actors]),
+        optimism_slot=slots.add_many([actor.optimism for actor in actors]),
+        stability_slot=slots.add_many([actor.stability for actor in actors]),
+        stability_sensitivity_slot=slots.add_many(
+            [actor.stability_sensitivity for actor in actors]
+        ),
+        support_slot=np.array(
+            [slots.add(support_numbers[a]) if a in support_numbers else -1
+             for a in range(n_actors)], dtype=np.int64,
+        ),
+        support_default=support_default,
+        initial_posture=np.array(
+            [rung_index[actor.initial_posture] if actor.initial_posture else 0
+             for actor in actors], dtype=np.int64,
+        ),
+        rung_ids=rung_ids,
+        rung_index=rung_index,
+        severity=severity,
+        effect_slot=effect_slot,
+        cost_slot=cost_slot,
+        harm_slot=harm_slot,
+        may_use=may_use,
+        suppliers=suppliers,
+        needs=needs,
+        supplier_actor=np.array([actor_index[s] for s in suppliers], dtype=np.int64),
+        terminal=terminal,
+        red_line_ids=[red_line.id for red_line in red_lines],
+        red_line_index={red_line.id: i for i, red_line in enumerate(red_lines)},
+        red_line_owner=np.array([actor_index[r.owner] for r in red_lines], dtype=np.int64),
+        red_line_applies=applies,
+        red_line_response=np.array([rung_index[r.response] for r in red_lines], dtype=np.int64),
+        red_line_fallback=np.array(
+            [rung_index[r.fallback] if r.fallback else -1 for r in red_lines], dtype=np.int64
+        ),
+        red_line_initial_low=np.array(
+            [rung_index[r.tolerated] + 1 if r.tolerated else 0 for r in red_lines],
+            dtype=np.int64,
+        ),
+        threshold_slot=slots.add_many([r.threshold for r in red_lines]),
+        follow_through_slot=slots.add_many([r.follow_through for r in red_lines]),
+        follow_through_mean=np.array([dist.mean_of(r.follow_through) for r in red_lines]),
+        extended_severity=extended,
+        belief_cdf=belief_cdf,
+        front_ids=front_ids,
+        front_index={front_id: i for i, front_id in enumerate(front_ids)},
+        front_active=np.array([front.active for front in fronts.values()], dtype=bool),
+        front_attacker_side=attacker_side,
+        front_forces_slot=forces_slot,
+        front_attrition_slot=attrition_slot,
+        front_reinforcement_slot=reinforcement_slot,
+        front_force_owner=force_owner,
+        front_control_slot=slots.add_many([front.control for front in fronts.values()]),
+        front_speed_slot=slots.add_many([front.control_speed for front in fronts.values()]),
+        front_weight_slot=slots.add_many([front.weight for front in fronts.values()]),
+        front_exponent_enemy=np.array([front.exponent_enemy for front in fronts.values()]),
+        front_exponent_own=np.array([front.exponent_own for front in fronts.values()]),
+        front_diverts_slot=diverts_slot,
+        deployment_ids=[d.id for d in deployments],
+        deployment_index={d.id: i for i, d in enumerate(deployments)},
+        deployment_actor=np.array([actor_index[d.actor] for d in deployments], dtype=np.int64),
+        deployment_front=np.array([front_ids.index(d.front) for d in deployments],
+                                  dtype=np.int64),
+        deployment_side=np.array([side_of[actor_index[d.side]] for d in deployments],
+                                 dtype=np.int64),
+        deployment_active=np.array([d.active for d in deployments], dtype=bool),
+        deployment_strength_slot=slots.add_many([d.strength for d in deployments]),
+        deployment_exists_slot=slots.add_many([d.exists for d in deployments]),
+        deployment_delay_slot=slots.add_many([d.combat_delay_weeks for d in deployments]),
+        deployment_draw_slot=slots.add_many([STANDARD_UNIFORM for _ in deployments]),
+        policy_ids=[p.id for p in policies],
+        policy_index={p.id: i for i, p in enumerate(policies)},
+        policy_probability_slot=slots.add_many([p.probability for p in policies]),
+        policy_delay_slot=slots.add_many([p.delay_weeks for p in policies]),
+        support_change_slots=support_change_slots,
+        trust_kept=kept,
+        trust_broken=broken,
+        question_ids=[q.id for q in scenario.questions],
+        question_by_week=np.array([q.by_week for q in scenario.questions], dtype=np.int64),
+    )
+
+
+def _cdf(prior: float | dist.Distribution, points: FloatArray) -> FloatArray:
+    """CDF of a prior at ``points`` (a constant is a point mass)."""
+    if dist.is_distribution(prior):
+        values = prior.cdf(points)  # type: ignore[union-attr]
+    else:
+        values = (points >= float(prior)).astype(np.float64)  # type: ignore[arg-type]
+    values = np.where(np.isneginf(points), 0.0, values)
+    return np.where(np.isposinf(points), 1.0, values)

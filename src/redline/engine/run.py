@@ -1,0 +1,234 @@
+"""The ensemble engine: the weekly step loop over chunks of runs.
+
+Each chunk holds the state of many runs as arrays (first axis: the run) and
+advances them one week at a time through the mechanisms, in the order of
+docs/model.md:
+
+1. events and conditional policies (:mod:`redline.mechanisms.policies`)
+2. decisions (:mod:`redline.mechanisms.decisions`)
+3. red lines (:mod:`redline.mechanisms.redlines`)
+4. fronts (:mod:`redline.mechanisms.fronts`)
+5. power (:mod:`redline.mechanisms.power`)
+6. bargaining (:mod:`redline.mechanisms.bargaining`)
+7. trust and stability (:mod:`redline.mechanisms.trust`)
+8. termination and records (:mod:`redline.mechanisms.termination`)
+
+There is no Python loop over runs. Chunks are aggregated into sums as they
+finish, so memory is bounded by the chunk size; random numbers come from
+per-block streams (:mod:`redline.engine.seeding`), so the result does not
+depend on the chunk size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.engine.compiled import Compiled, compile_scenario
+from redline.engine.results import EnsembleResult, Estimate
+from redline.engine.seeding import ChunkStreams, normalise_chunk_size
+from redline.engine.state import NEVER, TERMINAL_CODES, State, initial_state
+from redline.mechanisms.bargaining import bargain
+from redline.mechanisms.conditions import compile_condition
+from redline.mechanisms.decisions import decide
+from redline.mechanisms.fronts import advance_fronts
+from redline.mechanisms.policies import PolicyProgram
+from redline.mechanisms.power import update_power
+from redline.mechanisms.redlines import apply_red_lines
+from redline.mechanisms.termination import check_termination, final_outcomes
+from redline.mechanisms.trust import leader_trust, update_stability
+from redline.scenario.models import OUTCOMES, Scenario
+
+Progress = Callable[[int, int], None]
+
+#: Largest run count accepted by one call (larger ensembles: run several seeds).
+MAX_RUNS = 100_000_000
+
+
+@dataclass
+class _StreamLayout:
+    """Rows of each week's uniforms used by each mechanism."""
+
+    policies: slice
+    decisions: slice
+    red_lines: slice
+    bargaining: slice
+    rows: int
+
+    @classmethod
+    def of(cls, compiled: Compiled) -> _StreamLayout:
+        sizes = [len(compiled.policy_ids), compiled.n_actors, len(compiled.red_line_ids), 2]
+        edges = np.cumsum([0, *sizes])
+        slices = [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        return cls(*slices, rows=int(edges[-1]))
+
+
+class _Accumulator:
+    """Sums over runs of everything the result reports."""
+
+    def __init__(self, compiled: Compiled, horizon: int) -> None:
+        self.compiled = compiled
+        self.horizon = horizon
+        weeks = horizon + 1
+        n_actors, n_rungs = compiled.n_actors, compiled.n_rungs
+        self.outcomes = np.zeros(len(OUTCOMES), dtype=np.int64)
+        self.question_first = np.zeros((len(compiled.question_ids), weeks + 1), dtype=np.int64)
+        self.end_weeks = np.zeros((len(TERMINAL_CODES) + 1, weeks + 1), dtype=np.int64)
+        self.reached = np.zeros((n_actors, n_rungs), dtype=np.int64)
+        self.labels = {
+            "posture": compiled.actor_ids,
+            "max_posture": compiled.actor_ids,
+            "control": compiled.front_ids,
+            "front_open": compiled.front_ids,
+            "knowledge_low": compiled.red_line_ids,
+            "knowledge_high": compiled.red_line_ids,
+            "trust": [f"{compiled.side_leader_ids[0]}->{compiled.side_leader_ids[1]}",
+                      f"{compiled.side_leader_ids[1]}->{compiled.side_leader_ids[0]}"],
+            "stability": compiled.actor_ids,
+            "win_probability": [compiled.side_leader_ids[0]],
+            "status": ["fighting", "settled", "ended"],
+        }
+        self.sums = {name: np.zeros((weeks, len(labels))) for name, labels in self.labels.items()}
+        top = float(compiled.severity.max())
+        self.shown_severity = np.clip(np.nan_to_num(compiled.extended_severity, neginf=0.0,
+                                                    posinf=top), 0.0, top)
+
+    def record_week(self, state: State) -> None:
+        compiled, w = self.compiled, state.week
+        severity = compiled.severity
+        self.sums["posture"][w] += severity[state.posture].sum(axis=0)
+        self.sums["max_posture"][w] += severity[state.max_posture].sum(axis=0)
+        self.sums["control"][w] += state.control.sum(axis=0)
+        self.sums["front_open"][w] += state.front_open.sum(axis=0)
+        self.sums["knowledge_low"][w] += self.shown_severity[state.low].sum(axis=0)
+        self.sums["knowledge_high"][w] += self.shown_severity[state.high].sum(axis=0)
+        self.sums["trust"][w] += leader_trust(compiled, state).sum(axis=0)
+        self.sums["stability"][w] += state.stability.sum(axis=0)
+        self.sums["win_probability"][w] += state.win_probability.sum()
+        alive = state.alive
+        self.sums["status"][w] += [np.sum(alive & ~state.settled), np.sum(alive & state.settled),
+                                   np.sum(~alive)]
+
+    def record_chunk(self, state: State, question_week: NDArray[np.int64]) -> None:
+        self.outcomes += np.bincount(final_outcomes(state), minlength=len(OUTCOMES))
+        clipped = np.minimum(question_week, self.horizon + 1)
+        for q in range(question_week.shape[1]):
+            self.question_first[q] += np.bincount(clipped[:, q], minlength=self.horizon + 2)
+        ends = np.minimum(state.end_week, self.horizon + 1)
+        for code in range(len(TERMINAL_CODES) + 1):
+            self.end_weeks[code] += np.bincount(ends[state.terminal == code],
+                                                minlength=self.horizon + 2)
+        for r in range(self.compiled.n_rungs):
+            self.reached[:, r] += (state.max_posture >= r).sum(axis=0)
+
+    def result(self, scenario: Scenario, runs: int, seed: int, chunk_size: int,
+               elapsed: float) -> EnsembleResult:
+        compiled = self.compiled
+        outcomes = {name: Estimate.from_count(int(count), runs)
+                    for name, count in zip(OUTCOMES, self.outcomes, strict=True)}
+        questions: dict[str, Estimate] = {}
+        question_weeks: dict[str, NDArray[np.float64]] = {}
+        for q, qid in enumerate(compiled.question_ids):
+            cumulative = np.cumsum(self.question_first[q][: self.horizon + 1]) / runs
+            question_weeks[qid] = cumulative
+            by_week = min(int(compiled.question_by_week[q]), self.horizon)
+            questions[qid] = Estimate.from_count(
+                int(self.question_first[q][: by_week + 1].sum()), runs)
+        outcome_weeks = {
+            name: np.cumsum(self.end_weeks[code][: self.horizon + 1]) / runs
+            for name, code in TERMINAL_CODES.items()
+        }
+        outcome_weeks["settlement"] = self.sums["status"][:, 1] / runs
+        ladder = {
+            actor: {rung: Estimate.from_count(int(self.reached[a, r]), runs)
+                    for r, rung in enumerate(compiled.rung_ids) if r > 0
+                    and compiled.may_use[a, r]}
+            for a, actor in enumerate(compiled.actor_ids) if compiled.side_of[a] >= 0
+        }
+        trajectories = {name: total / runs for name, total in self.sums.items()}
+        return EnsembleResult(
+            scenario=scenario, runs=runs, seed=seed, horizon=self.horizon, chunk_size=chunk_size,
+            outcomes=outcomes, questions=questions, question_weeks=question_weeks,
+            outcome_weeks=outcome_weeks, ladder_reached=ladder, trajectories=trajectories,
+            labels=self.labels, elapsed_seconds=elapsed,
+        )
+
+
+def check_run_arguments(runs: int, seed: int, horizon: int | None,
+                        chunk_size: int | None) -> None:
+    """Refuse out-of-range run arguments before any work starts."""
+    if not 1 <= int(runs) <= MAX_RUNS:
+        raise ValueError(f"runs must be between 1 and {MAX_RUNS:,}, got {runs}")
+    if not 0 <= int(seed) < 2**63:
+        raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed}")
+    if horizon is not None and not 1 <= int(horizon) <= 1040:
+        raise ValueError(f"horizon must be between 1 and 1040 weeks, got {horizon}")
+    if chunk_size is not None and int(chunk_size) < 1:
+        raise ValueError(f"chunk size must be at least 1, got {chunk_size}")
+
+
+def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int | None = None,
+             chunk_size: int | None = None, progress: Progress | None = None) -> EnsembleResult:
+    """Run ``runs`` futures of ``scenario`` and aggregate them.
+
+    Parameters
+    ----------
+    scenario : a validated scenario (``redline.load``).
+    runs : number of runs in the ensemble.
+    seed : root seed; the same seed gives the same result for any ``chunk_size``.
+    horizon : weeks to simulate (default: the scenario's).
+    chunk_size : runs held in memory at once (rounded up to a whole number of blocks).
+    progress : called as ``progress(done, total)`` in run-weeks as work advances.
+
+    """
+    check_run_arguments(runs, seed, horizon, chunk_size)
+    horizon = int(horizon or scenario.horizon)
+    chunk = normalise_chunk_size(chunk_size, runs)
+    compiled = compile_scenario(scenario)
+    layout = _StreamLayout.of(compiled)
+    program = PolicyProgram(compiled)
+    questions = [compile_condition(q.event, compiled) for q in scenario.questions]
+    accumulator = _Accumulator(compiled, horizon)
+    started = time.perf_counter()
+    total = runs * horizon
+    for first in range(0, runs, chunk):
+        size = min(chunk, runs - first)
+        streams = ChunkStreams(seed, first, size, runs)
+        state = initial_state(compiled, streams.uniforms(len(compiled.slots.numbers)))
+        question_week = np.full((size, len(questions)), NEVER, dtype=np.int64)
+        _record_questions(questions, state, question_week)
+        accumulator.record_week(state)
+        for week in range(1, horizon + 1):
+            state.week = week
+            step(compiled, program, state, streams.uniforms(layout.rows), layout)
+            _record_questions(questions, state, question_week)
+            accumulator.record_week(state)
+            if progress is not None:
+                progress(first * horizon + size * week, total)
+        accumulator.record_chunk(state, question_week)
+    return accumulator.result(scenario, runs, seed, chunk, time.perf_counter() - started)
+
+
+def step(compiled: Compiled, program: PolicyProgram, state: State,
+         uniforms: NDArray[np.float64], layout: _StreamLayout) -> None:
+    """Advance every run of ``state`` by one week (the mechanisms in order)."""
+    state.weekly_cost = np.zeros_like(state.weekly_cost)
+    arrivals = program.reach_combat(state)
+    program.step(state, uniforms[layout.policies])
+    decide(compiled, state, uniforms[layout.decisions])
+    apply_red_lines(compiled, state, uniforms[layout.red_lines])
+    advance_fronts(compiled, state, arrivals)
+    update_power(compiled, state)
+    bargain(compiled, state, uniforms[layout.bargaining])
+    update_stability(compiled, state)
+    check_termination(compiled, state)
+
+
+def _record_questions(questions: list, state: State, question_week: NDArray[np.int64]) -> None:
+    for q, predicate in enumerate(questions):
+        hit = predicate(state) & (question_week[:, q] == NEVER)
+        question_week[hit, q] = state.week

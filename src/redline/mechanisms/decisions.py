@@ -1,0 +1,132 @@
+"""Escalation decisions: each actor moves one rung down, holds, or moves one rung up.
+
+Every actor aligned with a side considers three postures on the escalation
+ladder (Kahn 1965): the next lower rung it may use, its current rung, and the
+next higher rung it may use (a rung it may use is one among whose users it is
+and for which every supplier whose permission the rung needs has given it).
+The utility of a posture r, in units of the stakes, is::
+
+    U(r) = dp(r) - cost(r) * cost_sensitivity - sum_l B_l(r) * H_l
+
+where dp(r) is the change in its side's chance of prevailing (contest success
+function, :mod:`redline.mechanisms.power`) from the rung's military effect,
+B_l(r) its own belief that r would be met by enforcement of red line l
+(:func:`redline.mechanisms.redlines.enforcement_belief`), and H_l the
+expected harm of that enforcement (declared response with the line's public
+follow-through rho, fallback otherwise). The choice is logit (quantal
+response, McKelvey & Palfrey 1995): P(r) is proportional to exp(lambda U(r));
+lambda = 0 is uniform, a large lambda is a best response.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.engine.compiled import Compiled
+from redline.engine.state import State
+from redline.mechanisms.conditions import permitted
+from redline.mechanisms.power import actor_weight, contest_success, side_power
+from redline.mechanisms.redlines import enforcement_belief
+
+NAME = "decisions"
+STOCHASTIC = True
+READS = ("posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
+         "follow_through", "capability", "support", "cost_sensitivity")
+WRITES = ("posture", "max_posture", "weekly_cost")
+SOURCE = "McKelvey1995; Kahn1965"
+
+FloatArray = NDArray[np.float64]
+
+
+def logit_choice(utilities: FloatArray, available: NDArray[np.bool_], rationality: float,
+                 uniforms: FloatArray) -> NDArray[np.int64]:
+    """Pick one option per run with P(o) proportional to exp(lambda U(o)) among those available.
+
+    Parameters
+    ----------
+    utilities, available : shape (N, K).
+    uniforms : shape (N,), one uniform per run (inverse-CDF draw).
+
+    """
+    scaled = np.where(available, rationality * utilities, -np.inf)
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    weights = np.where(available, np.exp(scaled), 0.0)
+    cumulative = np.cumsum(weights, axis=1)
+    cumulative /= cumulative[:, -1:]
+    choice = (uniforms[:, None] >= cumulative).sum(axis=1)
+    return np.minimum(choice, utilities.shape[1] - 1)
+
+
+def choice_probabilities(utilities: FloatArray, rationality: float) -> FloatArray:
+    """Logit choice probabilities (the closed form the sampler draws from)."""
+    scaled = rationality * np.asarray(utilities, dtype=np.float64)
+    scaled = scaled - scaled.max(axis=-1, keepdims=True)
+    weights = np.exp(scaled)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def neighbours(usable: NDArray[np.bool_], current: NDArray[np.int64]
+               ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Next usable rung below and above the current one (the current one if none)."""
+    rungs = np.arange(usable.shape[1])[None, :]
+    below = np.where(usable & (rungs < current[:, None]), rungs, -1).max(axis=1)
+    above = np.where(usable & (rungs > current[:, None]), rungs, usable.shape[1]).min(axis=1)
+    return (np.where(below < 0, current, below),
+            np.where(above >= usable.shape[1], current, above))
+
+
+def decide(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
+    """Every side-aligned actor picks down / hold / up (``uniforms``: one row per actor)."""
+    fighting = state.fighting
+    may = permitted(compiled, state)
+    power = side_power(compiled, state)
+    weight = actor_weight(state)
+    decisiveness = compiled.scenario.model.decisiveness
+    rationality = compiled.scenario.model.rationality
+    runs = np.arange(state.runs)
+    for a in range(compiled.n_actors):
+        side = compiled.side_of[a]
+        if side < 0:
+            continue
+        current = state.posture[:, a]
+        usable = may[:, a, :].copy()
+        usable[runs, current] = True
+        down, up = neighbours(usable, current)
+        options = np.stack([down, current, up], axis=1)
+        available = np.ones_like(options, dtype=bool)
+        available[:, 0] = down != current
+        available[:, 2] = up != current
+        effect_now = state.effect[runs, current]
+        own, other = power[:, side], power[:, 1 - side]
+        p_now = contest_success(own, other, decisiveness)
+        utilities = np.empty(options.shape)
+        for k in range(3):
+            rung = options[:, k]
+            delta = weight[:, a] * (state.effect[runs, rung] - effect_now)
+            gain = contest_success(own + delta, other, decisiveness) - p_now
+            cost = state.cost[runs, rung] * state.cost_sensitivity[:, a]
+            utilities[:, k] = gain - cost - red_line_risk(compiled, state, a, rung)
+        chosen = options[runs, logit_choice(utilities, available, rationality, uniforms[a])]
+        new = np.where(fighting, chosen, current)
+        state.posture[:, a] = new
+        state.max_posture[:, a] = np.maximum(state.max_posture[:, a], new)
+        state.weekly_cost[:, a] += np.where(fighting, state.cost[runs, new], 0.0)
+
+
+def red_line_risk(compiled: Compiled, state: State, actor: int,
+                  rung: NDArray[np.int64]) -> FloatArray:
+    """Expected harm, in the actor's own beliefs, of employing ``rung`` (N,)."""
+    risk = np.zeros(state.runs)
+    runs = np.arange(state.runs)
+    for line in np.nonzero(compiled.red_line_applies[:, actor])[0]:
+        belief = enforcement_belief(compiled.belief_cdf[actor, line], state.low[:, line],
+                                    state.high[:, line], state.tested[:, line], rung + 1)
+        rho = compiled.follow_through_mean[line]
+        response = compiled.red_line_response[line]
+        fallback = compiled.red_line_fallback[line]
+        harm = rho * state.harm[runs, response]
+        if fallback >= 0:
+            harm = harm + (1.0 - rho) * state.harm[runs, fallback]
+        risk += belief * harm
+    return risk

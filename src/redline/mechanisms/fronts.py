@@ -1,0 +1,100 @@
+"""Fronts: Lanchester attrition, reinforcement and control of the ground.
+
+On each open front the attacker's side (strength A) and the defender's side
+(strength B) exchange losses each week by the generalised Lanchester law
+(Lanchester 1916; Helmbold 1965)::
+
+    dA = -a_B * (1 + e_B) * B^p * A^q        dB = -a_A * (1 + e_A) * A^p * B^q
+
+where a_X is the losses X inflicts per week per unit of its strength, e_X its
+side's military effect from the postures employed, and (p, q) = (1, 0) the
+square law, (1, 1) the linear law. With p = 1, q = 0 and no reinforcement,
+``a_A A^2 - a_B B^2`` is invariant (the square-law state equation), which the
+tests check. Deployments join their side's strength when they reach combat;
+reinforcements arrive weekly. Control (share of the ground held by the
+attacker) moves with the log of the effective force ratio::
+
+    d control = speed * clip(ln(((1 + e_A) A) / ((1 + e_B) B)), -3, 3)
+
+Losses cost each actor in proportion to its share of its side's force.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.engine.compiled import Compiled
+from redline.engine.state import State
+from redline.mechanisms.power import posture_effect
+
+NAME = "fronts"
+STOCHASTIC = False
+READS = ("forces", "attrition", "reinforcement", "control", "control_speed", "front_open",
+         "deployment_in_combat", "posture", "effect")
+WRITES = ("forces", "control", "weekly_cost")
+SOURCE = "Lanchester1916; Helmbold1965"
+
+FloatArray = NDArray[np.float64]
+
+
+def lanchester_step(attacker: FloatArray, defender: FloatArray, a_attacker: FloatArray,
+                    a_defender: FloatArray, exponent_enemy: float = 1.0,
+                    exponent_own: float = 0.0, dt: float = 1.0
+                    ) -> tuple[FloatArray, FloatArray]:
+    """One explicit Euler step of the generalised Lanchester law; strengths stay >= 0.
+
+    >>> a, b = lanchester_step(100.0, 50.0, 0.01, 0.01)
+    >>> float(a), float(b)
+    (99.5, 49.0)
+    """
+    attacker = np.asarray(attacker, dtype=np.float64)
+    defender = np.asarray(defender, dtype=np.float64)
+    loss_attacker = a_defender * np.power(defender, exponent_enemy) * np.power(
+        attacker, exponent_own) * dt
+    loss_defender = a_attacker * np.power(attacker, exponent_enemy) * np.power(
+        defender, exponent_own) * dt
+    return np.maximum(attacker - loss_attacker, 0.0), np.maximum(defender - loss_defender, 0.0)
+
+
+def square_law_invariant(attacker: FloatArray, defender: FloatArray, a_attacker: float,
+                         a_defender: float) -> FloatArray:
+    """a_A A^2 - a_B B^2, constant along exact square-law trajectories."""
+    return a_attacker * np.square(attacker) - a_defender * np.square(defender)
+
+
+def side_effects(compiled: Compiled, state: State) -> FloatArray:
+    """(N, 2): sum of the posture effects of each side's actors."""
+    effect = posture_effect(state)
+    return np.stack([effect[:, compiled.side_of == side].sum(axis=1) for side in (0, 1)],
+                    axis=1)
+
+
+def advance_fronts(compiled: Compiled, state: State, arrivals: FloatArray) -> None:
+    """One week on every open front; ``arrivals`` (N, F, 2) joins before the fighting."""
+    if not compiled.front_ids:
+        return
+    fighting = (state.fighting[:, None] & state.front_open)
+    effects = side_effects(compiled, state)  # (N, 2) by side
+    attacker_side = compiled.front_attacker_side  # (F,)
+    e_attacker = effects[:, attacker_side]
+    e_defender = effects[:, 1 - attacker_side]
+    forces = state.forces + arrivals + np.where(fighting[..., None], state.reinforcement, 0.0)
+    before = forces.copy()
+    for f in range(len(compiled.front_ids)):
+        new_a, new_b = lanchester_step(
+            forces[:, f, 0], forces[:, f, 1],
+            state.attrition[:, f, 0] * (1.0 + e_attacker[:, f]),
+            state.attrition[:, f, 1] * (1.0 + e_defender[:, f]),
+            compiled.front_exponent_enemy[f], compiled.front_exponent_own[f],
+        )
+        forces[:, f, 0] = np.where(fighting[:, f], new_a, forces[:, f, 0])
+        forces[:, f, 1] = np.where(fighting[:, f], new_b, forces[:, f, 1])
+    losses = before - forces  # (N, F, 2)
+    state.forces = forces
+    cost_per_loss = compiled.scenario.model.cost_per_loss
+    state.weekly_cost += cost_per_loss * np.einsum("nfr,nfra->na", losses, state.loss_share)
+    ratio = ((1.0 + e_attacker) * np.maximum(forces[:, :, 0], 1e-9)) / (
+        (1.0 + e_defender) * np.maximum(forces[:, :, 1], 1e-9))
+    step = state.control_speed * np.clip(np.log(ratio), -3.0, 3.0)
+    state.control = np.where(fighting, np.clip(state.control + step, 0.0, 1.0), state.control)

@@ -1,0 +1,106 @@
+"""Events and conditional policies: deployments reach combat, policies fire.
+
+A policy is a ``when`` condition (see :mod:`redline.mechanisms.conditions`)
+and a list of ``then`` actions. The first week its condition holds in a run,
+the run draws once whether the policy is carried out (its ``probability``);
+if so, the actions take effect ``delay_weeks`` later. Actions: a supplier
+permits or forbids a rung, a deployment is activated, an actor's support for
+a side changes, a front opens, talks are offered. Deployments that exist in a
+run reach combat ``combat_delay_weeks`` after activation and then join their
+side's strength on their front. This is the trigger-strategy form of
+conditional commitments (Schelling 1960, ch. 5: threats and promises as
+conditional policies); probabilities and delays carry their uncertainty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.engine.compiled import Compiled
+from redline.engine.state import NEVER, State
+from redline.mechanisms.conditions import Predicate, compile_condition
+from redline.scenario import models as m
+
+NAME = "events and policies"
+STOCHASTIC = True
+READS = ("week", "deployment_active", "deployment_since", "deployment_exists",
+         "deployment_delay", "policy_decided", "policy_due", "policy_probability", "policy_delay")
+WRITES = ("deployment_in_combat", "policy_decided", "policy_due", "policy_fired", "grants",
+          "deployment_active", "deployment_since", "support", "front_open", "talks_hazard")
+SOURCE = "Schelling1960"
+
+FloatArray = NDArray[np.float64]
+
+
+class PolicyProgram:
+    """The scenario's policies with their conditions compiled to predicates."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+        self.conditions: list[Predicate] = [
+            compile_condition(policy.when, compiled) for policy in compiled.scenario.policies
+        ]
+        self.support_columns = {key: k for k, key in enumerate(compiled.support_change_slots)}
+
+    def reach_combat(self, state: State) -> FloatArray:
+        """Deployments reaching combat this week; returns their strength by front (N, F, 2)."""
+        compiled = self.compiled
+        arrivals = np.zeros((state.runs, len(compiled.front_ids), 2))
+        if not compiled.deployment_ids:
+            return arrivals
+        due = state.deployment_since + state.deployment_delay.astype(np.int64)
+        ready = (state.deployment_active & state.deployment_exists
+                 & (state.deployment_since != NEVER) & (state.week >= due))
+        new = ready & ~state.deployment_in_combat & state.alive[:, None]
+        state.deployment_in_combat |= new
+        for d in range(len(compiled.deployment_ids)):
+            front = compiled.deployment_front[d]
+            role = 0 if compiled.deployment_side[d] == compiled.front_attacker_side[front] else 1
+            arrivals[:, front, role] += np.where(new[:, d], state.deployment_strength[:, d], 0.0)
+        return arrivals
+
+    def step(self, state: State, uniforms: FloatArray) -> None:
+        """Decide newly triggered policies and carry out those due (``uniforms``: one row each)."""
+        alive = state.alive
+        for p, condition in enumerate(self.conditions):
+            undecided = alive & ~state.policy_decided[:, p]
+            if undecided.any():
+                holds = undecided & condition(state)
+                state.policy_decided[:, p] |= holds
+                go = holds & (uniforms[p] < state.policy_probability[:, p])
+                state.policy_due[:, p] = np.where(
+                    go, state.week + state.policy_delay[:, p].astype(np.int64),
+                    state.policy_due[:, p])
+            fire = alive & ~state.policy_fired[:, p] & (state.policy_due[:, p] <= state.week)
+            if fire.any():
+                state.policy_fired[:, p] |= fire
+                for j, action in enumerate(self.compiled.scenario.policies[p].then):
+                    self._act(state, p, j, action, fire)
+
+    def _act(self, state: State, p: int, j: int, action: object,
+             fire: NDArray[np.bool_]) -> None:
+        compiled = self.compiled
+        match action:
+            case m.Permit(permit=target) | m.Forbid(forbid=target):
+                a = compiled.actor_index[target.actor]
+                r = compiled.rung_index[target.rung]
+                s = compiled.suppliers.index(target.by)
+                state.grants[:, a, r, s] = np.where(fire, isinstance(action, m.Permit),
+                                                    state.grants[:, a, r, s])
+            case m.Deploy(deploy=ident):
+                d = compiled.deployment_index[ident]
+                start = fire & ~state.deployment_active[:, d]
+                state.deployment_active[:, d] |= fire
+                state.deployment_since[:, d] = np.where(start, state.week,
+                                                        state.deployment_since[:, d])
+            case m.ChangeSupport(support=change):
+                a = compiled.actor_index[change.by]
+                level = state.action_level[:, self.support_columns[(p, j)]]
+                state.support[:, a] = np.where(fire, level, state.support[:, a])
+            case m.OpenFront(open_front=ident):
+                f = compiled.front_index[ident]
+                state.front_open[:, f] |= fire
+            case m.OfferTalks(offer_talks=offer):
+                state.talks_hazard = np.where(fire, np.maximum(state.talks_hazard, offer.hazard),
+                                              state.talks_hazard)

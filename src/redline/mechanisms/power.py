@@ -1,0 +1,85 @@
+"""Power of the two sides and the contest success function.
+
+Side s's power is the sum over its members and supporters of capability x
+support level x (1 + military effect of the posture employed) x (1 - share
+tied down on open secondary fronts), plus each open front's weight times the
+share of its ground the side holds. The probability that side 0 prevails is
+the ratio-form contest success function (Tullock 1980; Hirshleifer 1989)::
+
+    p = P_0^m / (P_0^m + P_1^m)
+
+with decisiveness m (m = 1: lottery; large m: the stronger side nearly
+always wins). Each side's leader may hold a biased estimate of p (its
+``optimism``); mutual optimism is one way bargaining fails (Fearon 1995;
+Blainey 1973).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.engine.compiled import Compiled
+from redline.engine.state import State
+
+NAME = "power"
+STOCHASTIC = False
+READS = ("capability", "support", "posture", "effect", "diverts", "front_open", "control",
+         "front_weight")
+WRITES = ("win_probability",)
+SOURCE = "Tullock1980; Hirshleifer1989"
+
+FloatArray = NDArray[np.float64]
+
+
+def contest_success(power_a: FloatArray | float, power_b: FloatArray | float,
+                    decisiveness: float) -> FloatArray:
+    """P(A prevails) = P_A^m / (P_A^m + P_B^m); 0.5 when both are zero.
+
+    >>> float(contest_success(3.0, 1.0, 1.0))
+    0.75
+    """
+    a = np.power(np.maximum(power_a, 0.0), decisiveness)
+    b = np.power(np.maximum(power_b, 0.0), decisiveness)
+    total = a + b
+    return np.where(total > 0, a / np.where(total > 0, total, 1.0), 0.5)
+
+
+def diverted_share(state: State) -> FloatArray:
+    """(N, A): share of each actor's capability tied down on open fronts."""
+    if state.diverts.shape[1] == 0:
+        return np.zeros_like(state.capability)
+    return np.clip((state.diverts * state.front_open[:, :, None]).sum(axis=1), 0.0, 1.0)
+
+
+def actor_weight(state: State) -> FloatArray:
+    """(N, A): capability x support x (1 - diverted share): what an actor brings."""
+    return state.capability * state.support * (1.0 - diverted_share(state))
+
+
+def posture_effect(state: State) -> FloatArray:
+    """(N, A): the military effect of each actor's current posture."""
+    return np.take_along_axis(state.effect, state.posture, axis=1)
+
+
+def side_power(compiled: Compiled, state: State) -> FloatArray:
+    """(N, 2): the power of each side."""
+    contribution = actor_weight(state) * (1.0 + posture_effect(state))
+    power = np.zeros((state.runs, 2))
+    for side in (0, 1):
+        power[:, side] = contribution[:, compiled.side_of == side].sum(axis=1)
+    if compiled.front_ids:
+        held_by_attacker = state.front_weight * state.control * state.front_open
+        held_by_defender = state.front_weight * (1.0 - state.control) * state.front_open
+        attacker_is_0 = compiled.front_attacker_side == 0
+        power[:, 0] += np.where(attacker_is_0, held_by_attacker, held_by_defender).sum(axis=1)
+        power[:, 1] += np.where(attacker_is_0, held_by_defender, held_by_attacker).sum(axis=1)
+    return power
+
+
+def update_power(compiled: Compiled, state: State) -> FloatArray:
+    """Recompute side 0's chance to prevail; returns the side powers (N, 2)."""
+    power = side_power(compiled, state)
+    state.win_probability = contest_success(power[:, 0], power[:, 1],
+                                            compiled.scenario.model.decisiveness)
+    return power

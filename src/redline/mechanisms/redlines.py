@@ -1,0 +1,113 @@
+"""Red lines with private thresholds, salami tactics and probabilistic enforcement.
+
+Model (Schelling 1960, 1966; Dixit & Skeath, *Games of Strategy*, ch. 14):
+each red line has a true threshold T, private to its owner and drawn per run.
+The public knows an interval [L, U) that contains T. Each week, let s be the
+highest severity employed by the actors the line applies to. When s exceeds the
+highest severity tested so far:
+
+* if s >= T the owner enforces: with probability rho (follow-through, the
+  threat that leaves something to chance) it answers with the declared
+  response, otherwise with its fallback; everyone learns U = min(U, s);
+* if s < T nothing happens and everyone learns L = s (a salami slice).
+
+Observer i, with prior CDF F_i over T, believes a new test at severity s is
+met with enforcement with probability::
+
+    P_i(T <= s | L < T <= U) = (F_i(min(s, U)) - F_i(L)) / (F_i(U) - F_i(L))
+
+which is 0 at or below L and 1 at or above U. Severities are compared through
+the extended ladder table ``[-inf, rung severities..., +inf]``, so F_i is
+tabulated once per scenario.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.engine.compiled import Compiled
+from redline.engine.state import State
+
+NAME = "red lines"
+STOCHASTIC = True
+READS = ("posture", "threshold", "follow_through", "tested", "low", "high")
+WRITES = ("posture", "max_posture", "tested", "low", "high", "crossed", "enforced", "weekly_cost")
+SOURCE = "Schelling1960; Schelling1966; DixitSkeath2015"
+
+
+def enforcement_belief(
+    cdf: NDArray[np.float64],
+    low: NDArray[np.int64],
+    high: NDArray[np.int64],
+    tested: NDArray[np.int64],
+    level: int | NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """An observer's probability that a test at extended severity index ``level`` is enforced.
+
+    Parameters
+    ----------
+    cdf : the observer's prior CDF at each extended severity, shape (E,).
+    low, high : public bounds L and U as extended indices, shape (N,).
+    tested : highest severity tested so far; a level at or below it is no new
+        test and carries no risk.
+    level : extended severity index of the rung considered (scalar or (N,)).
+
+    """
+    f_low = cdf[low]
+    f_high = cdf[high]
+    f_level = cdf[np.minimum(level, high)]
+    mass = f_high - f_low
+    belief = np.where(mass > 1e-12, (f_level - f_low) / np.where(mass > 1e-12, mass, 1.0),
+                      (np.asarray(level) >= high).astype(np.float64))
+    belief = np.where(np.asarray(level) <= low, 0.0, belief)
+    belief = np.where(np.asarray(level) <= tested, 0.0, belief)
+    return np.clip(belief, 0.0, 1.0)
+
+
+def belief_from_severities(
+    prior_cdf: NDArray[np.float64] | float, low_cdf: float, high_cdf: float
+) -> NDArray[np.float64]:
+    """The closed form ``(F(min(s, U)) - F(L)) / (F(U) - F(L))`` from CDF values."""
+    return (np.asarray(prior_cdf) - low_cdf) / (high_cdf - low_cdf)
+
+
+def apply_red_lines(compiled: Compiled, state: State, uniforms: NDArray[np.float64]) -> None:
+    """Test every red line against this week's postures; enforce where T is reached.
+
+    ``uniforms`` has one row per red line (the follow-through draw).
+    """
+    fighting = state.fighting
+    for line in range(len(compiled.red_line_ids)):
+        applies = compiled.red_line_applies[line]
+        if not applies.any():
+            continue
+        level = state.posture[:, applies].max(axis=1) + 1  # extended index
+        new_test = fighting & (level > state.tested[:, line])
+        if not new_test.any():
+            continue
+        tested_severity = compiled.extended_severity[level]
+        enforce = new_test & (tested_severity >= state.threshold[:, line])
+        tolerated = new_test & ~enforce
+        declared = compiled.rung_index[compiled.scenario.red_lines[line].declared_at] + 1
+        state.crossed[:, line] |= new_test & (level >= declared)
+        state.tested[:, line] = np.where(new_test, level, state.tested[:, line])
+        state.low[:, line] = np.where(tolerated, np.maximum(state.low[:, line], level),
+                                      state.low[:, line])
+        state.high[:, line] = np.where(enforce, np.minimum(state.high[:, line], level),
+                                       state.high[:, line])
+        if not enforce.any():
+            continue
+        state.enforced[:, line] |= enforce
+        declared_response = uniforms[line] < state.follow_through[:, line]
+        response = np.where(declared_response, compiled.red_line_response[line],
+                            compiled.red_line_fallback[line])
+        owner = compiled.red_line_owner[line]
+        acts = enforce & (response >= 0)
+        state.posture[:, owner] = np.where(acts, np.maximum(state.posture[:, owner], response),
+                                           state.posture[:, owner])
+        state.max_posture[:, owner] = np.maximum(state.max_posture[:, owner],
+                                                 state.posture[:, owner])
+        harm = np.where(acts, state.harm[np.arange(state.runs), np.maximum(response, 0)], 0.0)
+        targets = applies & (compiled.side_of == compiled.side_of[owner] ^ 1)
+        state.weekly_cost[:, targets] += harm[:, None]

@@ -1,0 +1,77 @@
+"""Trust between actors and the stability of their regimes.
+
+Trust is Beta-Bernoulli (the conjugate model of a promise-keeping rate):
+with a Beta(alpha0, beta0) prior and commitments by j to i kept k times and
+broken b times (weighted), i's trust that j keeps its word is the posterior
+mean::
+
+    tau_ij = (alpha0 + k) / (alpha0 + beta0 + k + b)
+
+Deals broken during a run count as further broken commitments. A side
+leader's trust in the other side is the capability-weighted mean of its trust
+in that side's members, so a broken promise by a patron (NATO enlargement)
+weighs on trust in the client's deals (Kydd 2005 on trust and mistrust;
+Powell 2006 on why deals must be self-enforcing).
+
+Regime stability falls by ``stability_sensitivity`` per unit of weekly cost
+(posture costs, losses, harm from enforcement); below its floor a regime is
+in crisis, a terminal outcome (a reduced form of the audience- and
+selectorate-cost arguments in Fearon 1994; Bueno de Mesquita et al. 2003).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.engine.compiled import Compiled
+from redline.engine.state import State
+
+NAME = "trust and stability"
+STOCHASTIC = False
+READS = ("deals_broken", "capability", "support", "weekly_cost", "stability_sensitivity")
+WRITES = ("costs", "stability")
+SOURCE = "Kydd2005; Powell2006"
+
+FloatArray = NDArray[np.float64]
+
+
+def beta_bernoulli_trust(kept: FloatArray | float, broken: FloatArray | float,
+                         prior: tuple[float, float] = (1.0, 1.0)) -> FloatArray:
+    """Posterior mean of the promise-keeping rate: (a0 + k) / (a0 + b0 + k + b).
+
+    >>> float(beta_bernoulli_trust(0, 2))
+    0.25
+    """
+    alpha, beta = prior
+    return np.asarray((alpha + np.asarray(kept)) / (alpha + beta + np.asarray(kept)
+                                                     + np.asarray(broken)))
+
+
+def leader_trust(compiled: Compiled, state: State) -> FloatArray:
+    """(N, 2): trust of each side's leader in the other side to keep a deal."""
+    prior = compiled.scenario.model.trust_prior
+    trust = np.zeros((state.runs, 2))
+    weight = state.capability * state.support
+    for side in (0, 1):
+        leader = compiled.leaders[side]
+        others = compiled.side_of == 1 - side
+        kept = compiled.trust_kept[leader, others]
+        broken = compiled.trust_broken[leader, others][None, :] + np.where(
+            np.arange(compiled.n_actors)[others] == compiled.leaders[1 - side],
+            state.deals_broken[:, [1 - side]], 0.0)
+        tau = beta_bernoulli_trust(kept[None, :], broken, prior)
+        w = weight[:, others]
+        total = w.sum(axis=1)
+        trust[:, side] = np.where(total > 0, (tau * w).sum(axis=1) / np.maximum(total, 1e-12),
+                                  tau.mean(axis=1) if tau.shape[1] else 1.0)
+    return trust
+
+
+def update_stability(compiled: Compiled, state: State) -> None:
+    """Accumulate this week's costs and lower stability by them."""
+    alive = state.alive[:, None]
+    state.costs += np.where(alive, state.weekly_cost, 0.0)
+    state.stability = np.where(
+        alive, np.clip(state.stability - state.stability_sensitivity * state.weekly_cost, 0, 1),
+        state.stability)
