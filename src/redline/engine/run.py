@@ -21,6 +21,7 @@ depend on the chunk size.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ class _StreamLayout:
     def of(cls, compiled: Compiled) -> _StreamLayout:
         sizes = [len(compiled.policy_ids), compiled.n_actors, len(compiled.red_line_ids), 2]
         edges = np.cumsum([0, *sizes])
-        slices = [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
         return cls(*slices, rows=int(edges[-1]))
 
 

@@ -183,8 +183,9 @@ Number = Annotated[
         custom_error_type="number",
         custom_error_message="not a number or a distribution",
         custom_error_context={
-            "expected": "a number, or one of {uniform: [low, high]}, {triangular: [low, mode, high]},"
-            " {beta: [a, b]}, {normal: [mean, sd]}, {lognormal: [mu, sigma]}"
+            "expected": "a number, or one of {uniform: [low, high]},"
+            " {triangular: [low, mode, high]}, {beta: [a, b]}, {normal: [mean, sd]},"
+            " {lognormal: [mu, sigma]}"
         },
     ),
 ]

@@ -82,7 +82,7 @@ class Actor(_Strict):
     )
     optimism: Number = Field(
         default=0.0,
-        description="Bias of its own estimate of its side's chance of prevailing (mutual optimism).",
+        description="Bias of its estimate of its side's chance of prevailing (mutual optimism).",
     )
     stability: Number = Field(default=1.0, description="Initial regime stability in [0, 1].")
     stability_floor: FiniteFloat = Field(
@@ -346,7 +346,7 @@ class BeliefTarget(_Strict):
 
 
 class BeliefBelow(_Strict):
-    """True when the observer's probability that the rung would be met with enforcement is below the value."""
+    """True when the observer's belief that the rung would be met by enforcement is below the value."""
 
     belief_below: BeliefTarget
 
@@ -540,7 +540,7 @@ class Policy(_Strict):
 
 
 class Question(_Strict):
-    """A forecast question: does the event happen by the deadline week?"""
+    """A forecast question: the event happens by the deadline week."""
 
     id: Identifier
     text: str | None = Field(default=None, max_length=2000)
@@ -593,7 +593,7 @@ class ModelSettings(_Strict):
         default=0.05, description="Weekly chance that a deal is struck when one exists."
     )
     break_hazard: Probability = Field(
-        default=0.02, description="Weekly chance a deal breaks, at zero trust (scaled by 1 - trust)."
+        default=0.02, description="Weekly chance a deal breaks at zero trust (times 1 - trust)."
     )
     power_shift: FiniteFloat = Field(
         default=0.1, ge=0.0,

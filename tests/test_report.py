@@ -1,0 +1,186 @@
+"""Tests of the Markdown report, plain-language descriptions and atomic file writing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import stat
+
+import pytest
+
+from fake_results import make_result, small_scenario
+from redline.report import files as report_files
+from redline.report import format_probability, markdown_report, write_text_atomic
+from redline.report.describe import describe_action, describe_condition, describe_policy
+from redline.scenario.models import OUTCOMES
+
+GENERATED = dt.datetime(2024, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def tables(text: str) -> list[list[str]]:
+    """Group consecutive Markdown table lines."""
+    groups: list[list[str]] = []
+    previous_was_table = False
+    for line in text.splitlines():
+        is_table = line.startswith("|")
+        if is_table and not previous_was_table:
+            groups.append([])
+        if is_table:
+            groups[-1].append(line)
+        previous_was_table = is_table
+    return groups
+
+
+def cells(line: str) -> list[str]:
+    """Split a table line on unescaped pipes."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+
+@pytest.fixture
+def report() -> str:
+    return markdown_report(make_result(seed=99), run_id="abc123def456", generated=GENERATED)
+
+
+def test_summary_names_what_was_run(report):
+    assert report.startswith("# redline report: Toy crisis | with a pipe\n")
+    summary = {cells(line)[0]: cells(line)[1] for line in tables(report)[0][2:]}
+    assert summary["Scenario"] == "toy-crisis: Toy crisis \\| with a pipe"
+    assert summary["Start"] == "2024-10-28"
+    assert summary["Horizon"] == "8 weeks (to 2024-12-23)"
+    assert summary["Runs"] == "1,000"
+    assert summary["Seed"] == "99"
+    assert summary["Generated"] == "2024-11-01 12:00 UTC"
+    assert summary["Run id"] == "abc123def456"
+
+
+def test_every_table_is_rectangular(report):
+    found = tables(report)
+    assert len(found) == 4  # summary, outcomes, questions, ladder
+    for table in found:
+        widths = {len(cells(line)) for line in table}
+        assert len(widths) == 1, table
+
+
+def test_outcome_table_has_every_outcome_with_p_and_interval(report):
+    outcome_table = tables(report)[1]
+    assert cells(outcome_table[0]) == ["Outcome", "Meaning", "P", "95% interval", "Runs"]
+    rows = {cells(line)[0]: cells(line) for line in outcome_table[2:]}
+    assert list(rows) == list(OUTCOMES)
+    assert rows["settlement"][2:] == ["41.2%", "[38.2%, 44.3%]", "412"]
+    assert rows["nuclear_use"][2] == "0.30%"
+    assert rows["great_power_war"][2:] == ["0%", "[0%, 0.38%]", "0"]
+
+
+def test_question_table_has_text_deadline_and_interval(report):
+    rows = {cells(line)[0]: cells(line) for line in tables(report)[2][2:]}
+    assert rows["deep_strike_by_w4"] == [
+        "deep_strike_by_w4", "Does Blue strike deep by week 4?", "week 4 (2024-11-25)",
+        "25.0%", "[22.4%, 27.8%]",
+    ]
+    assert rows["nuclear"][2] == "week 8 (2024-12-23)"
+
+
+def test_ladder_table_is_actor_by_rung_in_ladder_order(report):
+    ladder = tables(report)[3]
+    assert cells(ladder[0]) == ["Actor", "raid (2)", "deep_strike (5)", "nuclear_use (10)"]
+    rows = {cells(line)[0]: cells(line)[1:] for line in ladder[2:]}
+    assert rows == {"RED": ["90.0%", "10.0%", "0.30%"], "BLUE": ["100%", "30.0%", "–"]}
+
+
+def test_how_to_read_note_and_determinism(report):
+    assert "## How to read this" in report
+    assert "1,000 simulated runs" in report
+    again = markdown_report(make_result(seed=99), run_id="abc123def456", generated=GENERATED)
+    assert again == report
+
+
+def test_scenario_without_questions():
+    result = make_result(scenario=small_scenario(questions=[]), question_counts={})
+    result.questions.clear()
+    result.question_weeks.clear()
+    text = markdown_report(result, generated=GENERATED)
+    assert "The scenario asks no forecast questions." in text
+    assert "Run id" not in text
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [(0.0, "0%"), (1.0, "100%"), (0.5, "50.0%"), (0.0003, "0.030%"), (0.00001, "0.0010%"),
+     (0.0123, "1.2%"), (0.9996, "99.960%"), (2e-17, "0%"), (float("nan"), "n/a")],
+)
+def test_format_probability(p, text):
+    assert format_probability(p) == text
+
+
+# ------------------------------------------------------------------ describe
+
+
+def test_describe_nested_conditions_and_policy():
+    scenario = small_scenario()
+    policy = scenario.policies[0]
+    assert describe_condition(policy.when) == "week >= 2 and not BLUE has reached deep_strike"
+    assert describe_action(policy.then[0]) == "talks offered (weekly hazard 0.1)"
+    assert describe_policy(policy) == (
+        "when week >= 2 and not BLUE has reached deep_strike then talks offered"
+        " (weekly hazard 0.1) (probability 0.5, delay 0 weeks)"
+    )
+
+
+def test_describe_parenthesises_mixed_nesting():
+    scenario = small_scenario(
+        policies=[{
+            "id": "p",
+            "when": {"any": [{"all": [{"week_at_least": 1}, {"front_active": "border"}]},
+                             {"control_below": {"front": "border", "value": 0.1}}]},
+            "then": [{"permit": {"actor": "BLUE", "rung": "deep_strike", "by": "RED"}},
+                     {"support": {"by": "RED", "to": "RED", "level": {"uniform": [0.1, 0.2]}}}],
+        }]
+    )
+    policy = scenario.policies[0]
+    assert describe_condition(policy.when) == (
+        "(week >= 1 and front border open) or attacker's control of border below 0.1"
+    )
+    assert [describe_action(a) for a in policy.then] == [
+        "RED permits BLUE to use deep_strike",
+        "RED support to RED becomes uniform(0.1, 0.2)",
+    ]
+
+
+# -------------------------------------------------------------- atomic files
+
+
+def test_write_text_atomic_creates_parents_and_replaces(tmp_path):
+    target = tmp_path / "a" / "b" / "report.md"
+    write_text_atomic(target, "first\n")
+    write_text_atomic(target, "second ü\n")
+    assert target.read_text(encoding="utf-8") == "second ü\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.md"]
+
+
+def test_write_text_atomic_keeps_the_old_file_when_the_move_fails(tmp_path, monkeypatch):
+    target = tmp_path / "report.md"
+    target.write_text("old\n")
+
+    def failing_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_files.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_text_atomic(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_write_text_atomic_permissions(tmp_path):
+    fresh = tmp_path / "fresh.md"
+    write_text_atomic(fresh, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+
+    existing = tmp_path / "existing.md"
+    existing.write_text("x")
+    existing.chmod(0o640)
+    write_text_atomic(existing, "y")
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640
