@@ -346,7 +346,7 @@ class BeliefTarget(_Strict):
 
 
 class BeliefBelow(_Strict):
-    """True when the observer's belief that the rung would be met by enforcement is below the value."""
+    """True when the observer's belief that the rung would meet enforcement is below value."""
 
     belief_below: BeliefTarget
 
