@@ -172,6 +172,14 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         support_numbers[giver] = support.level
         if side_of[giver] < 0:
             side_of[giver] = side_of[actor_index[support.to]]
+    for policy in scenario.policies:
+        for action in policy.then:
+            if isinstance(action, m.ChangeSupport):
+                giver = actor_index[action.support.by]
+                if not is_member[giver]:
+                    support_numbers.setdefault(giver, 0.0)
+                if side_of[giver] < 0:
+                    side_of[giver] = side_of[actor_index[action.support.to]]
     actors = [scenario.actors[actor_id] for actor_id in actor_ids]
 
     rungs = sorted(scenario.ladder, key=lambda rung: rung.severity)
