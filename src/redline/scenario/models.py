@@ -620,27 +620,35 @@ class ModelSettings(_Strict):
 class Scenario(_Strict):
     """A whole crisis: everything the engine needs, as data."""
 
-    name: Identifier
-    title: str | None = Field(default=None, max_length=500)
-    description: str | None = Field(default=None, max_length=20000)
-    start: dt.date
-    step: Literal["week"] = "week"
-    horizon: int = Field(default=52, ge=1, le=1040)
-    actors: dict[ActorId, Actor] = Field(min_length=2)
+    name: Identifier = Field(description="Short name: letters, digits, '_' and '-'.")
+    title: str | None = Field(default=None, max_length=500, description="Display title.")
+    description: str | None = Field(default=None, max_length=20000,
+                                    description="What the scenario represents.")
+    start: dt.date = Field(description="Date of week 0.")
+    step: Literal["week"] = Field(default="week", description="Length of one step.")
+    horizon: int = Field(default=52, ge=1, le=1040, description="Weeks to simulate.")
+    actors: dict[ActorId, Actor] = Field(min_length=2, description="Actors by id.")
     sides: dict[ActorId, list[ActorId]] = Field(
         description="Exactly two sides, each keyed by its leader, listing its members."
     )
-    support: list[Support] = Field(default_factory=list)
-    ladder: list[Rung] = Field(min_length=1)
-    red_lines: list[RedLine] = Field(default_factory=list)
-    fronts: dict[Identifier, Front] = Field(default_factory=dict)
-    deployments: list[Deployment] = Field(default_factory=list)
-    policies: list[Policy] = Field(default_factory=list)
-    commitments: list[Commitment] = Field(default_factory=list)
-    questions: list[Question] = Field(default_factory=list)
-    hypotheses: list[Hypothesis] = Field(default_factory=list)
-    observations: list[Observation] = Field(default_factory=list)
-    model: ModelSettings = Field(default_factory=ModelSettings)
+    support: list[Support] = Field(
+        default_factory=list,
+        description="Support levels (side members default to 1, outsiders to 0).")
+    ladder: list[Rung] = Field(min_length=1, description="The escalation ladder.")
+    red_lines: list[RedLine] = Field(default_factory=list, description="Declared red lines.")
+    fronts: dict[Identifier, Front] = Field(default_factory=dict, description="Fronts by id.")
+    deployments: list[Deployment] = Field(default_factory=list,
+                                          description="Forces sent to fronts.")
+    policies: list[Policy] = Field(default_factory=list, description="Conditional policies.")
+    commitments: list[Commitment] = Field(default_factory=list,
+                                          description="Past promises: the basis of trust.")
+    questions: list[Question] = Field(default_factory=list, description="Forecast questions.")
+    hypotheses: list[Hypothesis] = Field(default_factory=list,
+                                         description="Competing explanations, as overlays.")
+    observations: list[Observation] = Field(default_factory=list,
+                                            description="Reported facts, as evidence.")
+    model: ModelSettings = Field(default_factory=ModelSettings,
+                                 description="Global parameters of the mechanisms.")
 
     @model_validator(mode="after")
     def _two_sides(self) -> Scenario:

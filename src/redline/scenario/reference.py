@@ -1,0 +1,173 @@
+"""The scenario language reference, generated from the models themselves.
+
+``python -m redline.scenario.reference`` prints docs/reference/scenario.md;
+a test checks that the committed page matches, so the reference can never
+drift from the code.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from redline.scenario import models as m
+from redline.scenario.distributions import DISTRIBUTION_NAMES
+
+_SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
+    ("Scenario", [m.Scenario]),
+    ("Actors and sides", [m.Actor, m.Support]),
+    ("Escalation ladder", [m.Rung]),
+    ("Red lines", [m.RedLine]),
+    ("Fronts and deployments", [m.Front, m.Deployment]),
+    ("Conditional policies", [m.Policy]),
+    ("Commitments", [m.Commitment]),
+    ("Questions, hypotheses, observations", [m.Question, m.Hypothesis, m.Observation]),
+    ("Model settings (`model:`)", [m.ModelSettings]),
+]
+
+_CONDITIONS: list[type[BaseModel]] = [
+    m.PostureAtLeast, m.Reached, m.Permitted, m.DeploymentInCombat, m.ControlBelow,
+    m.ControlAbove, m.FrontActive, m.WeekAtLeast, m.PolicyFired, m.RedLineEnforced,
+    m.RedLineCrossed, m.Settled, m.OutcomeIs, m.StabilityBelow, m.RegimeCrisis, m.BeliefBelow,
+    m.AllOf, m.AnyOf, m.NotOf,
+]
+_ACTIONS: list[type[BaseModel]] = [
+    m.Permit, m.Forbid, m.Deploy, m.ChangeSupport, m.OpenFront, m.OfferTalks,
+]
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation)
+    if "Uniform" in text and "Triangular" in text:
+        return "number"
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _type_name(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(annotation)
+        inner = [typing.get_args(arg)[0] if typing.get_origin(arg) is typing.Annotated else arg
+                 for arg in args]
+        if any(arg in _CONDITIONS for arg in inner):
+            return "condition"
+        if any(arg in _ACTIONS for arg in inner):
+            return "action"
+        parts = [_type_name(arg) for arg in args if arg is not type(None)]
+        return " or ".join(dict.fromkeys(parts))
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(annotation)[0])}"
+    if origin is dict:
+        key, value = typing.get_args(annotation)
+        return f"map {_type_name(key)} -> {_type_name(value)}"
+    if origin is tuple:
+        return "[" + ", ".join(_type_name(arg) for arg in typing.get_args(annotation)) + "]"
+    if origin is typing.Literal:
+        return " | ".join(repr(arg) for arg in typing.get_args(annotation))
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return annotation.__name__
+        return {"str": "text", "float": "number", "int": "integer", "bool": "true/false",
+                "date": "date", "object": "value"}.get(annotation.__name__, annotation.__name__)
+    if "Condition" in text or "Tag('posture_at_least')" in text:
+        return "condition"
+    if "Tag('permit')" in text:
+        return "action"
+    return text.replace("typing.", "")
+
+
+_COMMON = {
+    "id": "Unique id, used to refer to it elsewhere.",
+    "by": "Actor id (who gives or gave it).",
+    "to": "Actor id (who receives it).",
+    "label": "Display label.",
+    "owner": "Actor id of the red line's owner.",
+    "applies_to": "Actor ids whose postures it constrains.",
+    "attacker": "Actor id of the attacking side's actor on this front.",
+    "defender": "Actor id of the defending side's actor on this front.",
+    "actor": "Actor id.",
+    "front": "Front id.",
+    "strength": "Strength sent (same units as the front's forces).",
+    "description": "Free text.",
+    "text": "Free text (the question or report as worded).",
+    "when": "Condition that triggers it.",
+    "then": "Actions carried out.",
+    "what": "What was promised.",
+    "year": "Year of the promise.",
+    "kept": "Whether it was kept.",
+    "weight": "Weight of this piece of evidence in trust.",
+    "event": "Condition that resolves it.",
+    "by_week": "Deadline: week (from the start) by which the event counts.",
+    "prior": "Prior probability.",
+    "observed": "Whether the event was reported as happening.",
+    "source": "Who reported it.",
+}
+
+
+def _default(field: Any) -> str:
+    if field.is_required():
+        return "required"
+    if field.default_factory is not None:
+        return "empty"
+    if field.default is PydanticUndefined or field.default is None:
+        return "none"
+    return f"`{field.default}`"
+
+
+def _table(model: type[BaseModel]) -> list[str]:
+    lines = [f"### `{model.__name__}`", "", (model.__doc__ or "").strip(), "",
+             "| key | type | default | meaning |", "|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        description = (field.description or _COMMON.get(key, "")).replace("|", "\\|")
+        lines.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | "
+                     f"{description} |")
+    return [*lines, ""]
+
+
+def _one_key(models: list[type[BaseModel]]) -> list[str]:
+    lines = ["| key | value | meaning |", "|---|---|---|"]
+    for model in models:
+        (name, field), = model.model_fields.items()
+        key = field.alias or name
+        doc = (model.__doc__ or "").strip().replace("|", "\\|")
+        lines.append(f"| `{key}` | {_type_name(field.annotation)} | {doc} |")
+    return [*lines, ""]
+
+
+def reference_markdown() -> str:
+    """The scenario language reference as Markdown."""
+    lines = [
+        "# Scenario language reference",
+        "",
+        "Generated from `redline.scenario.models` by "
+        "`python -m redline.scenario.reference`; do not edit by hand.",
+        "A scenario is one YAML document. `redline schema` prints the same as JSON Schema.",
+        "",
+        "## Numbers",
+        "",
+        "Any key typed *number* takes a constant or a one-key distribution, sampled "
+        "once per run: " + ", ".join(f"`{name}`" for name in DISTRIBUTION_NAMES) + ".",
+        "Parameters: `uniform: [low, high]`, `triangular: [low, mode, high]`, "
+        "`beta: [alpha, beta]`, `normal: [mean, sd]`, `lognormal: [mu, sigma]` "
+        "(of the logarithm).",
+        "",
+    ]
+    for title, models in _SECTIONS:
+        lines += [f"## {title}", ""]
+        for model in models:
+            lines += _table(model)
+    lines += ["## Conditions", "",
+              "A condition is a one-key mapping; `all`, `any` and `not` combine them.", ""]
+    lines += _one_key(_CONDITIONS)
+    lines += ["## Actions", "", "A policy's `then` is a list of one-key actions.", ""]
+    lines += _one_key(_ACTIONS)
+    lines += ["## Outcomes", "", "Exclusive and exhaustive: "
+              + ", ".join(f"`{name}`" for name in m.OUTCOMES) + ".", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(reference_markdown(), end="")
