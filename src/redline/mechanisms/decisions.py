@@ -6,14 +6,16 @@ next higher rung it may use (a rung it may use is one among whose users it is
 and for which every supplier whose permission the rung needs has given it).
 The utility of a posture r, in units of the stakes, is::
 
-    U(r) = dp(r) - cost(r) * cost_sensitivity - sum_l B_l(r) * H_l
+    U(r) = H (dp(r) - cost(r) * cost_sensitivity) - sum_l B_l(r) * H_l - k [r != current]
 
-where dp(r) is the change in its side's chance of prevailing (contest success
+where H is the planning horizon in weeks (weekly gains and costs are flows,
+risks and switching one-off), dp(r) is the change in its side's chance of prevailing (contest success
 function, :mod:`redline.mechanisms.power`) from the rung's military effect,
 B_l(r) its own belief that r would be met by enforcement of red line l
 (:func:`redline.mechanisms.redlines.enforcement_belief`), and H_l the
 expected harm of that enforcement (declared response with the line's public
-follow-through rho, fallback otherwise). The choice is logit (quantal
+follow-through rho, fallback otherwise), and k the switching cost of a move
+(a government's inertia: it holds unless a move is clearly better). The choice is logit (quantal
 response, McKelvey & Palfrey 1995): P(r) is proportional to exp(lambda U(r));
 lambda = 0 is uniform, a large lambda is a best response.
 """
@@ -84,11 +86,12 @@ def decide(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
     weight = actor_weight(state)
     decisiveness = compiled.scenario.model.decisiveness
     rationality = compiled.scenario.model.rationality
+    horizon = compiled.scenario.model.planning_weeks
     runs = np.arange(state.runs)
     for a in range(compiled.n_actors):
         side = compiled.side_of[a]
-        if side < 0:
-            continue
+        if side < 0 or not compiled.may_use[a, 1:].any():
+            continue  # outside the sides, or no rung to choose
         current = state.posture[:, a]
         usable = may[:, a, :].copy()
         usable[runs, current] = True
@@ -106,7 +109,9 @@ def decide(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
             delta = weight[:, a] * (state.effect[runs, rung] - effect_now)
             gain = contest_success(own + delta, other, decisiveness) - p_now
             cost = state.cost[runs, rung] * state.cost_sensitivity[:, a]
-            utilities[:, k] = gain - cost - red_line_risk(compiled, state, a, rung)
+            switching = 0.0 if k == 1 else compiled.scenario.model.switching_cost
+            utilities[:, k] = (horizon * (gain - cost) - switching
+                               - red_line_risk(compiled, state, a, rung))
         chosen = options[runs, logit_choice(utilities, available, rationality, uniforms[a])]
         new = np.where(fighting, chosen, current)
         state.posture[:, a] = new

@@ -584,7 +584,17 @@ class ModelSettings(_Strict):
     """Global parameters of the mechanisms, with their defaults."""
 
     rationality: FiniteFloat = Field(
-        default=8.0, ge=0.0, description="Logit choice precision lambda (McKelvey & Palfrey 1995)."
+        default=30.0, ge=0.0,
+        description="Logit choice precision lambda per unit of the stakes (McKelvey & Palfrey 1995).",
+    )
+    planning_weeks: FiniteFloat = Field(
+        default=26.0, ge=0.0,
+        description="Weeks over which a posture's weekly gain and cost are weighed against"
+        " one-off risks and switching costs.",
+    )
+    switching_cost: FiniteFloat = Field(
+        default=0.1, ge=0.0,
+        description="Utility cost of changing posture, per move (inertia of a government).",
     )
     decisiveness: FiniteFloat = Field(
         default=1.0, gt=0.0, description="Contest success function exponent m (Tullock 1980)."

@@ -38,6 +38,9 @@ class _ReferenceChecker:
         for leader, members in scenario.sides.items():
             for actor in {leader, *members}:
                 self.side_of.setdefault(actor, leader)
+        for support in scenario.support:  # outsiders align with the side they support
+            if support.to in self.side_of:
+                self.side_of.setdefault(support.by, self.side_of[support.to])
 
     def actor(self, path: Path, actor_id: str) -> Iterator[Problem]:
         if actor_id not in self.actors:
@@ -50,7 +53,8 @@ class _ReferenceChecker:
     def member(self, path: Path, actor_id: str) -> Iterator[Problem]:
         yield from self.actor(path, actor_id)
         if actor_id in self.actors and actor_id not in self.side_of:
-            yield path, f"actor {actor_id!r} is on neither side", "a member of one of the sides"
+            yield (path, f"actor {actor_id!r} is on neither side",
+                   "a member of a side, or an actor with a support entry for one")
 
     def problems(self) -> Iterator[Problem]:
         yield from self._unique()
