@@ -58,7 +58,9 @@ def wilson_interval(count: int, runs: int, z: float = Z_95) -> tuple[float, floa
     denominator = 1.0 + z * z / runs
     centre = (p + z * z / (2 * runs)) / denominator
     half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if count <= 0 else max(0.0, min(p, centre - half))
+    high = 1.0 if count >= runs else min(1.0, max(p, centre + half))
+    return low, high
 
 
 @dataclass
@@ -74,7 +76,7 @@ class EnsembleResult:
     question_weeks : question id -> array (horizon + 1,) of cumulative
         P(event by week w), w = 0..horizon.
     outcome_weeks : outcome name -> array (horizon + 1,) of cumulative P(outcome by week w)
-        (for settlement: settled at some point by week w).
+        (for settlement: a deal struck at some point by week w).
     ladder_reached : actor -> rung -> Estimate that the actor's highest posture
         reached at least that rung.
     trajectories : name -> array (horizon + 1, k) of per-week means over runs
@@ -83,8 +85,9 @@ class EnsembleResult:
         ``control`` (per front), ``knowledge_low`` and ``knowledge_high``
         (public interval [L, U) per red line; U may be infinite and is then
         capped at the ladder's top severity), ``trust`` (per ordered pair of
-        side leaders), ``stability`` (per actor), ``active`` (share of runs
-        still going).
+        side leaders), ``stability`` (per actor), ``win_probability`` (side 0's
+        chance to prevail), ``status`` (shares fighting, settled, ended),
+        ``ever_settled`` (share that struck a deal by week w).
     labels : name -> list of column labels of each trajectory.
 
     """

@@ -92,6 +92,7 @@ class _Accumulator:
             "stability": compiled.actor_ids,
             "win_probability": [compiled.side_leader_ids[0]],
             "status": ["fighting", "settled", "ended"],
+            "ever_settled": [compiled.side_leader_ids[0]],
         }
         self.sums = {name: np.zeros((weeks, len(labels))) for name, labels in self.labels.items()}
         top = float(compiled.severity.max())
@@ -113,6 +114,7 @@ class _Accumulator:
         alive = state.alive
         self.sums["status"][w] += [np.sum(alive & ~state.settled), np.sum(alive & state.settled),
                                    np.sum(~alive)]
+        self.sums["ever_settled"][w] += np.sum(state.settled_ever)
 
     def record_chunk(self, state: State, question_week: NDArray[np.int64]) -> None:
         self.outcomes += np.bincount(final_outcomes(state), minlength=len(OUTCOMES))
@@ -143,7 +145,7 @@ class _Accumulator:
             name: np.cumsum(self.end_weeks[code][: self.horizon + 1]) / runs
             for name, code in TERMINAL_CODES.items()
         }
-        outcome_weeks["settlement"] = self.sums["status"][:, 1] / runs
+        outcome_weeks["settlement"] = self.sums["ever_settled"][:, 0] / runs
         ladder = {
             actor: {rung: Estimate.from_count(int(self.reached[a, r]), runs)
                     for r, rung in enumerate(compiled.rung_ids) if r > 0

@@ -48,6 +48,8 @@ class ChunkStreams:
     def __init__(self, seed: int, first_run: int, runs: int, total_runs: int) -> None:
         if first_run % BLOCK_SIZE:
             raise ValueError("a chunk must start at a block boundary")
+        if runs % BLOCK_SIZE and first_run + runs != total_runs:
+            raise ValueError("a chunk must hold whole blocks (only the last may be partial)")
         self.sizes: list[int] = []
         self.generators: list[np.random.Generator] = []
         start = first_run

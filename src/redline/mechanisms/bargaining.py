@@ -29,7 +29,7 @@ from redline.mechanisms.trust import leader_trust
 NAME = "bargaining"
 STOCHASTIC = True
 READS = ("win_probability", "optimism", "war_cost", "resolve", "cost_sensitivity", "costs",
-         "talks_hazard", "deals_broken")
+         "talks_hazard", "deals_broken", "capability", "support")
 WRITES = ("settled", "settled_ever", "broken_ever", "terms", "deals_broken")
 SOURCE = "Fearon1995; Powell2006"
 

@@ -8,16 +8,17 @@ The utility of a posture r, in units of the stakes, is::
 
     U(r) = H (dp(r) - cost(r) * cost_sensitivity) - sum_l B_l(r) * H_l - k [r != current]
 
-where H is the planning horizon in weeks (weekly gains and costs are flows,
-risks and switching one-off), dp(r) is the change in its side's chance of prevailing (contest success
-function, :mod:`redline.mechanisms.power`) from the rung's military effect,
-B_l(r) its own belief that r would be met by enforcement of red line l
-(:func:`redline.mechanisms.redlines.enforcement_belief`), and H_l the
-expected harm of that enforcement (declared response with the line's public
-follow-through rho, fallback otherwise), and k the switching cost of a move
-(a government's inertia: it holds unless a move is clearly better). The choice is logit (quantal
-response, McKelvey & Palfrey 1995): P(r) is proportional to exp(lambda U(r));
-lambda = 0 is uniform, a large lambda is a best response.
+where H is the planning horizon in weeks (weekly gains and costs are flows;
+risks and switching are one-off), dp(r) the change in its side's chance of
+prevailing (contest success function, :mod:`redline.mechanisms.power`) from
+the rung's military effect, B_l(r) its own belief that r would be met by
+enforcement of red line l (:func:`redline.mechanisms.redlines.enforcement_belief`),
+H_l the expected harm of that enforcement (declared response with the line's
+public follow-through rho, fallback otherwise), and k the switching cost of a
+move (a government's inertia: it holds unless a move is clearly better). The
+choice is logit (quantal response, McKelvey & Palfrey 1995): P(r) is
+proportional to exp(lambda U(r)); lambda = 0 is uniform, a large lambda is a
+best response.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from redline.mechanisms.redlines import enforcement_belief
 NAME = "decisions"
 STOCHASTIC = True
 READS = ("posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
-         "follow_through", "capability", "support", "cost_sensitivity")
+         "follow_through", "capability", "support", "cost_sensitivity", "control", "diverts",
+         "front_open", "front_weight")
 WRITES = ("posture", "max_posture", "weekly_cost")
 SOURCE = "McKelvey1995; Kahn1965"
 

@@ -31,7 +31,7 @@ from redline.mechanisms.power import posture_effect
 NAME = "fronts"
 STOCHASTIC = False
 READS = ("forces", "attrition", "reinforcement", "control", "control_speed", "front_open",
-         "deployment_in_combat", "posture", "effect")
+         "deployment_in_combat", "posture", "effect", "loss_share")
 WRITES = ("forces", "control", "weekly_cost")
 SOURCE = "Lanchester1916; Helmbold1965"
 

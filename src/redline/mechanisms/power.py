@@ -39,10 +39,15 @@ def contest_success(power_a: FloatArray | float, power_b: FloatArray | float,
     >>> float(contest_success(3.0, 1.0, 1.0))
     0.75
     """
-    a = np.power(np.maximum(power_a, 0.0), decisiveness)
-    b = np.power(np.maximum(power_b, 0.0), decisiveness)
-    total = a + b
-    return np.where(total > 0, a / np.where(total > 0, total, 1.0), 0.5)
+    a = np.maximum(np.asarray(power_a, dtype=np.float64), 0.0)
+    b = np.maximum(np.asarray(power_b, dtype=np.float64), 0.0)
+    # 1 / (1 + (b / a)^m), computed in logs so that a large m neither over- nor underflows
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = decisiveness * (np.log(b) - np.log(a))
+    both_zero = (a == 0) & (b == 0)
+    log_ratio = np.where(both_zero, 0.0, log_ratio)
+    with np.errstate(over="ignore"):
+        return np.asarray(1.0 / (1.0 + np.exp(log_ratio)))
 
 
 def diverted_share(state: State) -> FloatArray:

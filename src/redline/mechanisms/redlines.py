@@ -31,7 +31,7 @@ from redline.engine.state import State
 
 NAME = "red lines"
 STOCHASTIC = True
-READS = ("posture", "threshold", "follow_through", "tested", "low", "high")
+READS = ("posture", "threshold", "follow_through", "tested", "low", "high", "harm")
 WRITES = ("posture", "max_posture", "tested", "low", "high", "crossed", "enforced", "weekly_cost")
 SOURCE = "Schelling1960; Schelling1966; DixitSkeath2015"
 

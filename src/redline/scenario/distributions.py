@@ -23,7 +23,15 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 from scipy import stats
 
 FloatArray = NDArray[np.float64]
@@ -71,8 +79,10 @@ class Uniform(_Distribution):
     def _check(self) -> Uniform:
         low, high = self.uniform
         _finite([low, high], "uniform")
-        if not low <= high:
-            raise ValueError(f"uniform needs low <= high, got [{low}, {high}]")
+        if not low < high:
+            raise ValueError(
+                f"uniform needs low < high, got [{low}, {high}] (write a constant as a number)"
+            )
         return self
 
     def frozen(self) -> Any:  # noqa: D102
@@ -156,13 +166,14 @@ class LogNormal(_Distribution):
 
 Distribution = Uniform | Triangular | Beta | Normal | LogNormal
 
+_TINY = 2.0**-53
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 #: A scenario number: a finite constant or a distribution sampled per run.
 def _number_tag(value: object) -> str | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float | str):
+    if isinstance(value, int | float):
         return "number"
     if isinstance(value, dict):
         return next(iter(value)) if len(value) == 1 else None
@@ -191,6 +202,26 @@ Number = Annotated[
 ]
 
 
+def _bounded(low: float, high: float, what: str) -> AfterValidator:
+    """A check that every possible value of a number lies in [low, high]."""
+
+    def check(value: float | Distribution) -> float | Distribution:
+        smallest, largest = support_of(value)
+        if smallest < low or largest > high:
+            span = (f"{smallest:g}" if smallest == largest
+                    else f"values in [{smallest:g}, {largest:g}]")
+            raise ValueError(f"{what} must lie in [{low:g}, {high:g}], got {span}")
+        return value
+
+    return AfterValidator(check)
+
+
+#: A scenario number that is a probability or a share: every value in [0, 1].
+Share = Annotated[Number, _bounded(0.0, 1.0, "a probability or share")]
+#: A scenario number that cannot be negative (strengths, costs, delays).
+NonNegative = Annotated[Number, _bounded(0.0, math.inf, "a non-negative quantity")]
+
+
 def is_distribution(value: object) -> bool:
     """Whether a scenario number is uncertain (a distribution, not a constant)."""
     return isinstance(value, _Distribution)
@@ -212,7 +243,8 @@ def sample(value: float | Distribution, uniforms: FloatArray) -> FloatArray:
     """Draw one value per uniform: a constant is broadcast, a distribution inverted."""
     uniforms = np.asarray(uniforms, dtype=np.float64)
     if isinstance(value, _Distribution):
-        return value.ppf(uniforms)
+        # a generator may return exactly 0.0, where unbounded laws have no finite quantile
+        return value.ppf(np.clip(uniforms, _TINY, 1.0 - _TINY))
     return np.full(uniforms.shape, float(value))
 
 

@@ -86,6 +86,10 @@ def _issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) ->
     kind = error["type"]
     if kind == "missing":
         line, column = source.locate(path)
+        where = ".".join(str(part) for part in path)
+        if isinstance(loc[-1], int):
+            return Issue(file, line, column, f"{where}: too few values",
+                         f"at least {loc[-1] + 1} values in the list")
         return Issue(file, line, column, f"missing key {loc[-1]!r}", "a value for it")
     if kind == "extra_forbidden":
         line, column = source.locate(path, key=True)

@@ -26,10 +26,9 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
-    model_validator,
 )
 
-from redline.scenario.distributions import FiniteFloat, Number
+from redline.scenario.distributions import FiniteFloat, NonNegative, Number, Share
 
 Identifier = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
@@ -62,33 +61,33 @@ class Actor(_Strict):
     """A state or alliance taking part in the crisis."""
 
     name: str = Field(min_length=1, max_length=200, description="Display name.")
-    capability: Number = Field(
+    capability: NonNegative = Field(
         default=1.0, description="Military-economic capability (Russia = 1 by convention)."
     )
     nuclear: bool = Field(default=False, description="Holds nuclear weapons.")
     great_power: bool = Field(
         default=False,
-        description="Its entry as a belligerent against another great power is great-power war.",
+        description="A great power (for reports; great-power war is a rung's outcome).",
     )
-    resolve: Number = Field(
+    resolve: Share = Field(
         default=0.5, description="Resolve in [0, 1]: lowers the perceived cost of fighting on."
     )
-    war_cost: Number = Field(
+    war_cost: NonNegative = Field(
         default=0.1,
         description="Expected cost of fighting on, relative to the stakes (Fearon's c).",
     )
-    cost_sensitivity: Number = Field(
+    cost_sensitivity: NonNegative = Field(
         default=1.0, description="How strongly accumulated costs weigh (war weariness)."
     )
     optimism: Number = Field(
         default=0.0,
         description="Bias of its estimate of its side's chance of prevailing (mutual optimism).",
     )
-    stability: Number = Field(default=1.0, description="Initial regime stability in [0, 1].")
+    stability: Share = Field(default=1.0, description="Initial regime stability in [0, 1].")
     stability_floor: FiniteFloat = Field(
         default=0.0, ge=0.0, le=1.0, description="Below this stability: regime crisis."
     )
-    stability_sensitivity: Number = Field(
+    stability_sensitivity: NonNegative = Field(
         default=0.0, description="Stability lost per unit of weekly cost."
     )
     initial_posture: RungId | None = Field(
@@ -101,7 +100,7 @@ class Support(_Strict):
 
     by: ActorId
     to: ActorId
-    level: Number = Field(description="Share of capability in [0, 1].")
+    level: Share = Field(description="Share of capability in [0, 1].")
 
 
 # --------------------------------------------------------------------- ladder
@@ -116,8 +115,9 @@ class Rung(_Strict):
     effect: Number = Field(
         default=0.0, description="Military effect: added to its user's effectiveness per week."
     )
-    cost: Number = Field(default=0.0, description="Weekly cost to its user, relative to stakes.")
-    harm: Number = Field(
+    cost: NonNegative = Field(default=0.0,
+                              description="Weekly cost to its user, relative to stakes.")
+    harm: NonNegative = Field(
         default=0.0,
         description="Harm to the target when used as a red-line response, relative to stakes.",
     )
@@ -153,7 +153,7 @@ class RedLine(_Strict):
         default=None,
         description="Response when the declared one is not carried out (default: none).",
     )
-    follow_through: Number = Field(
+    follow_through: Share = Field(
         description="Probability rho that an enforcement uses the declared response."
     )
     priors: dict[ActorId, Number] = Field(
@@ -170,25 +170,25 @@ class Front(_Strict):
 
     attacker: ActorId
     defender: ActorId
-    forces: dict[ActorId, Number] = Field(description="Initial strength by actor.")
-    control: Number = Field(default=0.5, description="Share of the ground held by the attacker.")
-    attrition: dict[ActorId, Number] = Field(
+    forces: dict[ActorId, NonNegative] = Field(description="Initial strength by actor.")
+    control: Share = Field(default=0.5, description="Share of the ground held by the attacker.")
+    attrition: dict[ActorId, NonNegative] = Field(
         default_factory=dict,
         description="Weekly losses inflicted per unit of the actor's strength (Lanchester a).",
     )
-    reinforcement: dict[ActorId, Number] = Field(
+    reinforcement: dict[ActorId, NonNegative] = Field(
         default_factory=dict, description="Strength added per week by actor."
     )
     exponent_enemy: FiniteFloat = Field(default=1.0, description="p in dA = -a B^p A^q.")
     exponent_own: FiniteFloat = Field(default=0.0, description="q in dA = -a B^p A^q.")
-    control_speed: Number = Field(
+    control_speed: NonNegative = Field(
         default=0.02, description="Weekly change of control at a force ratio of e (1 nat)."
     )
-    weight: Number = Field(
+    weight: NonNegative = Field(
         default=0.2, description="Weight of the front in its sides' power (per unit of control)."
     )
     active: bool = Field(default=True, description="Open at the start (else opened by a policy).")
-    diverts: dict[ActorId, Number] = Field(
+    diverts: dict[ActorId, Share] = Field(
         default_factory=dict,
         description="Share of each actor's capability tied down while the front is open.",
     )
@@ -201,10 +201,10 @@ class Deployment(_Strict):
     actor: ActorId
     front: Identifier
     side: ActorId = Field(description="The side leader or member whose side it reinforces.")
-    strength: Number
-    exists: Number = Field(default=1.0, description="Probability the deployment is real.")
+    strength: NonNegative
+    exists: Share = Field(default=1.0, description="Probability the deployment is real.")
     active: bool = Field(default=True, description="Under way at the start (else by a policy).")
-    combat_delay_weeks: Number = Field(
+    combat_delay_weeks: NonNegative = Field(
         default=0.0, description="Weeks from activation to combat."
     )
 
@@ -476,7 +476,7 @@ class SupportChange(_Strict):
 
     by: ActorId
     to: ActorId
-    level: Number
+    level: Share
 
 
 class ChangeSupport(_Strict):
@@ -530,10 +530,10 @@ class Policy(_Strict):
     description: str | None = Field(default=None, max_length=2000)
     when: Condition
     then: list[Action] = Field(min_length=1)
-    probability: Number = Field(
+    probability: Share = Field(
         default=1.0, description="Chance the policy is carried out once its condition holds."
     )
-    delay_weeks: Number = Field(default=0.0, description="Weeks from decision to effect.")
+    delay_weeks: NonNegative = Field(default=0.0, description="Weeks from decision to effect.")
 
 
 # --------------------------------------------------------- questions, evidence
@@ -585,7 +585,7 @@ class ModelSettings(_Strict):
 
     rationality: FiniteFloat = Field(
         default=30.0, ge=0.0,
-        description="Logit choice precision lambda per unit of the stakes (McKelvey & Palfrey 1995).",
+        description="Logit choice precision lambda per unit of the stakes (McKelvey1995).",
     )
     planning_weeks: FiniteFloat = Field(
         default=26.0, ge=0.0,
@@ -659,9 +659,3 @@ class Scenario(_Strict):
                                             description="Reported facts, as evidence.")
     model: ModelSettings = Field(default_factory=ModelSettings,
                                  description="Global parameters of the mechanisms.")
-
-    @model_validator(mode="after")
-    def _two_sides(self) -> Scenario:
-        if len(self.sides) != 2:
-            raise ValueError(f"sides must name exactly two sides, got {len(self.sides)}")
-        return self

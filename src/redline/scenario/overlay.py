@@ -38,7 +38,8 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         raise OverlayError(f"empty step in path {path!r}")
     parent: Any = data
     for depth, part in enumerate(parts[:-1]):
-        parent = _step(parent, part, ".".join(parts[: depth + 1]), create=True)
+        # new keys may be made inside an element (priors.USA), never new elements
+        parent = _step(parent, part, ".".join(parts[: depth + 1]), create=depth >= 2)
     last = parts[-1]
     if isinstance(parent, dict):
         parent[last] = value

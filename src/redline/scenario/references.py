@@ -88,7 +88,10 @@ class _ReferenceChecker:
                 seen.add(item.id)
 
     def _sides(self) -> Iterator[Problem]:
-        seen: dict[str, str] = {}
+        if len(self.s.sides) != 2:
+            yield (("sides",), f"{len(self.s.sides)} sides",
+                   "exactly two sides, each keyed by its leader")
+        seen: dict[str, str] = {leader: leader for leader in self.s.sides}
         for leader, members in self.s.sides.items():
             yield from self.actor(("sides", leader), leader)
             for i, actor_id in enumerate(members):
@@ -96,10 +99,19 @@ class _ReferenceChecker:
                 if actor_id in seen and seen[actor_id] != leader:
                     yield (("sides", leader, i), f"actor {actor_id!r} is on both sides",
                            "each actor on one side at most")
-                seen[actor_id] = leader
+                seen.setdefault(actor_id, leader)
+        givers: set[str] = set()
         for i, support in enumerate(self.s.support):
             yield from self.actor(("support", i, "by"), support.by)
             yield from self.member(("support", i, "to"), support.to)
+            if support.by in givers:
+                yield (("support", i, "by"), f"a second support entry for {support.by!r}",
+                       "one entry per supporting actor (change it later with a policy)")
+            givers.add(support.by)
+            own = self.side_of.get(support.by)
+            if own is not None and support.to in self.side_of and own != self.side_of[support.to]:
+                yield (("support", i, "to"), f"{support.by!r} would support the other side",
+                       "support for its own side")
 
     def _actors(self) -> Iterator[Problem]:
         for actor_id, actor in self.s.actors.items():
