@@ -184,3 +184,13 @@ def test_write_text_atomic_permissions(tmp_path):
     existing.chmod(0o640)
     write_text_atomic(existing, "y")
     assert stat.S_IMODE(existing.stat().st_mode) == 0o640
+
+
+def test_ladder_table_omits_actors_who_may_use_no_rung():
+    result = make_result()
+    result.ladder_reached["BLUE"] = {}
+    text = markdown_report(result, generated=GENERATED)
+    rows = [cells(line)[0] for line in tables(text)[3][2:]]
+    assert rows == ["RED"]
+    result.ladder_reached["RED"] = {}
+    assert "No ladder reach was recorded." in markdown_report(result, generated=GENERATED)

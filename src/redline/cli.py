@@ -35,6 +35,7 @@ from rich.text import Text
 
 import redline
 from redline.engine.results import EnsembleResult, Estimate
+from redline.engine.run import check_run_arguments
 from redline.report import format_interval, format_probability, markdown_report
 from redline.report.describe import describe_condition, describe_policy
 from redline.report.files import write_text_atomic
@@ -222,8 +223,8 @@ def schema() -> None:
 @app.command("list")
 def list_scenarios() -> None:
     """List the built-in scenarios."""
-    rows = []
-    broken = []
+    rows: list[list[object]] = []
+    broken: list[str] = []
     for name in builtin_names():
         try:
             scenario = load_scenario(resolve(name))
@@ -434,7 +435,7 @@ def _print_result(result: EnsembleResult) -> None:
                 right=["P", "95% interval"],
             )
         )
-    if result.ladder_reached:
+    if any(result.ladder_reached.values()):
         rungs = [r.id for r in s.ladder
                  if any(r.id in reached for reached in result.ladder_reached.values())]
         stdout.print(
@@ -445,6 +446,7 @@ def _print_result(result: EnsembleResult) -> None:
                     [actor] + [format_probability(reached[r].p) if r in reached else "-"
                                for r in rungs]
                     for actor, reached in result.ladder_reached.items()
+                    if reached
                 ],
                 right=rungs,
             )
@@ -469,6 +471,10 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a scenario, print outcome and question probabilities, store the run."""
+    try:
+        check_run_arguments(runs, seed, horizon, chunk_size)
+    except ValueError as error:
+        _fail(f"error: {error}")
     _check_output_path(markdown, "the report path")
     if not no_db:
         _check_output_path(db, "the database path")

@@ -142,7 +142,7 @@ def _questions(result: EnsembleResult) -> str:
 
 
 def _ladder(result: EnsembleResult) -> str:
-    if not result.ladder_reached:
+    if not any(result.ladder_reached.values()):
         return "No ladder reach was recorded."
     severity = {rung.id: rung.severity for rung in result.scenario.ladder}
     used = {rung for reached in result.ladder_reached.values() for rung in reached}
@@ -155,6 +155,7 @@ def _ladder(result: EnsembleResult) -> str:
         [actor]
         + [format_probability(reached[rung].p) if rung in reached else "–" for rung in order]
         for actor, reached in result.ladder_reached.items()
+        if reached  # actors who may use no rung have nothing to show
     ]
     return _table(header, rows, ["l"] + ["r"] * len(order))
 

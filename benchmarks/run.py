@@ -1,0 +1,118 @@
+"""Time ``redline.simulate`` on a scenario (the flagship by default) and record the machine.
+
+Usage::
+
+    python -m benchmarks.run [--scenario kursk-2024] [--sizes 10000 100000] [--repeat 3]
+
+Each size is simulated ``--repeat`` times after one small warm-up run; the
+median wall time is reported with the fastest and slowest. Throughput is in
+run-weeks per second (runs x weeks simulated, the unit of the engine's
+progress callback). Results go to ``benchmarks/results/<date>-<hostname>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import redline
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_SCENARIO = "kursk-2024"
+
+
+def cpu_model() -> str:
+    """Return the CPU model name from /proc/cpuinfo (or the platform's best guess)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """Return what the timings depend on: CPU, cores, Python and NumPy versions."""
+    return {
+        "hostname": socket.gethostname(),
+        "cpu_model": cpu_model(),
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "redline": getattr(redline, "__version__", "unknown"),
+    }
+
+
+def time_once(scenario: Any, runs: int, seed: int) -> tuple[float, int]:
+    """Simulate once; return wall seconds and run-weeks simulated."""
+    seen = {"total": 0}
+
+    def progress(done: int, total: int) -> None:
+        seen["total"] = total
+
+    start = time.perf_counter()
+    result = redline.simulate(scenario, runs=runs, seed=seed, progress=progress)
+    seconds = time.perf_counter() - start
+    return seconds, seen["total"] or runs * result.horizon
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark, write its JSON file and print a summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
+                        help="built-in name or scenario file")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
+    args = parser.parse_args(argv)
+
+    scenario = redline.load(args.scenario)
+    time_once(scenario, 1_000, args.seed)  # warm-up: imports, caches
+    cases = []
+    for runs in args.sizes:
+        timings = [time_once(scenario, runs, args.seed + i) for i in range(args.repeat)]
+        seconds = [s for s, _ in timings]
+        run_weeks = timings[0][1]
+        median = statistics.median(seconds)
+        case = {
+            "scenario": scenario.name,
+            "runs": runs,
+            "repeat": args.repeat,
+            "run_weeks": run_weeks,
+            "seconds_median": median,
+            "seconds_min": min(seconds),
+            "seconds_max": max(seconds),
+            "seconds": seconds,
+            "run_weeks_per_second": run_weeks / median,
+        }
+        cases.append(case)
+        print(f"{scenario.name} {runs:>9,} runs: median {median:7.3f} s"
+              f" ({min(seconds):.3f}-{max(seconds):.3f}),"
+              f" {case['run_weeks_per_second']:,.0f} run-weeks/s")
+
+    now = dt.datetime.now(dt.UTC)
+    info = machine()
+    record = {"created": now.isoformat(timespec="seconds"), "machine": info, "cases": cases}
+    out = args.out or RESULTS / f"{now:%Y-%m-%d}-{info['hostname']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"written to {out}")
+    return record
+
+
+if __name__ == "__main__":
+    main()

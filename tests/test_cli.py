@@ -1,0 +1,265 @@
+"""Tests of the command line, through a subprocess as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from fake_results import SMALL_SCENARIO, make_result
+from redline.scenario.models import OUTCOMES
+from redline.scenarios import builtin_names
+from redline.store import list_runs, save_result
+
+
+def redline(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "redline", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, timeout=300, check=False,
+    )
+
+
+@pytest.fixture
+def toy(tmp_path: Path) -> Path:
+    path = tmp_path / "toy.yaml"
+    path.write_text(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    data = yaml.safe_load(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    data["horizon"] = -3
+    data["actors"]["RED"]["capability"] = "lots"
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def assert_clean_error(process: subprocess.CompletedProcess[str], code: int) -> None:
+    assert process.returncode == code, process.stderr
+    assert "Traceback" not in process.stderr + process.stdout
+
+
+# -------------------------------------------------------------------- general
+
+
+def test_help_and_version():
+    process = redline("--help")
+    assert process.returncode == 0
+    for command in ("validate", "schema", "show", "list", "run", "runs"):
+        assert command in process.stdout
+    version = redline("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("redline ")
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).with_name("redline")
+    if not script.exists():
+        pytest.skip("no console script next to this interpreter")
+    process = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
+    assert process.returncode == 0
+    assert "Usage: redline" in process.stdout
+
+
+# ------------------------------------------------------------------- validate
+
+
+def test_validate_ok(toy):
+    process = redline("validate", toy)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == (
+        f"ok: {toy} (scenario toy-crisis: 2 actors, 3 rungs, 1 red line, 1 front, 1 policy,"
+        " 2 questions, 0 hypotheses, 0 observations)"
+    )
+
+
+def test_validate_reports_every_issue_with_its_line(toy, broken):
+    process = redline("validate", toy, broken)
+    assert_clean_error(process, 2)
+    assert f"ok: {toy}" in process.stdout
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        file, line_number, column, _ = line.split(":", 3)
+        assert file == str(broken)
+        assert int(line_number) >= 1
+        assert int(column) >= 1
+    assert "horizon" in lines[0] or "horizon" in lines[1]
+    assert any("capability" in line for line in lines)
+
+
+def test_validate_missing_file(tmp_path):
+    process = redline("validate", tmp_path / "nowhere.yaml")
+    assert_clean_error(process, 2)
+    assert "nowhere.yaml" in process.stderr
+
+
+# ------------------------------------------------------------- schema and show
+
+
+def test_schema_is_json_schema_of_a_scenario():
+    process = redline("schema")
+    assert process.returncode == 0
+    schema = json.loads(process.stdout)
+    assert {"name", "start", "actors", "sides", "ladder"} <= set(schema["properties"])
+    assert schema["$schema"].startswith("https://json-schema.org/")
+
+
+def test_show_summarises_every_part(toy):
+    process = redline("show", toy)
+    assert process.returncode == 0, process.stderr
+    for text in ("toy-crisis", "Actors", "Blue", "uniform(0.3, 0.4)", "Escalation ladder",
+                 "Red lines", "triangular(3, 5, 8)", "Fronts", "Policies",
+                 "talks offered (weekly hazard 0.1)", "Forecast questions",
+                 "week 4 (2024-11-25)"):
+        assert text in process.stdout, text
+
+
+def test_show_unknown_name_lists_the_built_ins():
+    process = redline("show", "no-such-crisis")
+    assert_clean_error(process, 2)
+    assert "no-such-crisis" in process.stderr
+    for name in builtin_names():
+        assert name in process.stderr
+
+
+def test_list_shows_the_flagship():
+    process = redline("list")
+    assert process.returncode == 0, process.stderr
+    assert "kursk-2024" in process.stdout
+
+
+# ------------------------------------------------------------------------ run
+
+
+def test_run_json_is_one_object_and_is_stored(toy, tmp_path):
+    db = tmp_path / "results.duckdb"
+    process = redline("run", toy, "--runs", "300", "--seed", "5", "--json", "--db", db)
+    assert process.returncode == 0, process.stderr
+    document = json.loads(process.stdout)  # the whole of stdout is one JSON object
+    assert {"scenario", "runs", "seed", "horizon_weeks", "start", "outcomes", "questions",
+            "ladder_reached", "run_id"} <= set(document)
+    assert document["runs"] == 300
+    assert document["seed"] == 5
+    assert list(document["outcomes"]) == list(OUTCOMES)
+    assert sum(o["p"] for o in document["outcomes"].values()) == pytest.approx(1.0)
+    for estimate in [*document["outcomes"].values(), *document["questions"].values()]:
+        assert estimate["lo"] <= estimate["p"] <= estimate["hi"]
+    assert set(document["questions"]) == {"deep_strike_by_w4", "nuclear"}
+    assert list(list_runs(db)["id"]) == [document["run_id"]]
+
+
+def test_run_same_seed_same_numbers(toy, tmp_path):
+    first = redline("run", toy, "--runs", "200", "--seed", "11", "--json", "--no-db")
+    second = redline("run", toy, "--runs", "200", "--seed", "11", "--json", "--no-db")
+    assert first.returncode == second.returncode == 0
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+
+
+def test_run_tables_markdown_and_stored_id(toy, tmp_path):
+    db = tmp_path / "results.duckdb"
+    report = tmp_path / "reports" / "toy.md"
+    process = redline("run", toy, "--runs", "200", "--db", db, "--markdown", report)
+    assert process.returncode == 0, process.stderr
+    for name in OUTCOMES:
+        assert name in process.stdout
+    assert "deep_strike_by_w4" in process.stdout
+    assert "Escalation ladder" in process.stdout
+    run_id = list_runs(db)["id"].item()
+    assert f"stored run {run_id}" in process.stdout
+    text = report.read_text()
+    assert text.startswith("# redline report: Toy crisis")
+    assert run_id in text
+
+
+def test_run_no_db_writes_no_database(toy, tmp_path):
+    process = redline("run", toy, "--runs", "100", "--json", "--no-db", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert json.loads(process.stdout)["run_id"] is None
+    assert not (tmp_path / "redline.duckdb").exists()
+
+
+def test_run_bad_scenario_writes_nothing(broken, tmp_path):
+    db = tmp_path / "results.duckdb"
+    report = tmp_path / "out" / "report.md"
+    process = redline("run", broken, "--runs", "100", "--db", db, "--markdown", report)
+    assert_clean_error(process, 2)
+    assert len(process.stderr.strip().splitlines()) == 2
+    assert all(line.startswith(f"{broken}:") for line in process.stderr.strip().splitlines())
+    assert not db.exists()
+    assert not report.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--runs", "0"), ("--runs", "-5"), ("--horizon", "0"), ("--seed", "-1"),
+     ("--chunk-size", "0"), ("--runs", "many"), ("--horizon", "5000")],
+)
+def test_run_bad_arguments_fail_before_any_work(toy, tmp_path, flag, value):
+    db = tmp_path / "results.duckdb"
+    process = redline("run", toy, flag, value, "--db", db)
+    assert_clean_error(process, 2)
+    assert flag.lstrip("-").split("-")[0] in process.stderr  # names the flag
+    assert not db.exists()
+
+
+def test_run_unknown_scenario_lists_the_built_ins(tmp_path):
+    db = tmp_path / "results.duckdb"
+    process = redline("run", "no-such-crisis", "--db", db)
+    assert_clean_error(process, 2)
+    assert "no-such-crisis" in process.stderr
+    for name in builtin_names():
+        assert name in process.stderr
+    assert not db.exists()
+
+
+def test_run_report_path_that_is_a_directory_fails_first(toy, tmp_path):
+    db = tmp_path / "results.duckdb"
+    process = redline("run", toy, "--runs", "100", "--db", db, "--markdown", tmp_path)
+    assert_clean_error(process, 2)
+    assert not db.exists()
+
+
+def test_run_flagship_json(tmp_path):
+    db = tmp_path / "results.duckdb"
+    process = redline("run", "kursk-2024", "--runs", "500", "--seed", "1", "--json", "--db", db)
+    assert process.returncode == 0, process.stderr
+    document = json.loads(process.stdout)
+    assert document["scenario"] == "kursk-2024"
+    assert list(document["outcomes"]) == list(OUTCOMES)
+    with duckdb.connect(str(db), read_only=True) as connection:
+        (text,) = connection.execute("SELECT scenario_text FROM runs").fetchone()
+    assert "kursk-2024" in text
+
+
+# ----------------------------------------------------------------------- runs
+
+
+def test_runs_lists_stored_runs(tmp_path):
+    db = tmp_path / "results.duckdb"
+    first = save_result(make_result(seed=1), db)
+    second = save_result(make_result(seed=2), db)
+    table = redline("runs", "--db", db)
+    assert table.returncode == 0, table.stderr
+    assert first in table.stdout and second in table.stdout
+    assert "41.2%" in table.stdout
+    listing = redline("runs", "--db", db, "--json")
+    assert listing.returncode == 0, listing.stderr
+    records = json.loads(listing.stdout)
+    assert [r["id"] for r in records] == [second, first]
+    assert records[0]["settlement"] == pytest.approx(0.412)
+
+
+def test_runs_missing_database_is_a_clear_error(tmp_path):
+    db = tmp_path / "missing.duckdb"
+    process = redline("runs", "--db", db)
+    assert_clean_error(process, 1)
+    assert "no results database" in process.stderr
+    assert not db.exists()
