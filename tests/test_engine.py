@@ -24,6 +24,7 @@ from redline.engine import run as run_module
 from redline.engine.results import wilson_interval
 from redline.engine.run import simulate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
+from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario, load_text, validate_data
 from redline.scenario.models import OUTCOMES
 
@@ -448,17 +449,11 @@ def test_settlement_curve_is_cumulative_as_documented():
     assert np.all(np.diff(result.outcome_weeks["settlement"]) >= 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG distributions.Uniform with low == high (accepted) has a NaN mean/cdf; "
-    "compiled.follow_through_mean becomes NaN, decisions' red-line risk NaN, and the run "
-    "differs from the same constant (here nuclear_use 0.95% vs 0%)"))
-def test_degenerate_uniform_runs_like_its_constant(mini):
-    text = MINI.read_text()
-    constant = simulate(load_text(text), runs=2000, seed=3)
-    point = simulate(load_text(text.replace("follow_through: 0.2",
-                                            "follow_through: {uniform: [0.2, 0.2]}")),
-                     runs=2000, seed=3)
-    assert as_json(constant) == as_json(point)
+def test_degenerate_uniform_is_refused_in_a_scenario():
+    """A zero-width uniform would give NaN beliefs: the loader refuses it, with advice."""
+    text = MINI.read_text().replace("follow_through: 0.2", "follow_through: {uniform: [0.2, 0.2]}")
+    with pytest.raises(ScenarioError, match="write a constant as a number"):
+        load_text(text)
 
 
 # ------------------------------------------------------------------ results

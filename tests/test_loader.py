@@ -505,17 +505,13 @@ def test_deep_block_nesting_reports_the_deep_line():
 def test_hypothesis_priors_must_sum_to_one():
     text = BASE + "hypotheses:\n  - {id: h1, prior: 0.3}\n  - {id: h2, prior: 0.3}\n"
     issue = only_issue(text)
-    assert issue.line == len(lines_of(BASE)) + 2  # the list under `hypotheses:`
+    assert issue.line == len(lines_of(BASE)) + 1  # the `hypotheses:` key
     assert issue.message == "hypothesis priors sum to 0.6"
     assert issue.expected == "priors summing to 1"
     fine = BASE + "hypotheses:\n  - {id: h1, prior: 0.25}\n  - {id: h2, prior: 0.75}\n"
     assert len(load_text(fine).hypotheses) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG loader._issue_from_pydantic: errors of model-level validators (Scenario._two_sides) "
-    "have an empty location, so they are reported at 1:1 with a message starting ': ' "
-    "instead of at the `sides` key"))
 def test_three_sides_reported_at_sides():
     text = replace_line(BASE, 10, "  B: [B]\n  C: [C]")
     issue = only_issue(text)
@@ -559,10 +555,6 @@ def test_all_yaml_level_errors_reported_at_once():
     assert [issue.line for issue in issues] == [4, 8, 14]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG loader.validate_data: cross-references are checked only when pydantic validation "
-    "succeeds, so a file with a type error (line 3) and an unknown actor (line 17) reports "
-    "only the first; the loader's docstring promises every problem at once"))
 def test_structural_and_reference_errors_reported_together():
     text = replace_line(replace_line(BASE, 3, "horizon: -4"), 17, "    owner: Z")
     assert [issue.line for issue in issues_of(text)] == [3, 17]

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.models import Scenario
-from redline.scenario.references import check_references
+from redline.scenario.references import check_references, partial_scenario
 from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
 
 
@@ -69,15 +69,28 @@ def validate_data(data: Any, source: SourceMap | None = None, file: str = "<scen
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_issue_from_pydantic(err, data, source, file)
-                             for err in exc.errors()]) from None
+        errors = exc.errors()
+        issues = [_issue_from_pydantic(err, data, source, file) for err in errors]
+        # the valid parts are still checked for broken references, so that every
+        # problem is reported at once; those inside an invalid element are not repeated
+        broken = [_data_path(data, tuple(err["loc"])) for err in errors]
+        parts, known = partial_scenario(data)
+        issues += [_reference_issue(path, message, expected, source, file)
+                   for path, message, expected in check_references(parts, known)
+                   if not any(path[: len(bad)] == bad for bad in broken)]
+        raise ScenarioError(issues) from None
     problems = check_references(scenario)
     if problems:
-        raise ScenarioError([
-            Issue(file, *source.locate(path), message, expected)
-            for path, message, expected in problems
-        ])
+        raise ScenarioError([_reference_issue(path, message, expected, source, file)
+                             for path, message, expected in problems])
     return scenario
+
+
+def _reference_issue(path: tuple[str | int, ...], message: str, expected: str,
+                     source: SourceMap, file: str) -> Issue:
+    """A cross-reference problem at its place (a whole collection: at its key)."""
+    line, column = source.locate(path, key=len(path) == 1)
+    return Issue(file, line, column, message, expected)
 
 
 def _issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) -> Issue:

@@ -9,10 +9,12 @@ line and column.
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from redline.scenario import models as m
 
@@ -20,25 +22,82 @@ Path = tuple[str | int, ...]
 Problem = tuple[Path, str, str]
 
 
-def check_references(scenario: m.Scenario) -> list[Problem]:
-    """Every broken reference in ``scenario`` as (path, message, expected)."""
-    return list(_ReferenceChecker(scenario).problems())
+def check_references(scenario: Any, known_ids: dict[str, set[str]] | None = None
+                     ) -> list[Problem]:
+    """Every broken reference in ``scenario`` as (path, message, expected).
+
+    ``scenario`` is a :class:`~redline.scenario.models.Scenario`, or a partial
+    one (see :func:`partial_scenario`) whose invalid elements are ``None``;
+    ``known_ids`` adds the ids of those invalid elements, so that references
+    to them are not reported as unknown.
+    """
+    return list(_ReferenceChecker(scenario, known_ids or {}).problems())
+
+
+def partial_scenario(data: dict[str, Any]) -> tuple[Any, dict[str, set[str]]]:
+    """The valid parts of scenario data that failed validation as a whole.
+
+    Each element of each list and mapping is validated on its own; an invalid
+    one becomes ``None``. Returns the parts (with the attributes of a
+    Scenario) and the ids of the invalid elements, read from the raw data.
+    """
+    parts: dict[str, Any] = {}
+    known: dict[str, set[str]] = {}
+    for name, field in m.Scenario.model_fields.items():
+        raw = data.get(name)
+        origin = typing.get_origin(field.annotation)
+        args = typing.get_args(field.annotation)
+        if origin is list:
+            items = raw if isinstance(raw, list) else []
+            adapter = TypeAdapter(args[0])
+            parts[name] = [_valid(adapter, item) for item in items]
+            known[name] = {item["id"] for item in items
+                           if isinstance(item, dict) and isinstance(item.get("id"), str)}
+        elif origin is dict and name != "sides":
+            items = raw if isinstance(raw, dict) else {}
+            adapter = TypeAdapter(args[1])
+            parts[name] = {key: _valid(adapter, value) for key, value in items.items()}
+        elif name == "sides":
+            sides = _valid(TypeAdapter(field.annotation), raw)
+            parts[name] = sides if sides is not None else {}
+        else:
+            parts[name] = None
+    return types.SimpleNamespace(**parts), known
+
+
+def _valid(adapter: TypeAdapter[Any], value: Any) -> Any:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _present(items: Any) -> list[tuple[Any, Any]]:
+    """(index or key, element) of the valid elements of a list or mapping."""
+    pairs = items.items() if isinstance(items, dict) else enumerate(items)
+    return [(key, item) for key, item in pairs if item is not None]
 
 
 class _ReferenceChecker:
-    def __init__(self, scenario: m.Scenario) -> None:
+    def __init__(self, scenario: Any, known_ids: dict[str, set[str]]) -> None:
         self.s = scenario
         self.actors = set(scenario.actors)
-        self.rungs = {rung.id: rung for rung in scenario.ladder}
+        self.rungs: dict[str, m.Rung | None] = dict.fromkeys(known_ids.get("ladder", set()))
+        self.rungs.update({rung.id: rung for _, rung in _present(scenario.ladder)})
         self.fronts = set(scenario.fronts)
-        self.deployments = {d.id for d in scenario.deployments}
-        self.policies = {p.id for p in scenario.policies}
-        self.red_lines = {r.id for r in scenario.red_lines}
+
+        def ids(name: str) -> set[str]:
+            return known_ids.get(name, set()) | {x.id for _, x in _present(getattr(scenario,
+                                                                                    name))}
+
+        self.deployments = ids("deployments")
+        self.policies = ids("policies")
+        self.red_lines = ids("red_lines")
         self.side_of: dict[str, str] = {}
         for leader, members in scenario.sides.items():
             for actor in {leader, *members}:
                 self.side_of.setdefault(actor, leader)
-        for support in scenario.support:  # outsiders align with the side they support
+        for _, support in _present(scenario.support):  # outsiders align with whom they support
             if support.to in self.side_of:
                 self.side_of.setdefault(support.by, self.side_of[support.to])
 
@@ -64,25 +123,26 @@ class _ReferenceChecker:
         yield from self._red_lines()
         yield from self._fronts()
         yield from self._deployments()
-        for i, policy in enumerate(self.s.policies):
+        for i, policy in _present(self.s.policies):
             yield from self.condition(("policies", i, "when"), policy.when)
             for j, action in enumerate(policy.then):
                 yield from self.action(("policies", i, "then", j), action)
         for field_name in ("questions", "observations"):
-            for i, item in enumerate(getattr(self.s, field_name)):
+            for i, item in _present(getattr(self.s, field_name)):
                 yield from self.condition((field_name, i, "event"), item.event)
-        for i, commitment in enumerate(self.s.commitments):
+        for i, commitment in _present(self.s.commitments):
             yield from self.actor(("commitments", i, "by"), commitment.by)
             yield from self.actor(("commitments", i, "to"), commitment.to)
-        total = sum(h.prior for h in self.s.hypotheses)
-        if self.s.hypotheses and abs(total - 1.0) > 1e-6:
+        hypotheses = [h for _, h in _present(self.s.hypotheses)]
+        total = sum(h.prior for h in hypotheses)
+        if hypotheses and len(hypotheses) == len(self.s.hypotheses) and abs(total - 1.0) > 1e-6:
             yield ("hypotheses",), f"hypothesis priors sum to {total:g}", "priors summing to 1"
 
     def _unique(self) -> Iterator[Problem]:
         for field_name in ("ladder", "red_lines", "deployments", "policies", "questions",
                            "hypotheses", "observations"):
             seen: set[str] = set()
-            for i, item in enumerate(getattr(self.s, field_name)):
+            for i, item in _present(getattr(self.s, field_name)):
                 if item.id in seen:
                     yield (field_name, i, "id"), f"duplicate id {item.id!r}", "unique ids"
                 seen.add(item.id)
@@ -101,7 +161,7 @@ class _ReferenceChecker:
                            "each actor on one side at most")
                 seen.setdefault(actor_id, leader)
         givers: set[str] = set()
-        for i, support in enumerate(self.s.support):
+        for i, support in _present(self.s.support):
             yield from self.actor(("support", i, "by"), support.by)
             yield from self.member(("support", i, "to"), support.to)
             if support.by in givers:
@@ -114,7 +174,7 @@ class _ReferenceChecker:
                        "support for its own side")
 
     def _actors(self) -> Iterator[Problem]:
-        for actor_id, actor in self.s.actors.items():
+        for actor_id, actor in _present(self.s.actors):
             if actor.initial_posture is not None:
                 path = ("actors", actor_id, "initial_posture")
                 yield from self.rung(path, actor.initial_posture)
@@ -123,14 +183,14 @@ class _ReferenceChecker:
                     yield path, f"{actor_id} may not use rung {rung.id!r}", "a rung it may use"
 
     def _ladder(self) -> Iterator[Problem]:
-        for i, rung in enumerate(self.s.ladder):
+        for i, rung in _present(self.s.ladder):
             for j, actor_id in enumerate(rung.users or []):
                 yield from self.actor(("ladder", i, "users", j), actor_id)
             for j, actor_id in enumerate(rung.needs_permission_from):
                 yield from self.actor(("ladder", i, "needs_permission_from", j), actor_id)
 
     def _red_lines(self) -> Iterator[Problem]:
-        for i, red_line in enumerate(self.s.red_lines):
+        for i, red_line in _present(self.s.red_lines):
             path: Path = ("red_lines", i)
             yield from self.actor((*path, "owner"), red_line.owner)
             for j, actor_id in enumerate(red_line.applies_to):
@@ -141,16 +201,17 @@ class _ReferenceChecker:
                     yield from self.rung((*path, key), rung_id)
             for observer in red_line.priors:
                 yield from self.actor((*path, "priors", observer), observer)
-            if red_line.tolerated in self.rungs and red_line.declared_at in self.rungs:
-                low = self.rungs[red_line.tolerated].severity
-                high = self.rungs[red_line.declared_at].severity
+            tolerated = self.rungs.get(red_line.tolerated or "")
+            declared = self.rungs.get(red_line.declared_at)
+            if tolerated is not None and declared is not None:
+                low, high = tolerated.severity, declared.severity
                 if low >= high:
                     yield ((*path, "tolerated"),
                            f"tolerated rung has severity {low:g}, not below declared {high:g}",
                            "a tolerated rung below the declared one")
 
     def _fronts(self) -> Iterator[Problem]:
-        for front_id, front in self.s.fronts.items():
+        for front_id, front in _present(self.s.fronts):
             path: Path = ("fronts", front_id)
             yield from self.member((*path, "attacker"), front.attacker)
             yield from self.member((*path, "defender"), front.defender)
@@ -165,7 +226,7 @@ class _ReferenceChecker:
                 yield from self.actor((*path, "diverts", actor_id), actor_id)
 
     def _deployments(self) -> Iterator[Problem]:
-        for i, deployment in enumerate(self.s.deployments):
+        for i, deployment in _present(self.s.deployments):
             yield from self.actor(("deployments", i, "actor"), deployment.actor)
             yield from self.member(("deployments", i, "side"), deployment.side)
             if deployment.front not in self.fronts:
