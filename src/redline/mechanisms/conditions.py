@@ -49,6 +49,9 @@ def compile_condition(condition: BaseModel, compiled: Compiled) -> Predicate:
         case m.DeploymentInCombat(deployment_in_combat=ident):
             d = compiled.deployment_index[ident]
             return lambda state: state.deployment_in_combat[:, d]
+        case m.DeploymentExists(deployment_exists=ident):
+            d = compiled.deployment_index[ident]
+            return lambda state: state.deployment_exists[:, d] & state.deployment_active[:, d]
         case m.ControlBelow(control_below=target):
             f, value = compiled.front_index[target.front], target.value
             return lambda state: state.control[:, f] < value

@@ -268,6 +268,12 @@ class DeploymentInCombat(_Strict):
     deployment_in_combat: Identifier
 
 
+class DeploymentExists(_Strict):
+    """True when the deployment is real in this run and under way (active)."""
+
+    deployment_exists: Identifier
+
+
 class ControlBelow(_Strict):
     """True when the attacker's control of the front is below the value."""
 
@@ -393,6 +399,7 @@ CONDITION_KEYS: tuple[str, ...] = (
     "reached",
     "permitted",
     "deployment_in_combat",
+    "deployment_exists",
     "control_below",
     "control_above",
     "front_active",
@@ -415,6 +422,7 @@ Condition = Annotated[
     | Annotated[Reached, Tag("reached")]
     | Annotated[Permitted, Tag("permitted")]
     | Annotated[DeploymentInCombat, Tag("deployment_in_combat")]
+    | Annotated[DeploymentExists, Tag("deployment_exists")]
     | Annotated[ControlBelow, Tag("control_below")]
     | Annotated[ControlAbove, Tag("control_above")]
     | Annotated[FrontActive, Tag("front_active")]

@@ -30,7 +30,8 @@ _SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
 ]
 
 _CONDITIONS: list[type[BaseModel]] = [
-    m.PostureAtLeast, m.Reached, m.Permitted, m.DeploymentInCombat, m.ControlBelow,
+    m.PostureAtLeast, m.Reached, m.Permitted, m.DeploymentInCombat, m.DeploymentExists,
+    m.ControlBelow,
     m.ControlAbove, m.FrontActive, m.WeekAtLeast, m.PolicyFired, m.RedLineEnforced,
     m.RedLineCrossed, m.Settled, m.OutcomeIs, m.StabilityBelow, m.RegimeCrisis, m.BeliefBelow,
     m.AllOf, m.AnyOf, m.NotOf,

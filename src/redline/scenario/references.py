@@ -250,6 +250,9 @@ class _ReferenceChecker:
             case m.DeploymentInCombat(deployment_in_combat=ident):
                 yield from self._known((*path, "deployment_in_combat"), ident, self.deployments,
                                        "deployment")
+            case m.DeploymentExists(deployment_exists=ident):
+                yield from self._known((*path, "deployment_exists"), ident, self.deployments,
+                                       "deployment")
             case m.ControlBelow(control_below=target) | m.ControlAbove(control_above=target):
                 key = next(iter(type(condition).model_fields))
                 yield from self._known((*path, key, "front"), target.front, self.fronts, "front")
