@@ -194,3 +194,53 @@ def test_ladder_table_omits_actors_who_may_use_no_rung():
     assert rows == ["RED"]
     result.ladder_reached["RED"] = {}
     assert "No ladder reach was recorded." in markdown_report(result, generated=GENERATED)
+
+
+def _example(annotation):
+    """A value for a field of the given annotation, built without validation."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _example(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return _example(typing.get_args(annotation)[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation.model_construct(**{
+            name: _example(field.annotation) for name, field in annotation.model_fields.items()})
+    if origin is list:
+        from redline.scenario.models import WeekAtLeast
+        return [WeekAtLeast(week_at_least=1)]
+    if origin is typing.Literal:
+        return typing.get_args(annotation)[0]
+    if annotation in (int,):
+        return 1
+    if annotation in (float,):
+        return 0.5
+    if annotation is bool:
+        return True
+    return "x"
+
+
+def test_every_condition_and_action_has_a_description():
+    """A new condition or action in the language must be describable by `show` and reports."""
+    import typing
+
+    from redline.report.describe import describe_action, describe_condition
+    from redline.scenario import models
+
+    def members(union):
+        for arg in typing.get_args(typing.get_args(union)[0]):
+            yield typing.get_args(arg)[0]
+
+    for cls in members(models.Condition):
+        if cls is models.NotOf:
+            instance = models.NotOf.model_construct(not_=models.WeekAtLeast(week_at_least=1))
+        else:
+            instance = _example(cls)
+        assert isinstance(describe_condition(instance), str), cls
+    for cls in members(models.Action):
+        assert isinstance(describe_action(_example(cls)), str), cls

@@ -47,6 +47,11 @@ def describe_condition(condition: BaseModel, *, nested: bool = False) -> str:
             return f"{target.actor} permitted {target.rung}"
         case m.DeploymentInCombat(deployment_in_combat=deployment):
             return f"deployment {deployment} in combat"
+        case m.DeploymentExists(deployment_exists=deployment):
+            return f"deployment {deployment} real and under way"
+        case m.BeliefBelow(belief_below=target):
+            return (f"{target.observer}'s belief that {target.rung} meets enforcement of "
+                    f"{target.red_line} below {target.value:g}")
         case m.ControlBelow(control_below=target):
             return f"attacker's control of {target.front} below {target.value:g}"
         case m.ControlAbove(control_above=target):
