@@ -1,0 +1,1 @@
+"""Estimates of mechanism parameters from historical battle data."""

@@ -1,0 +1,1 @@
+"""Exact solvers of the canonical games under the mechanisms."""

@@ -1,0 +1,1 @@
+"""Verification: published results and closed forms, reproduced (`redline verify`)."""
