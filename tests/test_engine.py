@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import strategies as ss
+from redline import load as redline_load
 from redline.engine import run as run_module
 from redline.engine.results import wilson_interval
 from redline.engine.run import simulate
@@ -520,3 +521,12 @@ def test_simulate_rejects_bad_arguments_before_work(kwargs, mini, monkeypatch):
     monkeypatch.setattr(run_module, "compile_scenario", no_work)
     with pytest.raises(ValueError):
         simulate(mini, **{"runs": 10, **kwargs})
+
+
+def test_trajectories_and_terms_identical_for_any_chunk_size():
+    """Floating sums too: per-block sums added in block order do not depend on chunking."""
+    kursk = redline_load("kursk-2024")
+    small = simulate(kursk, runs=3 * BLOCK_SIZE - 5, seed=11, chunk_size=BLOCK_SIZE)
+    large = simulate(kursk, runs=3 * BLOCK_SIZE - 5, seed=11, chunk_size=4 * BLOCK_SIZE)
+    assert small.to_frame().equals(large.to_frame())
+    assert small.terms == large.terms

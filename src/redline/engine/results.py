@@ -89,6 +89,8 @@ class EnsembleResult:
         chance to prevail), ``status`` (shares fighting, settled, ended),
         ``ever_settled`` (share that struck a deal by week w).
     labels : name -> list of column labels of each trajectory.
+    terms : side 0's share in the deals in force at the horizon: ``count``
+        (runs), ``mean`` and ``sd`` (NaN when no deal holds).
 
     """
 
@@ -105,6 +107,7 @@ class EnsembleResult:
     trajectories: dict[str, NDArray[np.float64]]
     labels: dict[str, list[str]]
     elapsed_seconds: float = 0.0
+    terms: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,6 +132,8 @@ class EnsembleResult:
                     strict=True,
                 )
             },
+            "settlement_terms": {key: (None if isinstance(value, float) and math.isnan(value)
+                                       else value) for key, value in self.terms.items()},
             "ladder_reached": {
                 actor: {rung: est.p for rung, est in rungs.items()}
                 for actor, rungs in self.ladder_reached.items()

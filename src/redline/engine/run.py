@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from redline.engine.compiled import Compiled, compile_scenario
 from redline.engine.results import EnsembleResult, Estimate
-from redline.engine.seeding import ChunkStreams, normalise_chunk_size
+from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.state import NEVER, TERMINAL_CODES, State, initial_state
 from redline.mechanisms.bargaining import bargain
 from redline.mechanisms.conditions import compile_condition
@@ -80,6 +80,7 @@ class _Accumulator:
         self.question_first = np.zeros((len(compiled.question_ids), weeks + 1), dtype=np.int64)
         self.end_weeks = np.zeros((len(TERMINAL_CODES) + 1, weeks + 1), dtype=np.int64)
         self.reached = np.zeros((n_actors, n_rungs), dtype=np.int64)
+        self.terms = np.zeros(3)  # count, sum and sum of squares of the terms of deals in force
         self.labels = {
             "posture": compiled.actor_ids,
             "max_posture": compiled.actor_ids,
@@ -94,27 +95,37 @@ class _Accumulator:
             "status": ["fighting", "settled", "ended"],
             "ever_settled": [compiled.side_leader_ids[0]],
         }
-        self.sums = {name: np.zeros((weeks, len(labels))) for name, labels in self.labels.items()}
+        self.widths = [len(labels) for labels in self.labels.values()]
+        self.flat_sums = np.zeros((weeks, sum(self.widths)))
         top = float(compiled.severity.max())
         self.shown_severity = np.clip(np.nan_to_num(compiled.extended_severity, neginf=0.0,
                                                     posinf=top), 0.0, top)
 
     def record_week(self, state: State) -> None:
-        compiled, w = self.compiled, state.week
+        compiled = self.compiled
         severity = compiled.severity
-        self.sums["posture"][w] += severity[state.posture].sum(axis=0)
-        self.sums["max_posture"][w] += severity[state.max_posture].sum(axis=0)
-        self.sums["control"][w] += state.control.sum(axis=0)
-        self.sums["front_open"][w] += state.front_open.sum(axis=0)
-        self.sums["knowledge_low"][w] += self.shown_severity[state.low].sum(axis=0)
-        self.sums["knowledge_high"][w] += self.shown_severity[state.high].sum(axis=0)
-        self.sums["trust"][w] += leader_trust(compiled, state).sum(axis=0)
-        self.sums["stability"][w] += state.stability.sum(axis=0)
-        self.sums["win_probability"][w] += state.win_probability.sum()
         alive = state.alive
-        self.sums["status"][w] += [np.sum(alive & ~state.settled), np.sum(alive & state.settled),
-                                   np.sum(~alive)]
-        self.sums["ever_settled"][w] += np.sum(state.settled_ever)
+        per_run = np.hstack([
+            severity[state.posture],
+            severity[state.max_posture],
+            state.control,
+            state.front_open,
+            self.shown_severity[state.low],
+            self.shown_severity[state.high],
+            leader_trust(compiled, state),
+            state.stability,
+            state.win_probability[:, None],
+            np.stack([alive & ~state.settled, alive & state.settled, ~alive], axis=1),
+            state.settled_ever[:, None],
+        ])
+        _add_by_block(self.flat_sums[state.week], per_run)
+
+    @property
+    def sums(self) -> dict[str, NDArray[np.float64]]:
+        """Per-week sums over runs of each trajectory, by name."""
+        edges = np.cumsum([0, *self.widths])
+        return {name: self.flat_sums[:, start:stop]
+                for name, start, stop in zip(self.labels, edges[:-1], edges[1:], strict=True)}
 
     def record_chunk(self, state: State, question_week: NDArray[np.int64]) -> None:
         self.outcomes += np.bincount(final_outcomes(state), minlength=len(OUTCOMES))
@@ -127,6 +138,9 @@ class _Accumulator:
                                                 minlength=self.horizon + 2)
         for r in range(self.compiled.n_rungs):
             self.reached[:, r] += (state.max_posture >= r).sum(axis=0)
+        holding = state.settled & (state.terminal == 0)
+        terms = np.where(holding, state.terms, 0.0)
+        _add_by_block(self.terms, np.stack([holding, terms, terms * terms], axis=1))
 
     def result(self, scenario: Scenario, runs: int, seed: int, chunk_size: int,
                elapsed: float) -> EnsembleResult:
@@ -153,12 +167,30 @@ class _Accumulator:
             for a, actor in enumerate(compiled.actor_ids) if compiled.side_of[a] >= 0
         }
         trajectories = {name: total / runs for name, total in self.sums.items()}
+        count, total, squares = self.terms
+        mean = float(total / count) if count else float("nan")
+        terms = {"count": int(count), "mean": mean,
+                 "sd": float(np.sqrt(max(squares / count - mean * mean, 0.0))) if count
+                 else float("nan")}
         return EnsembleResult(
             scenario=scenario, runs=runs, seed=seed, horizon=self.horizon, chunk_size=chunk_size,
             outcomes=outcomes, questions=questions, question_weeks=question_weeks,
             outcome_weeks=outcome_weeks, ladder_reached=ladder, trajectories=trajectories,
-            labels=self.labels, elapsed_seconds=elapsed,
+            labels=self.labels, elapsed_seconds=elapsed, terms=terms,
         )
+
+
+def _add_by_block(total: NDArray[np.float64], per_run: NDArray[np.float64]) -> None:
+    """Add the column sums of ``per_run`` to ``total`` one block of runs at a time.
+
+    Floating-point addition is not associative: summing whole chunks would make
+    the last digits depend on the chunk size. Sums are taken over each block of
+    :data:`BLOCK_SIZE` runs (the unit of random streams) and added in block
+    order, so the total is the same for any chunking.
+    """
+    runs = per_run.shape[0]
+    for start in range(0, runs, BLOCK_SIZE):
+        total += per_run[start:start + BLOCK_SIZE].sum(axis=0)
 
 
 def check_run_arguments(runs: int, seed: int, horizon: int | None,
