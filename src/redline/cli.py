@@ -48,6 +48,7 @@ from redline.scenario.schema import json_schema
 from redline.scenarios import builtin_names, resolve
 from redline.store import DEFAULT_DB, StoreError, list_runs, save_result
 from redline.store.duckdb_store import MAX_SEED
+from redline.verify.registry import SUITES, run_checks
 
 #: Exit status for input the user must fix (bad file, name or flag).
 EXIT_USAGE = 2
@@ -546,6 +547,58 @@ def list_stored_runs(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption = 
                    "seconds"],
         )
     )
+
+
+@app.command()
+def verify(
+    suite: Annotated[
+        list[str] | None,
+        typer.Option("--suite", help="Run only this suite (repeatable): "
+                     + ", ".join(SUITES) + "."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Reproduce every published result and closed form the mechanisms rest on.
+
+    Prints name, source, published value, ours, tolerance and pass for each
+    check; exits 1 if any fails.
+    """
+    try:
+        with stderr.status("verifying") as status:
+            checks = run_checks(suite, progress=lambda name: status.update(
+                f"verifying: {name}") if not json_output else None)
+    except KeyError as error:
+        _fail(f"error: {error.args[0]}")
+    failed = [check for check in checks if not check.passed]
+    if json_output:
+        typer.echo(json.dumps({"checks": [check.to_dict() for check in checks],
+                               "passed": len(checks) - len(failed), "failed": len(failed)},
+                              indent=2, default=_json_default))
+    else:
+        stdout.print(_table(
+            "Verification: published results and closed forms",
+            ["check", "source", "published", "ours", "tolerance", "pass"],
+            [[check.name, check.source, _short(check.published), _short(check.ours),
+              f"{check.tolerance:g}" + (" (relative)" if check.relative else ""),
+              "yes" if check.passed else "NO"] for check in checks],
+        ))
+        stdout.print(Text(f"{len(checks) - len(failed)} of {len(checks)} checks pass"))
+    if failed:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_short(item) for item in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def main() -> None:
