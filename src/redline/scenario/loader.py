@@ -70,7 +70,7 @@ def validate_data(data: Any, source: SourceMap | None = None, file: str = "<scen
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
-        issues = [_issue_from_pydantic(err, data, source, file) for err in errors]
+        issues = [issue_from_pydantic(err, data, source, file) for err in errors]
         # the valid parts are still checked for broken references, so that every
         # problem is reported at once; those inside an invalid element are not repeated
         broken = [_data_path(data, tuple(err["loc"])) for err in errors]
@@ -93,7 +93,7 @@ def _reference_issue(path: tuple[str | int, ...], message: str, expected: str,
     return Issue(file, line, column, message, expected)
 
 
-def _issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) -> Issue:
+def issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) -> Issue:
     loc = tuple(error["loc"])
     path = _data_path(data, loc)
     kind = error["type"]

@@ -1,0 +1,185 @@
+"""Commands that run and store ensembles: run, runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.text import Text
+
+import redline
+from redline.cli.common import (
+    EXIT_FAILURE,
+    ChunkSizeOption,
+    DbOption,
+    HorizonOption,
+    JsonOption,
+    RunsOption,
+    ScenarioArgument,
+    SeedOption,
+    _check_output_path,
+    _fail,
+    _load,
+    _p_cells,
+    _progress,
+    _table,
+    app,
+    stdout,
+)
+from redline.engine.results import EnsembleResult
+from redline.engine.run import check_run_arguments
+from redline.report import format_probability, markdown_report
+from redline.report.files import write_text_atomic
+from redline.report.markdown import OUTCOME_MEANINGS, week_date
+from redline.scenario.models import OUTCOMES
+from redline.store import DEFAULT_DB, StoreError, list_runs, save_result
+
+
+def _print_result(result: EnsembleResult) -> None:
+    """Print the outcome, question and ladder tables of a result."""
+    s = result.scenario
+    stdout.print(
+        Text(
+            f"{s.name}: {result.runs:,} runs, seed {result.seed}, {result.horizon} weeks"
+            f" from {s.start.isoformat()} ({result.elapsed_seconds:.1f} s)",
+            style="bold",
+        )
+    )
+    stdout.print(
+        _table(
+            "Outcomes",
+            ["outcome", "P", "95% interval", "meaning"],
+            [[name, *_p_cells(result.outcomes[name]), OUTCOME_MEANINGS.get(name, "")]
+             for name in OUTCOMES],
+            right=["P", "95% interval"],
+        )
+    )
+    if result.questions:
+        by_week = {q.id: q.by_week for q in s.questions}
+        stdout.print(
+            _table(
+                "Forecast questions",
+                ["question", "by", "P", "95% interval"],
+                [
+                    [qid, f"week {by_week[qid]} ({week_date(result, by_week[qid])})",
+                     *_p_cells(estimate)]
+                    for qid, estimate in result.questions.items()
+                ],
+                right=["P", "95% interval"],
+            )
+        )
+    if any(result.ladder_reached.values()):
+        rungs = [r.id for r in s.ladder
+                 if any(r.id in reached for reached in result.ladder_reached.values())]
+        stdout.print(
+            _table(
+                "Escalation ladder: P(reached)",
+                ["actor", *rungs],
+                [
+                    [actor] + [format_probability(reached[r].p) if r in reached else "-"
+                               for r in rungs]
+                    for actor, reached in result.ladder_reached.items()
+                    if reached
+                ],
+                right=rungs,
+            )
+        )
+
+
+@app.command()
+def run(
+    scenario: ScenarioArgument,
+    runs: RunsOption = 10_000,
+    seed: SeedOption = 0,
+    horizon: HorizonOption = None,
+    chunk_size: ChunkSizeOption = None,
+    db: DbOption = Path(DEFAULT_DB),
+    no_db: Annotated[
+        bool, typer.Option("--no-db", help="Do not store the run in the database.")
+    ] = False,
+    json_output: JsonOption = False,
+    markdown: Annotated[
+        Path | None,
+        typer.Option("--markdown", dir_okay=False, help="Also write a Markdown report here."),
+    ] = None,
+) -> None:
+    """Simulate a scenario, print outcome and question probabilities, store the run."""
+    try:
+        check_run_arguments(runs, seed, horizon, chunk_size)
+    except ValueError as error:
+        _fail(f"error: {error}")
+    _check_output_path(markdown, "the report path")
+    if not no_db:
+        _check_output_path(db, "the database path")
+    loaded, path = _load(scenario)
+    try:
+        scenario_text: str | None = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        scenario_text = None
+    try:
+        with _progress(not json_output, f"simulating {loaded.name}") as progress:
+            result = redline.simulate(
+                loaded, runs=runs, seed=seed, horizon=horizon, chunk_size=chunk_size,
+                progress=progress,
+            )
+    except ValueError as error:
+        _fail(f"error: {error}")
+    except KeyboardInterrupt:
+        _fail("interrupted: nothing was stored", 130)
+
+    run_id = None
+    if not no_db:
+        try:
+            run_id = save_result(result, db, scenario_text)
+        except (StoreError, duckdb.Error, OSError) as error:
+            _fail(f"error: could not store the run in {db}: {error}", EXIT_FAILURE)
+    if markdown is not None:
+        try:
+            write_text_atomic(markdown, markdown_report(result, run_id=run_id))
+        except OSError as error:
+            _fail(f"error: could not write the report {markdown}: {error}", EXIT_FAILURE)
+
+    if json_output:
+        sys.stdout.write(json.dumps(result.to_dict() | {"run_id": run_id}) + "\n")
+        return
+    _print_result(result)
+    if run_id is not None:
+        stdout.print(Text(f"stored run {run_id} in {db}"))
+    if markdown is not None:
+        stdout.print(Text(f"report written to {markdown}"))
+
+
+@app.command("runs")
+def list_stored_runs(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption = False) -> None:
+    """List the runs stored in the results database, newest first."""
+    try:
+        frame = list_runs(db)
+    except StoreError as error:
+        _fail(f"error: {error} (store a run with `redline run SCENARIO --db {db}`)",
+              EXIT_FAILURE)
+    if json_output:
+        typer.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+        return
+    if frame.empty:
+        stdout.print(Text(f"no runs stored in {db}"))
+        return
+    stdout.print(
+        _table(
+            f"Runs in {db}",
+            ["id", "created (UTC)", "scenario", "runs", "seed", "horizon", "settlement",
+             "great-power war", "nuclear use", "seconds"],
+            [
+                [row.id, f"{row.created:%Y-%m-%d %H:%M:%S}", row.scenario, f"{row.runs:,}",
+                 row.seed, row.horizon, format_probability(row.settlement),
+                 format_probability(row.great_power_war), format_probability(row.nuclear_use),
+                 f"{row.elapsed_seconds:.1f}"]
+                for row in frame.itertuples(index=False)
+            ],
+            right=["runs", "seed", "horizon", "settlement", "great-power war", "nuclear use",
+                   "seconds"],
+        )
+    )

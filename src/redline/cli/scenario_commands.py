@@ -1,0 +1,216 @@
+"""Commands about scenarios: validate, schema, list, show."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from redline.cli.common import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    ScenarioArgument,
+    _date_after,
+    _fail,
+    _inventory,
+    _load,
+    _mapping,
+    _table,
+    _yes,
+    app,
+    stdout,
+)
+from redline.report.describe import describe_condition, describe_policy
+from redline.scenario.distributions import describe
+from redline.scenario.errors import ScenarioError
+from redline.scenario.loader import load_scenario
+from redline.scenario.models import Scenario
+from redline.scenario.schema import json_schema
+from redline.scenarios import builtin_names, resolve
+
+# ------------------------------------------------------------------ commands
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[str], typer.Argument(help="Scenario files (or built-in names) to check.")
+    ],
+) -> None:
+    """Check scenario files; print every problem with its file, line and column."""
+    failed = False
+    for name in files:
+        try:
+            scenario = load_scenario(resolve(name))
+        except ScenarioError as error:
+            failed = True
+            for line in error.format().splitlines():
+                typer.echo(line, err=True)
+            continue
+        typer.echo(f"ok: {name} (scenario {scenario.name}: {_inventory(scenario)})")
+    if failed:
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario language."""
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command("list")
+def list_scenarios() -> None:
+    """List the built-in scenarios."""
+    rows: list[list[object]] = []
+    broken: list[str] = []
+    for name in builtin_names():
+        try:
+            scenario = load_scenario(resolve(name))
+        except ScenarioError as error:
+            broken.append(error.format())
+            rows.append([name, "(invalid: see the errors below)", "", "", "", ""])
+            continue
+        rows.append(
+            [name, scenario.title or "", scenario.start.isoformat(), scenario.horizon,
+             len(scenario.actors), len(scenario.questions)]
+        )
+    stdout.print(
+        _table("Built-in scenarios",
+               ["name", "title", "start", "horizon (weeks)", "actors", "questions"], rows,
+               right=["horizon (weeks)", "actors", "questions"])
+    )
+    if broken:
+        _fail(broken, EXIT_FAILURE)
+
+
+@app.command()
+def show(scenario: ScenarioArgument) -> None:
+    """Summarise a scenario: actors, ladder, red lines, fronts, policies, questions, evidence."""
+    loaded, path = _load(scenario)
+    for part in _describe_scenario(loaded, path):
+        stdout.print(part)
+        stdout.print()
+
+
+def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
+    """Yield the printable parts of ``redline show``."""
+    header = Text(f"{s.name}", style="bold")
+    if s.title:
+        header.append(f": {s.title}")
+    header.append(
+        f"\nstart {s.start.isoformat()}, horizon {s.horizon} weeks"
+        f" (to {_date_after(s, s.horizon)}), file {path}"
+    )
+    if s.description:
+        header.append("\n\n" + s.description.strip())
+    yield header
+    yield _table(
+        "Actors",
+        ["id", "name", "capability", "nuclear", "great power", "resolve", "war cost",
+         "optimism", "stability", "initial posture"],
+        [
+            [aid, a.name, describe(a.capability), _yes(a.nuclear), _yes(a.great_power),
+             describe(a.resolve), describe(a.war_cost), describe(a.optimism),
+             describe(a.stability), a.initial_posture or "-"]
+            for aid, a in s.actors.items()
+        ],
+    )
+    yield _table("Sides", ["leader", "members"],
+                 [[leader, ", ".join(members)] for leader, members in s.sides.items()])
+    if s.support:
+        yield _table("Support", ["by", "to", "level"],
+                     [[x.by, x.to, describe(x.level)] for x in s.support])
+    yield _table(
+        "Escalation ladder",
+        ["rung", "label", "severity", "effect", "cost", "harm", "users", "needs permission",
+         "ends run"],
+        [
+            [r.id, r.label or "", f"{r.severity:g}", describe(r.effect), describe(r.cost),
+             describe(r.harm), ", ".join(r.users) if r.users else "all",
+             ", ".join(r.needs_permission_from) or "-", r.outcome or "-"]
+            for r in s.ladder
+        ],
+    )
+    if s.red_lines:
+        yield _table(
+            "Red lines",
+            ["id", "owner", "applies to", "declared at", "tolerated", "true threshold",
+             "response", "follow-through", "observers' priors"],
+            [
+                [x.id, x.owner, ", ".join(x.applies_to), x.declared_at, x.tolerated or "-",
+                 describe(x.threshold),
+                 x.response + (f" (else {x.fallback})" if x.fallback else ""),
+                 describe(x.follow_through), _mapping(x.priors) or "-"]
+                for x in s.red_lines
+            ],
+        )
+    if s.fronts:
+        yield _table(
+            "Fronts",
+            ["id", "attacker", "defender", "forces", "control", "open", "diverts"],
+            [
+                [fid, f.attacker, f.defender, _mapping(f.forces), describe(f.control),
+                 _yes(f.active), _mapping(f.diverts) or "-"]
+                for fid, f in s.fronts.items()
+            ],
+        )
+    if s.deployments:
+        yield _table(
+            "Deployments",
+            ["id", "actor", "front", "side", "strength", "exists", "under way",
+             "weeks to combat"],
+            [
+                [d.id, d.actor, d.front, d.side, describe(d.strength), describe(d.exists),
+                 _yes(d.active), describe(d.combat_delay_weeks)]
+                for d in s.deployments
+            ],
+        )
+    if s.policies:
+        yield _table(
+            "Policies",
+            ["id", "actor", "rule", "description"],
+            [[p.id, p.actor or "-", describe_policy(p), p.description or ""]
+             for p in s.policies],
+        )
+    if s.commitments:
+        yield _table(
+            "Commitments (history behind trust)",
+            ["by", "to", "what", "year", "kept"],
+            [[c.by, c.to, c.what, c.year or "", _yes(c.kept)] for c in s.commitments],
+        )
+    if s.questions:
+        yield _table(
+            "Forecast questions",
+            ["id", "text", "event", "deadline"],
+            [
+                [q.id, q.text or "", describe_condition(q.event),
+                 f"week {q.by_week} ({_date_after(s, q.by_week)})"]
+                for q in s.questions
+            ],
+        )
+    if s.hypotheses:
+        yield _table(
+            "Hypotheses",
+            ["id", "prior", "description", "overlay"],
+            [
+                [h.id, f"{h.prior:g}", h.description or "",
+                 "; ".join(f"{key} = {json.dumps(value, default=str)}"
+                           for key, value in h.overlay.items())]
+                for h in s.hypotheses
+            ],
+        )
+    if s.observations:
+        yield _table(
+            "Observations (evidence)",
+            ["id", "event", "by week", "observed", "reliability", "source"],
+            [
+                [o.id, describe_condition(o.event), o.by_week, _yes(o.observed),
+                 f"{o.reliability:g}", o.source or ""]
+                for o in s.observations
+            ],
+        )
