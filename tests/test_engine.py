@@ -417,7 +417,7 @@ TERMINAL = """\
     sides: {A: [A], B: [B]}
     ladder:
       - {id: fight, severity: 1}
-    model: {talks_hazard: 0.0}
+    model: {talks_hazard: 0.0, decisiveness: 1.0}
     questions:
       - {id: a_falls, event: {regime_crisis: A}, by_week: 4}
       - {id: b_falls, event: {regime_crisis: B}, by_week: 4}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from redline.games.negotiation_terms import settlement_terms
 from redline.scenario import distributions as dist
 from redline.scenario import models as m
 
@@ -136,6 +137,8 @@ class Compiled:
     # trust
     trust_kept: FloatArray  # (A, A) weighted commitments kept, by column actor to row actor
     trust_broken: FloatArray
+    # negotiation: the expected utility model's forecast terms (None: midpoint of the range)
+    negotiated_terms: float | None
     # questions
     question_ids: list[str]
     question_by_week: IntArray
@@ -343,8 +346,28 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         support_change_slots=support_change_slots,
         trust_kept=kept,
         trust_broken=broken,
+        negotiated_terms=_negotiated_terms(scenario),
         question_ids=[q.id for q in scenario.questions],
         question_by_week=np.array([q.by_week for q in scenario.questions], dtype=np.int64),
+    )
+
+
+def _negotiated_terms(scenario: m.Scenario) -> float | None:
+    """The expected utility model's forecast share to side 0, from the mean of each number.
+
+    The model is deterministic and costs milliseconds per call, so it is run
+    once per scenario on the expected positions, capabilities and saliences,
+    not once per run.
+    """
+    if scenario.model.negotiation_terms != "expected_utility":
+        return None
+    seated = {actor_id: actor for actor_id, actor in scenario.actors.items()
+              if actor.position is not None and actor.salience is not None}
+    return settlement_terms(
+        {a: dist.mean_of(actor.position) for a, actor in seated.items()},  # type: ignore[arg-type]
+        capability={a: dist.mean_of(actor.capability) for a, actor in seated.items()},
+        salience={a: dist.mean_of(actor.salience) for a, actor in seated.items()},  # type: ignore[arg-type]
+        rounds=scenario.model.negotiation_rounds,
     )
 
 

@@ -12,8 +12,10 @@ it at war again, worse placed by the power shift d (Powell 2006)::
 
 for A with W = W_A (and symmetrically for B on 1 - x). With tau = 1 this is
 Fearon's range; low trust or a large shift empties it: the commitment
-problem. When a range exists, talks strike a deal at its midpoint with the
-weekly hazard of talks; a deal breaks each week with hazard break_hazard x
+problem. When a range exists, talks strike a deal with the weekly hazard of
+talks, at the range's midpoint or, where the scenario gives actors' positions
+and saliences, at the expected utility model's forecast clipped to the range
+(Bueno de Mesquita 1994; Scholz et al. 2011); a deal breaks each week with hazard break_hazard x
 (1 - trust), and the side that breaks it loses the other's trust.
 """
 
@@ -31,7 +33,7 @@ STOCHASTIC = True
 READS = ("win_probability", "optimism", "war_cost", "resolve", "cost_sensitivity", "costs",
          "talks_hazard", "deals_broken", "capability", "support")
 WRITES = ("settled", "settled_ever", "broken_ever", "terms", "deals_broken")
-SOURCE = "Fearon1995; Powell2006"
+SOURCE = "Fearon1995; Powell2006; BuenoDeMesquita1994; Scholz2011"
 
 FloatArray = NDArray[np.float64]
 
@@ -93,5 +95,16 @@ def bargain(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
     deal = alive & ~state.settled & ~breaks & (low <= high) & (uniforms[0] < state.talks_hazard)
     state.settled |= deal
     state.settled_ever |= deal
-    state.terms = np.where(deal, np.clip((np.maximum(low, 0.0) + np.minimum(high, 1.0)) / 2.0,
-                                         0.0, 1.0), state.terms)
+    state.terms = np.where(deal, deal_terms(compiled, low, high), state.terms)
+
+
+def deal_terms(compiled: Compiled, low: FloatArray, high: FloatArray) -> FloatArray:
+    """Terms of a deal within the acceptable range [low, high] and [0, 1].
+
+    The range's midpoint, or the expected utility model's forecast clipped to
+    the range when the scenario asks for it.
+    """
+    floor, ceiling = np.maximum(low, 0.0), np.minimum(high, 1.0)
+    if compiled.negotiated_terms is None:
+        return np.clip((floor + ceiling) / 2.0, 0.0, 1.0)
+    return np.clip(compiled.negotiated_terms, floor, np.maximum(floor, ceiling))

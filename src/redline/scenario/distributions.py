@@ -193,13 +193,13 @@ Number = Annotated[
         _number_tag,
         custom_error_type="number",
         custom_error_message="not a number or a distribution",
-        custom_error_context={
-            "expected": "a number, or one of {uniform: [low, high]},"
-            " {triangular: [low, mode, high]}, {beta: [a, b]}, {normal: [mean, sd]},"
-            " {lognormal: [mu, sigma]}"
-        },
     ),
 ]
+#: What a scenario number may be, for error messages.
+NUMBER_EXPECTED = (
+    "a number, or one of {uniform: [low, high]}, {triangular: [low, mode, high]},"
+    " {beta: [a, b]}, {normal: [mean, sd]}, {lognormal: [mu, sigma]}"
+)
 
 
 def _bounded(low: float, high: float, what: str) -> AfterValidator:

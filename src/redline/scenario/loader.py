@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from redline.scenario.distributions import NUMBER_EXPECTED
 from redline.scenario.errors import Issue, ScenarioError
-from redline.scenario.models import Scenario
+from redline.scenario.models import ACTION_KEYS, CONDITION_KEYS, Scenario
 from redline.scenario.references import check_references, partial_scenario
 from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
 
@@ -93,7 +94,16 @@ def _reference_issue(path: tuple[str | int, ...], message: str, expected: str,
     return Issue(file, line, column, message, expected)
 
 
+#: What each tagged union of the language expects, by its error type.
+_UNION_EXPECTED = {
+    "number": NUMBER_EXPECTED,
+    "condition": "a one-key mapping: " + ", ".join(CONDITION_KEYS),
+    "action": "a one-key mapping: " + ", ".join(ACTION_KEYS),
+}
+
+
 def issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) -> Issue:
+    """One pydantic validation error as an Issue at its line and column."""
     loc = tuple(error["loc"])
     path = _data_path(data, loc)
     kind = error["type"]
@@ -113,8 +123,8 @@ def issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) -> 
     expected = (error.get("ctx") or {}).get("expected")
     where = ".".join(str(part) for part in path)
     shown = _shown(error.get("input"))
-    if kind in {"number", "condition", "action"}:
-        return Issue(file, line, column, f"{where}: {message}: {shown}", str(expected))
+    if kind in _UNION_EXPECTED:
+        return Issue(file, line, column, f"{where}: {message}: {shown}", _UNION_EXPECTED[kind])
     if kind.startswith(("greater", "less", "too_", "string_", "int_", "float_", "bool_",
                         "date_", "literal_", "list_", "dict_", "finite_")):
         return Issue(file, line, column, f"{where}: got {shown}", _expected_from(message))

@@ -61,7 +61,7 @@ def partial_scenario(data: dict[str, Any]) -> tuple[Any, dict[str, set[str]]]:
             sides = _valid(TypeAdapter(field.annotation), raw)
             parts[name] = sides if sides is not None else {}
         else:
-            parts[name] = None
+            parts[name] = None if raw is None else _valid(TypeAdapter(field.annotation), raw)
     return types.SimpleNamespace(**parts), known
 
 
@@ -174,7 +174,16 @@ class _ReferenceChecker:
                        "support for its own side")
 
     def _actors(self) -> Iterator[Problem]:
+        seated = [actor_id for actor_id, actor in _present(self.s.actors)
+                  if actor.position is not None]
+        model = self.s.model
+        if model is not None and model.negotiation_terms == "expected_utility" and len(seated) < 2:
+            yield (("model", "negotiation_terms"), "fewer than two actors have a `position`",
+                   "positions for at least two actors, or negotiation_terms: midpoint")
         for actor_id, actor in _present(self.s.actors):
+            if actor.position is not None and actor.salience is None:
+                yield (("actors", actor_id, "position"), f"{actor_id} has a position but no"
+                       " salience", "a salience in [0, 1] beside the position")
             if actor.initial_posture is not None:
                 path = ("actors", actor_id, "initial_posture")
                 yield from self.rung(path, actor.initial_posture)

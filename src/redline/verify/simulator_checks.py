@@ -30,7 +30,8 @@ sides: {{A: [A], B: [B]}}
 ladder:
   - {{id: war, severity: 1, users: []}}
 commitments: {commitments}
-model: {{talks_hazard: 1.0, break_hazard: 0.0, power_shift: {shift}, collapse_share: 0.0}}
+model: {{talks_hazard: 1.0, break_hazard: 0.0, power_shift: {shift}, collapse_share: 0.0,
+        decisiveness: 1.0}}
 """
 
 _RED_LINE = """
@@ -54,7 +55,8 @@ red_lines:
     threshold: {{triangular: [2, 5, 8]}}
     response: nuke
     follow_through: 0.3
-model: {{rationality: 1000, switching_cost: 0.0, talks_hazard: 0.0, collapse_share: 0.0}}
+model: {{rationality: 1000, switching_cost: 0.0, talks_hazard: 0.0, collapse_share: 0.0,
+        decisiveness: 1.0}}
 """
 
 
