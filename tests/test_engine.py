@@ -530,3 +530,41 @@ def test_trajectories_and_terms_identical_for_any_chunk_size():
     large = simulate(kursk, runs=3 * BLOCK_SIZE - 5, seed=11, chunk_size=4 * BLOCK_SIZE)
     assert small.to_frame().equals(large.to_frame())
     assert small.terms == large.terms
+
+
+NEGOTIATION = """\
+name: negotiated
+start: 2024-01-01
+horizon: 1
+actors:
+  A: {name: A, capability: 1.0, war_cost: 0.3, resolve: 0.0, position: 0.9, salience: 0.9}
+  B: {name: B, capability: 1.0, war_cost: 0.3, resolve: 0.0, position: 0.2, salience: 0.8}
+  C: {name: C, capability: 0.5, position: 0.6, salience: 0.5}
+sides: {A: [A, C], B: [B]}
+ladder:
+  - {id: war, severity: 1, users: []}
+model: {talks_hazard: 1.0, break_hazard: 0.0, power_shift: 0.0, collapse_share: 0.0,
+        decisiveness: 1.0, negotiation_terms: %(terms)s}
+"""
+
+
+def test_negotiated_terms_are_the_expected_utility_forecast_clipped_to_the_range():
+    """Bueno de Mesquita's forecast sets the terms of a deal, inside Fearon's range."""
+    from redline.games.negotiation_terms import settlement_terms
+
+    forecast = settlement_terms({"A": 0.9, "B": 0.2, "C": 0.6},
+                                capability={"A": 1.0, "B": 1.0, "C": 0.5},
+                                salience={"A": 0.9, "B": 0.8, "C": 0.5})
+    p = 1.5 / 2.5  # side A: A + C (support 1) against B
+    low, high = p - 0.3, p + 0.3
+    negotiated = simulate(scenario(NEGOTIATION % {"terms": "expected_utility"}), runs=1024, seed=1)
+    midpoint = simulate(scenario(NEGOTIATION % {"terms": "midpoint"}), runs=1024, seed=1)
+    assert negotiated.terms["mean"] == pytest.approx(min(max(forecast, low), high), abs=1e-12)
+    assert midpoint.terms["mean"] == pytest.approx((low + high) / 2, abs=1e-12)
+
+
+def test_expected_utility_terms_need_positions():
+    text = NEGOTIATION.replace(", position: 0.2, salience: 0.8", "").replace(
+        ", position: 0.6, salience: 0.5", "") % {"terms": "expected_utility"}
+    with pytest.raises(ScenarioError, match="fewer than two actors have a `position`"):
+        load_text(text)
