@@ -11,10 +11,11 @@ missing results database is exit status 1. Flags shared by several commands
 
 from __future__ import annotations
 
-from redline.cli import run_commands, scenario_commands, verify_command
+from redline.cli import analysis_commands, run_commands, scenario_commands, verify_command
 from redline.cli.common import app
 
-__all__ = ["app", "main", "run_commands", "scenario_commands", "verify_command"]
+__all__ = ["analysis_commands", "app", "main", "run_commands", "scenario_commands",
+           "verify_command"]
 
 
 def main() -> None:

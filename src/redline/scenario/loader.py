@@ -102,7 +102,9 @@ _UNION_EXPECTED = {
 }
 
 
-def issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) -> Issue:
+def issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str,
+                        known_keys: str = "only the keys documented in `redline schema`"
+                        ) -> Issue:
     """One pydantic validation error as an Issue at its line and column."""
     loc = tuple(error["loc"])
     path = _data_path(data, loc)
@@ -116,8 +118,7 @@ def issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str) -> 
         return Issue(file, line, column, f"missing key {loc[-1]!r}", "a value for it")
     if kind == "extra_forbidden":
         line, column = source.locate(path, key=True)
-        return Issue(file, line, column, f"unknown key {loc[-1]!r}",
-                     "only the keys documented in `redline schema`")
+        return Issue(file, line, column, f"unknown key {loc[-1]!r}", known_keys)
     line, column = source.locate(path)
     message = str(error["msg"]).removeprefix("Value error, ")
     expected = (error.get("ctx") or {}).get("expected")

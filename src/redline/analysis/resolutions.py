@@ -1,0 +1,107 @@
+"""Recorded resolutions of forecast questions, loaded with line-aware errors.
+
+The file format::
+
+    resolutions:
+      - question: blockade_announced
+        outcome: true          # or false
+        date: 1962-10-22       # when it resolved (optional for false)
+
+Every problem (YAML syntax, a missing key, an unknown question id, a question
+resolved twice) is reported at once, each with its line, as a
+:class:`~redline.scenario.errors.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from redline.scenario.errors import Issue, ScenarioError
+from redline.scenario.loader import issue_from_pydantic
+from redline.scenario.models import Scenario
+from redline.scenario.yaml_source import MAX_BYTES, read_yaml
+
+
+class Resolution(BaseModel):
+    """What happened to one forecast question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    question: str = Field(min_length=1, description="Question id in the scenario.")
+    outcome: bool = Field(description="Whether the event happened (by the deadline).")
+    date: dt.date | None = Field(default=None, description="When it resolved.")
+    note: str | None = Field(default=None, max_length=2000, description="Source or comment.")
+
+
+class Resolutions(BaseModel):
+    """A resolutions file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    resolutions: list[Resolution] = Field(min_length=1)
+
+
+def load_resolutions(path: str | Path, scenario: Scenario) -> list[Resolution]:
+    """Read the resolutions at ``path`` and check them against ``scenario``'s questions.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each at its line.
+    """
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()[: MAX_BYTES + 1]
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise ScenarioError([Issue(file, 1, 1, f"cannot read file: {exc.strerror or exc}",
+                                   "a readable resolutions file")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([Issue(file, 1, 1, "bytes that are not UTF-8 text",
+                                   "a UTF-8 encoded YAML file")]) from None
+    data, source, issues = read_yaml(text, file)
+    if issues:
+        raise ScenarioError(issues)
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(file, 1, 1, "not a mapping with a `resolutions` list",
+                                   "resolutions: [{question, outcome, date}, ...]")])
+    try:
+        parsed = Resolutions.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([issue_from_pydantic(err, data, source, file,
+                                                 "resolutions: [{question, outcome, date, note}]")
+                             for err in exc.errors()]) from None
+    known = {question.id for question in scenario.questions}
+    problems: list[Issue] = []
+    seen: set[str] = set()
+    for i, resolution in enumerate(parsed.resolutions):
+        line, column = source.locate(("resolutions", i, "question"))
+        if resolution.question not in known:
+            problems.append(Issue(file, line, column,
+                                  f"unknown question {resolution.question!r}",
+                                  f"a question of {scenario.name}: " + ", ".join(sorted(known))))
+        elif resolution.question in seen:
+            problems.append(Issue(file, line, column,
+                                  f"question {resolution.question!r} resolved twice",
+                                  "one resolution per question"))
+        seen.add(resolution.question)
+    if problems:
+        raise ScenarioError(problems)
+    return list(parsed.resolutions)
+
+
+def happened_by_deadline(resolution: Resolution, scenario: Scenario) -> bool:
+    """Whether the question's event happened by its deadline week.
+
+    A ``true`` outcome dated after the deadline resolves the question as false.
+    """
+    if not resolution.outcome:
+        return False
+    if resolution.date is None:
+        return True
+    question = next(q for q in scenario.questions if q.id == resolution.question)
+    deadline = scenario.start + dt.timedelta(weeks=question.by_week)
+    return resolution.date <= deadline

@@ -1,0 +1,140 @@
+"""Commands about forecasts: forecast (questions by week) and score (against outcomes)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+import redline
+from redline.analysis.resolutions import happened_by_deadline, load_resolutions
+from redline.analysis.scoring import score
+from redline.cli.common import (
+    HorizonOption,
+    JsonOption,
+    RunsOption,
+    ScenarioArgument,
+    SeedOption,
+    _fail,
+    _load,
+    _p_cells,
+    _progress,
+    _table,
+    app,
+    stdout,
+)
+from redline.engine.results import EnsembleResult
+from redline.engine.run import check_run_arguments
+from redline.report import format_probability
+from redline.report.markdown import week_date
+from redline.scenario.errors import ScenarioError
+
+
+def _simulate(name: str, runs: int, seed: int, horizon: int | None,
+              quiet: bool) -> EnsembleResult:
+    try:
+        check_run_arguments(runs, seed, horizon, None)
+    except ValueError as error:
+        _fail(f"error: {error}")
+    loaded, _ = _load(name)
+    with _progress(not quiet, f"simulating {loaded.name}") as progress:
+        return redline.simulate(loaded, runs=runs, seed=seed, horizon=horizon,
+                                progress=progress)
+
+
+@app.command()
+def forecast(
+    scenario: ScenarioArgument,
+    runs: RunsOption = 10_000,
+    seed: SeedOption = 0,
+    horizon: HorizonOption = None,
+    every: Annotated[int, typer.Option("--every", min=1,
+                                       help="Show the cumulative curve every N weeks.")] = 4,
+    json_output: JsonOption = False,
+) -> None:
+    """Print every question's probability with its interval, and its curve by week."""
+    result = _simulate(scenario, runs, seed, horizon, json_output)
+    questions = {q.id: q for q in result.scenario.questions}
+    if json_output:
+        document = {
+            "scenario": result.scenario.name, "runs": result.runs, "seed": result.seed,
+            "questions": {
+                qid: {**estimate.to_dict(), "by_week": questions[qid].by_week,
+                      "text": questions[qid].text,
+                      "cumulative": [float(v) for v in result.question_weeks[qid]]}
+                for qid, estimate in result.questions.items()
+            },
+        }
+        sys.stdout.write(json.dumps(document) + "\n")
+        return
+    weeks = list(range(every, result.horizon + 1, every))
+    if not weeks or weeks[-1] != result.horizon:
+        weeks.append(result.horizon)
+    stdout.print(Text(f"{result.scenario.name}: {result.runs:,} runs, seed {result.seed}",
+                      style="bold"))
+    stdout.print(_table(
+        "Forecast questions",
+        ["question", "by", "P", "95% interval", "text"],
+        [[qid, f"week {questions[qid].by_week} ({week_date(result, questions[qid].by_week)})",
+          *_p_cells(estimate), questions[qid].text or ""]
+         for qid, estimate in result.questions.items()],
+        right=["P", "95% interval"],
+    ))
+    stdout.print(_table(
+        "Cumulative probability by week",
+        ["question", *[f"w{week}" for week in weeks]],
+        [[qid, *[format_probability(float(result.question_weeks[qid][week])) for week in weeks]]
+         for qid in result.questions],
+        right=[f"w{week}" for week in weeks],
+    ))
+
+
+@app.command("score")
+def score_command(
+    scenario: ScenarioArgument,
+    resolutions: Annotated[Path, typer.Argument(help="YAML file of recorded outcomes.",
+                                                dir_okay=False)],
+    runs: RunsOption = 10_000,
+    seed: SeedOption = 0,
+    json_output: JsonOption = False,
+) -> None:
+    """Score the scenario's forecasts against recorded outcomes (Brier, log, calibration)."""
+    loaded, _ = _load(scenario)
+    try:
+        recorded = load_resolutions(resolutions, loaded)
+    except ScenarioError as error:
+        _fail([issue.format() for issue in error.issues])
+    result = _simulate(scenario, runs, seed, None, json_output)
+    outcomes = {r.question: happened_by_deadline(r, loaded) for r in recorded}
+    forecasts = {qid: estimate.p for qid, estimate in result.questions.items()}
+    base_rates = {q.id: q.base_rate for q in loaded.questions}
+    card = score(forecasts, outcomes, base_rates)
+    if json_output:
+        document = {"scenario": loaded.name, "runs": result.runs, "seed": result.seed,
+                    **card.to_dict()}
+        sys.stdout.write(json.dumps(document) + "\n")
+        return
+    stdout.print(_table(
+        f"Forecasts scored against {resolutions}",
+        ["question", "forecast", "happened", "Brier"],
+        [[row["question"], format_probability(row["forecast"]),
+          "yes" if row["outcome"] else "no", f"{row['brier']:.4f}"] for row in card.questions],
+        right=["forecast", "Brier"],
+    ))
+    rows = [["redline", str(len(card.questions)), f"{card.brier:.4f}", f"{card.log:.4f}"]]
+    for name, values in card.baselines.items():
+        rows.append([name, str(int(values["n"])), f"{values['brier']:.4f}",
+                     f"{values['log']:.4f}"])
+    stdout.print(_table("Scores (Brier: lower is better; log: higher is better)",
+                        ["forecaster", "questions", "Brier", "log score"], rows,
+                        right=["questions", "Brier", "log score"]))
+    stdout.print(_table(
+        "Calibration", ["forecast bin", "questions", "mean forecast", "observed"],
+        [[f"{b.low:.1f}-{b.high:.1f}", str(b.count), format_probability(b.mean_forecast),
+          format_probability(b.observed_frequency)] for b in card.calibration],
+        right=["questions", "mean forecast", "observed"],
+    ))
