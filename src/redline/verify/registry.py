@@ -9,6 +9,7 @@ from redline.verify.checks import Check
 
 #: Suite name -> module whose ``checks()`` returns its checks.
 SUITES: dict[str, str] = {
+    "games": "redline.verify.games_checks",
     "lanchester": "redline.verify.lanchester_checks",
     "negotiation": "redline.verify.negotiation_checks",
     "simulator": "redline.verify.simulator_checks",
