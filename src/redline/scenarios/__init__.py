@@ -14,9 +14,20 @@ def _folder() -> Path:
     return Path(str(resources.files(__name__)))
 
 
+#: Files beside a scenario that are not scenarios (``NAME.resolutions.yaml``).
+_COMPANION = ".resolutions"
+
+
 def builtin_names() -> list[str]:
     """Names of the built-in scenarios, sorted."""
-    return sorted(path.stem for path in _folder().glob(f"*{_SUFFIX}"))
+    return sorted(path.stem for path in _folder().glob(f"*{_SUFFIX}")
+                  if not path.stem.endswith(_COMPANION))
+
+
+def builtin_resolutions(name: str) -> Path | None:
+    """The recorded resolutions shipped with a built-in scenario, if any."""
+    path = _folder() / f"{name}{_COMPANION}{_SUFFIX}"
+    return path if name in builtin_names() and path.is_file() else None
 
 
 def resolve(name_or_path: str | Path) -> Path:

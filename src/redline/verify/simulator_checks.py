@@ -13,6 +13,13 @@ from __future__ import annotations
 import math
 
 from redline.engine.run import simulate
+from redline.games import fearon
+from redline.games.deterrence import (
+    RedLineEquilibrium,
+    red_line_game,
+    solve_red_line,
+    triangular_cdf,
+)
 from redline.scenario.loader import load_text
 from redline.verify.checks import Check, compare
 
@@ -75,11 +82,13 @@ def fearon_terms() -> Check:
     """Trust 1, no optimism: a deal at once, at the midpoint of Fearon's range."""
     result = _bargaining()
     p, c_a, c_b = 0.75, 0.1, 0.15  # contest success 3 / (3 + 1); war costs
-    midpoint = ((p - c_a) + (p + c_b)) / 2.0
+    low, high = fearon.bargaining_range(p, c_a, c_b)
+    midpoint = (low + high) / 2.0
     return compare(
-        "simulator.bargaining.fearon_terms", "Fearon 1995, the bargaining range (p - c_A, p + c_B)",
+        "simulator.bargaining.fearon_terms",
+        "Fearon 1995, the bargaining range (p - c_A, p + c_B) (redline.games.fearon)",
         [1.0, midpoint], [result.outcomes["settlement"].p, result.terms["mean"]], 1e-9,
-        checkpoints={"p": p, "range": [p - c_a, p + c_b]},
+        checkpoints={"p": p, "range": [low, high]},
         note="with no power shift and no optimism every run settles in week 1 at the range's"
         " midpoint; establishes the engine's bargaining step, not the choice of midpoint",
     )
@@ -117,35 +126,54 @@ def commitment_problem() -> Check:
     )
 
 
+def _red_line_game(harm: float) -> RedLineEquilibrium:
+    """The exact one-shot game of the degenerate red-line scenario.
+
+    The challenger's gain from the strike is its weekly gain in the chance of
+    prevailing (contest success, m = 1: 1.1 / 2.1 against 1 / 2) over the
+    planning horizon (26 weeks), as in the decision mechanism; the threshold is
+    triangular(2, 5, 8); follow-through 0.3.
+    """
+    gain = 26 * (1.1 / 2.1 - 0.5)
+    game = red_line_game([1.0, 5.0], [0.0, gain],
+                         lambda s: float(triangular_cdf(s, 2.0, 5.0, 8.0)), 0.3, harm)
+    return solve_red_line(game)
+
+
 def red_line_enforcement() -> Check:
-    """A challenger that always crosses meets enforcement with probability F(s) rho."""
+    """A challenger whose gain outweighs the risk crosses; enforcement with P = rho F(s)."""
+    exact = _red_line_game(harm=0.01)
     result = simulate(load_text(_RED_LINE.format(harm=0.01), "degenerate-red-line"),
                       runs=RUNS, seed=SEED)
-    f_s = (5 - 2) ** 2 / ((8 - 2) * (5 - 2))  # triangular(2, 5, 8) CDF at 5
-    exact = f_s * 0.3
     ours = result.outcomes["nuclear_use"].p
+    published = exact.declared_response_probability
     return compare(
         "simulator.red_line.enforcement",
-        "one-shot red-line game: P(enforce) = F_T(s) x rho (Schelling 1966; Dixit & Skeath ch. 14)",
-        exact, ours, _tolerance(exact),
-        checkpoints={"F_T(s)": f_s, "rho": 0.3,
+        "one-shot red-line game (redline.games.deterrence.solve_red_line; Schelling 1966;"
+        " Dixit & Skeath ch. 14): P(declared response) = rho F_T(s*)",
+        published, ours, _tolerance(published),
+        checkpoints={"s*": exact.severity, "F_T(s*)": exact.enforcement_probability,
                      "crossed": result.ladder_reached["A"]["strike"].p},
-        note="one step, lambda large, small harm: the challenger crosses in every run;"
-        " establishes the threshold draw and the follow-through of the red-line mechanism",
+        note="one step, lambda large: the simulator's challenger picks the game's s* and the"
+        " owner enforces as often as the exact game says; establishes the threshold draw and"
+        " the follow-through of the red-line mechanism",
     )
 
 
 def red_line_deterrence() -> Check:
-    """With a large harm the challenger is deterred: no crossing, no enforcement."""
+    """With a large harm the game's best response is to hold: no crossing, no enforcement."""
+    exact = _red_line_game(harm=10.0)
     result = simulate(load_text(_RED_LINE.format(harm=10.0), "degenerate-red-line"),
                       runs=RUNS, seed=SEED)
-    reached = result.ladder_reached["A"]["strike"].p
+    crossed = result.ladder_reached["A"]["strike"].p
     return compare(
         "simulator.red_line.deterrence",
-        "red-line game: deterred iff F(s) rho H > gain (Schelling 1966)",
-        [0.0, 0.0], [reached, result.outcomes["nuclear_use"].p], 1e-9,
-        checkpoints={"expected_harm": 0.5 * 0.3 * 10.0},
-        note="expected harm 1.5 exceeds the gain of the strike: the best response is to hold",
+        "one-shot red-line game (redline.games.deterrence.solve_red_line): deterred iff"
+        " F(s) rho H > gain",
+        [float(exact.index), exact.declared_response_probability],
+        [crossed, result.outcomes["nuclear_use"].p], 1e-9,
+        checkpoints={"expected_utilities": list(exact.expected_utilities)},
+        note="the exact game's best response (index 0: hold) and the simulator agree",
     )
 
 
