@@ -34,15 +34,24 @@ class ParameterSlots:
     """Registry of the scenario numbers sampled per run."""
 
     numbers: list[float | dist.Distribution] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
 
-    def add(self, number: float | dist.Distribution) -> int:
-        """Register a number; returns its slot."""
+    def add(self, number: float | dist.Distribution, name: str) -> int:
+        """Register a number under the dotted path it has in the scenario; returns its slot."""
         self.numbers.append(number)
+        self.names.append(name)
         return len(self.numbers) - 1
 
-    def add_many(self, numbers: list[float | dist.Distribution]) -> IntArray:
+    def add_many(self, numbers: list[float | dist.Distribution], names: list[str]) -> IntArray:
         """Register several numbers; returns their slots."""
-        return np.array([self.add(number) for number in numbers], dtype=np.int64)
+        return np.array([self.add(number, name) for number, name in zip(numbers, names,
+                                                                       strict=True)],
+                        dtype=np.int64)
+
+    def uncertain(self) -> list[int]:
+        """Slots whose number is a distribution: the uncertain parameters."""
+        return [slot for slot, number in enumerate(self.numbers)
+                if dist.is_distribution(number) and not self.names[slot].endswith("#draw")]
 
     def sample(self, uniforms: FloatArray) -> FloatArray:
         """Values of every slot for each run: shape (slots, runs)."""
@@ -185,14 +194,20 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
                     side_of[giver] = side_of[actor_index[action.support.to]]
     actors = [scenario.actors[actor_id] for actor_id in actor_ids]
 
+    def named(key: str) -> list[str]:
+        return [f"actors.{actor_id}.{key}" for actor_id in actor_ids]
+
     rungs = sorted(scenario.ladder, key=lambda rung: rung.severity)
     rung_ids = [NONE_RUNG, *[rung.id for rung in rungs]]
     rung_index = {rung_id: i for i, rung_id in enumerate(rung_ids)}
     severity = np.array([0.0, *[rung.severity for rung in rungs]])
     zero = 0.0
-    effect_slot = slots.add_many([zero, *[rung.effect for rung in rungs]])
-    cost_slot = slots.add_many([zero, *[rung.cost for rung in rungs]])
-    harm_slot = slots.add_many([zero, *[rung.harm for rung in rungs]])
+    def ladder(key: str) -> list[str]:
+        return [f"ladder.{NONE_RUNG}.{key}", *[f"ladder.{rung.id}.{key}" for rung in rungs]]
+
+    effect_slot = slots.add_many([zero, *[rung.effect for rung in rungs]], ladder("effect"))
+    cost_slot = slots.add_many([zero, *[rung.cost for rung in rungs]], ladder("cost"))
+    harm_slot = slots.add_many([zero, *[rung.harm for rung in rungs]], ladder("harm"))
     may_use = np.ones((n_actors, len(rung_ids)), dtype=bool)
     for r, rung in enumerate(rungs, start=1):
         if rung.users is not None:
@@ -237,18 +252,23 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
             k = filled[role]
             filled[role] += 1
             force_owner[f, role, k] = a
-            forces_slot[f, role, k] = slots.add(strength)
-            attrition_slot[f, role, k] = slots.add(front.attrition.get(actor_id, 0.0))
-            reinforcement_slot[f, role, k] = slots.add(front.reinforcement.get(actor_id, 0.0))
+            where = f"fronts.{front_ids[f]}"
+            forces_slot[f, role, k] = slots.add(strength, f"{where}.forces.{actor_id}")
+            attrition_slot[f, role, k] = slots.add(front.attrition.get(actor_id, 0.0),
+                                                   f"{where}.attrition.{actor_id}")
+            reinforcement_slot[f, role, k] = slots.add(front.reinforcement.get(actor_id, 0.0),
+                                                       f"{where}.reinforcement.{actor_id}")
         for actor_id, share in front.diverts.items():
-            diverts_slot[f, actor_index[actor_id]] = slots.add(share)
+            diverts_slot[f, actor_index[actor_id]] = slots.add(
+                share, f"fronts.{front_ids[f]}.diverts.{actor_id}")
     deployments = scenario.deployments
     policies = scenario.policies
     support_change_slots: dict[tuple[int, int], int] = {}
     for p, policy in enumerate(policies):
         for j, action in enumerate(policy.then):
             if isinstance(action, m.ChangeSupport):
-                support_change_slots[(p, j)] = slots.add(action.support.level)
+                support_change_slots[(p, j)] = slots.add(
+                    action.support.level, f"policies.{policy.id}.then.{j}.support.level")
 
     kept = np.zeros((n_actors, n_actors))
     broken = np.zeros((n_actors, n_actors))
@@ -267,17 +287,19 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         side_leader_ids=side_leader_ids,
         great_power=np.array([actor.great_power for actor in actors]),
         stability_floor=np.array([actor.stability_floor for actor in actors]),
-        capability_slot=slots.add_many([actor.capability for actor in actors]),
-        resolve_slot=slots.add_many([actor.resolve for actor in actors]),
-        war_cost_slot=slots.add_many([actor.war_cost for actor in actors]),
-        cost_sensitivity_slot=slots.add_many([actor.cost_sensitivity for actor in actors]),
-        optimism_slot=slots.add_many([actor.optimism for actor in actors]),
-        stability_slot=slots.add_many([actor.stability for actor in actors]),
+        capability_slot=slots.add_many([actor.capability for actor in actors], named("capability")),
+        resolve_slot=slots.add_many([actor.resolve for actor in actors], named("resolve")),
+        war_cost_slot=slots.add_many([actor.war_cost for actor in actors], named("war_cost")),
+        cost_sensitivity_slot=slots.add_many([actor.cost_sensitivity for actor in actors],
+                                             named("cost_sensitivity")),
+        optimism_slot=slots.add_many([actor.optimism for actor in actors], named("optimism")),
+        stability_slot=slots.add_many([actor.stability for actor in actors], named("stability")),
         stability_sensitivity_slot=slots.add_many(
-            [actor.stability_sensitivity for actor in actors]
+            [actor.stability_sensitivity for actor in actors], named("stability_sensitivity")
         ),
         support_slot=np.array(
-            [slots.add(support_numbers[a]) if a in support_numbers else -1
+            [slots.add(support_numbers[a], f"support.{actor_ids[a]}.level")
+             if a in support_numbers else -1
              for a in range(n_actors)], dtype=np.int64,
         ),
         support_default=support_default,
@@ -308,8 +330,11 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
             [rung_index[r.tolerated] + 1 if r.tolerated else 0 for r in red_lines],
             dtype=np.int64,
         ),
-        threshold_slot=slots.add_many([r.threshold for r in red_lines]),
-        follow_through_slot=slots.add_many([r.follow_through for r in red_lines]),
+        threshold_slot=slots.add_many([r.threshold for r in red_lines],
+                                      [f"red_lines.{r.id}.threshold" for r in red_lines]),
+        follow_through_slot=slots.add_many([r.follow_through for r in red_lines],
+                                           [f"red_lines.{r.id}.follow_through"
+                                            for r in red_lines]),
         follow_through_mean=np.array([dist.mean_of(r.follow_through) for r in red_lines]),
         extended_severity=extended,
         belief_cdf=belief_cdf,
@@ -321,9 +346,12 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         front_attrition_slot=attrition_slot,
         front_reinforcement_slot=reinforcement_slot,
         front_force_owner=force_owner,
-        front_control_slot=slots.add_many([front.control for front in fronts.values()]),
-        front_speed_slot=slots.add_many([front.control_speed for front in fronts.values()]),
-        front_weight_slot=slots.add_many([front.weight for front in fronts.values()]),
+        front_control_slot=slots.add_many([front.control for front in fronts.values()],
+                                          [f"fronts.{f}.control" for f in front_ids]),
+        front_speed_slot=slots.add_many([front.control_speed for front in fronts.values()],
+                                        [f"fronts.{f}.control_speed" for f in front_ids]),
+        front_weight_slot=slots.add_many([front.weight for front in fronts.values()],
+                                         [f"fronts.{f}.weight" for f in front_ids]),
         front_exponent_enemy=np.array([front.exponent_enemy for front in fronts.values()]),
         front_exponent_own=np.array([front.exponent_own for front in fronts.values()]),
         front_diverts_slot=diverts_slot,
@@ -335,14 +363,23 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         deployment_side=np.array([side_of[actor_index[d.side]] for d in deployments],
                                  dtype=np.int64),
         deployment_active=np.array([d.active for d in deployments], dtype=bool),
-        deployment_strength_slot=slots.add_many([d.strength for d in deployments]),
-        deployment_exists_slot=slots.add_many([d.exists for d in deployments]),
-        deployment_delay_slot=slots.add_many([d.combat_delay_weeks for d in deployments]),
-        deployment_draw_slot=slots.add_many([STANDARD_UNIFORM for _ in deployments]),
+        deployment_strength_slot=slots.add_many(
+            [d.strength for d in deployments],
+            [f"deployments.{d.id}.strength" for d in deployments]),
+        deployment_exists_slot=slots.add_many(
+            [d.exists for d in deployments], [f"deployments.{d.id}.exists" for d in deployments]),
+        deployment_delay_slot=slots.add_many(
+            [d.combat_delay_weeks for d in deployments],
+            [f"deployments.{d.id}.combat_delay_weeks" for d in deployments]),
+        deployment_draw_slot=slots.add_many(
+            [STANDARD_UNIFORM for _ in deployments],
+            [f"deployments.{d.id}#draw" for d in deployments]),
         policy_ids=[p.id for p in policies],
         policy_index={p.id: i for i, p in enumerate(policies)},
-        policy_probability_slot=slots.add_many([p.probability for p in policies]),
-        policy_delay_slot=slots.add_many([p.delay_weeks for p in policies]),
+        policy_probability_slot=slots.add_many(
+            [p.probability for p in policies], [f"policies.{p.id}.probability" for p in policies]),
+        policy_delay_slot=slots.add_many(
+            [p.delay_weeks for p in policies], [f"policies.{p.id}.delay_weeks" for p in policies]),
         support_change_slots=support_change_slots,
         trust_kept=kept,
         trust_broken=broken,

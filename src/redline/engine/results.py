@@ -89,6 +89,9 @@ class EnsembleResult:
         chance to prevail), ``status`` (shares fighting, settled, ended),
         ``ever_settled`` (share that struck a deal by week w).
     labels : name -> list of column labels of each trajectory.
+    observations : observation id -> Estimate that its event happens by its week
+        (what the simulation says a true source would report).
+    per_run : per-run records when ``simulate(..., keep_runs=True)``.
     terms : side 0's share in the deals in force at the horizon: ``count``
         (runs), ``mean`` and ``sd`` (NaN when no deal holds).
 
@@ -108,6 +111,8 @@ class EnsembleResult:
     labels: dict[str, list[str]]
     elapsed_seconds: float = 0.0
     terms: dict[str, float] = field(default_factory=dict)
+    observations: dict[str, Estimate] = field(default_factory=dict)
+    per_run: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -77,7 +77,12 @@ class _Accumulator:
         weeks = horizon + 1
         n_actors, n_rungs = compiled.n_actors, compiled.n_rungs
         self.outcomes = np.zeros(len(OUTCOMES), dtype=np.int64)
-        self.question_first = np.zeros((len(compiled.question_ids), weeks + 1), dtype=np.int64)
+        scenario = compiled.scenario
+        #: questions, then observations: events whose first week is recorded
+        self.event_ids = [q.id for q in scenario.questions] + [o.id for o in scenario.observations]
+        self.event_by_week = [q.by_week for q in scenario.questions] + [
+            o.by_week for o in scenario.observations]
+        self.question_first = np.zeros((len(self.event_ids), weeks + 1), dtype=np.int64)
         self.end_weeks = np.zeros((len(TERMINAL_CODES) + 1, weeks + 1), dtype=np.int64)
         self.reached = np.zeros((n_actors, n_rungs), dtype=np.int64)
         self.terms = np.zeros(3)  # count, sum and sum of squares of the terms of deals in force
@@ -149,12 +154,16 @@ class _Accumulator:
                     for name, count in zip(OUTCOMES, self.outcomes, strict=True)}
         questions: dict[str, Estimate] = {}
         question_weeks: dict[str, NDArray[np.float64]] = {}
-        for q, qid in enumerate(compiled.question_ids):
-            cumulative = np.cumsum(self.question_first[q][: self.horizon + 1]) / runs
-            question_weeks[qid] = cumulative
-            by_week = min(int(compiled.question_by_week[q]), self.horizon)
-            questions[qid] = Estimate.from_count(
-                int(self.question_first[q][: by_week + 1].sum()), runs)
+        observations: dict[str, Estimate] = {}
+        n_questions = len(compiled.question_ids)
+        for q, qid in enumerate(self.event_ids):
+            by_week = min(int(self.event_by_week[q]), self.horizon)
+            estimate = Estimate.from_count(int(self.question_first[q][: by_week + 1].sum()), runs)
+            if q < n_questions:
+                question_weeks[qid] = np.cumsum(self.question_first[q][: self.horizon + 1]) / runs
+                questions[qid] = estimate
+            else:
+                observations[qid] = estimate
         outcome_weeks = {
             name: np.cumsum(self.end_weeks[code][: self.horizon + 1]) / runs
             for name, code in TERMINAL_CODES.items()
@@ -176,7 +185,7 @@ class _Accumulator:
             scenario=scenario, runs=runs, seed=seed, horizon=self.horizon, chunk_size=chunk_size,
             outcomes=outcomes, questions=questions, question_weeks=question_weeks,
             outcome_weeks=outcome_weeks, ladder_reached=ladder, trajectories=trajectories,
-            labels=self.labels, elapsed_seconds=elapsed, terms=terms,
+            labels=self.labels, elapsed_seconds=elapsed, terms=terms, observations=observations,
         )
 
 
@@ -207,7 +216,9 @@ def check_run_arguments(runs: int, seed: int, horizon: int | None,
 
 
 def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int | None = None,
-             chunk_size: int | None = None, progress: Progress | None = None) -> EnsembleResult:
+             chunk_size: int | None = None, progress: Progress | None = None, *,
+             keep_runs: bool = False,
+             parameter_uniforms: NDArray[np.float64] | None = None) -> EnsembleResult:
     """Run ``runs`` futures of ``scenario`` and aggregate them.
 
     Parameters
@@ -218,6 +229,13 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     horizon : weeks to simulate (default: the scenario's).
     chunk_size : runs held in memory at once (rounded up to a whole number of blocks).
     progress : called as ``progress(done, total)`` in run-weeks as work advances.
+    keep_runs : also return per-run records in ``result.per_run``: ``outcome`` (index
+        into OUTCOMES), ``end_week``, ``event_week`` (first week of each question then
+        each observation; ``NEVER`` if not by the horizon).
+    parameter_uniforms : optional (runs, slots) array in (0, 1) that replaces each run's
+        parameter draws (slot order of ``compile_scenario(scenario).slots``), for
+        designed experiments such as sensitivity analysis. The weekly random numbers
+        are unchanged, so runs keep their common random numbers.
 
     """
     check_run_arguments(runs, seed, horizon, chunk_size)
@@ -226,14 +244,23 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     compiled = compile_scenario(scenario)
     layout = _StreamLayout.of(compiled)
     program = PolicyProgram(compiled)
-    questions = [compile_condition(q.event, compiled) for q in scenario.questions]
+    questions = [compile_condition(item.event, compiled)
+                 for item in [*scenario.questions, *scenario.observations]]
+    n_slots = len(compiled.slots.numbers)
+    if parameter_uniforms is not None and np.shape(parameter_uniforms) != (runs, n_slots):
+        raise ValueError(f"parameter_uniforms must have shape ({runs}, {n_slots}), "
+                         f"got {np.shape(parameter_uniforms)}")
+    kept: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = []
     accumulator = _Accumulator(compiled, horizon)
     started = time.perf_counter()
     total = runs * horizon
     for first in range(0, runs, chunk):
         size = min(chunk, runs - first)
         streams = ChunkStreams(seed, first, size, runs)
-        state = initial_state(compiled, streams.uniforms(len(compiled.slots.numbers)))
+        drawn = streams.uniforms(n_slots)
+        if parameter_uniforms is not None:
+            drawn = np.asarray(parameter_uniforms[first:first + size], dtype=np.float64).T
+        state = initial_state(compiled, drawn)
         question_week = np.full((size, len(questions)), NEVER, dtype=np.int64)
         _record_questions(questions, state, question_week)
         accumulator.record_week(state)
@@ -245,7 +272,13 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
             if progress is not None:
                 progress(first * horizon + size * week, total)
         accumulator.record_chunk(state, question_week)
-    return accumulator.result(scenario, runs, seed, chunk, time.perf_counter() - started)
+        if keep_runs:
+            kept.append((final_outcomes(state), state.end_week.copy(), question_week))
+    result = accumulator.result(scenario, runs, seed, chunk, time.perf_counter() - started)
+    if keep_runs:
+        result.per_run = {name: np.concatenate([part[i] for part in kept])
+                          for i, name in enumerate(("outcome", "end_week", "event_week"))}
+    return result
 
 
 def step(compiled: Compiled, program: PolicyProgram, state: State,
