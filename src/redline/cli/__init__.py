@@ -11,10 +11,20 @@ missing results database is exit status 1. Flags shared by several commands
 
 from __future__ import annotations
 
-from redline.cli import analysis_commands, run_commands, scenario_commands, verify_command
+from redline.cli import (
+    analysis_commands,
+    compare_command,
+    hypotheses_command,
+    report_command,
+    run_commands,
+    scenario_commands,
+    sensitivity_command,
+    verify_command,
+)
 from redline.cli.common import app
 
-__all__ = ["analysis_commands", "app", "main", "run_commands", "scenario_commands",
+__all__ = ["analysis_commands", "app", "compare_command", "hypotheses_command", "main",
+           "report_command", "run_commands", "scenario_commands", "sensitivity_command",
            "verify_command"]
 
 

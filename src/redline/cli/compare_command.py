@@ -1,0 +1,1 @@
+"""The compare command: interventions on common random numbers."""

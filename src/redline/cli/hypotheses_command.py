@@ -1,0 +1,1 @@
+"""The hypotheses command: posterior over explanations and the ACH matrix."""

@@ -1,0 +1,1 @@
+"""The report command: a self-contained HTML report with figures."""

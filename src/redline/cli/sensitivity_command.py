@@ -1,0 +1,1 @@
+"""The sensitivity command: global sensitivity indices and a tornado chart."""
