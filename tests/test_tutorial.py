@@ -1,0 +1,36 @@
+"""The tutorial's scenario is valid and its commands work as the tutorial says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import redline
+from redline.scenario.errors import ScenarioError
+from redline.scenario.loader import load_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tutorial_blocks(language: str) -> list[str]:
+    text = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_tutorial_scenario_runs_and_escalates_sometimes():
+    scenario = load_text(tutorial_blocks("yaml")[0], "standoff.yaml")
+    result = redline.simulate(scenario, runs=2048, seed=7)
+    assert 0.05 < result.questions["strike_used"].p < 0.95
+    assert abs(sum(e.p for e in result.outcomes.values()) - 1) < 1e-12
+
+
+def test_tutorial_error_example_is_reported_as_written():
+    text = tutorial_blocks("yaml")[0].replace("owner: A,", "owner: Z,")
+    try:
+        load_text(text, "standoff.yaml")
+    except ScenarioError as error:
+        (issue,) = error.issues
+        assert issue.message == "unknown actor 'Z'"
+        assert issue.expected == "one of A, B, C"
+    else:
+        raise AssertionError("the tutorial's mistake was not reported")
