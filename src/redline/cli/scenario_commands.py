@@ -214,3 +214,14 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
                 for o in s.observations
             ],
         )
+    if s.interventions:
+        yield _table(
+            "Interventions (redline compare SCENARIO -i ID)",
+            ["id", "description", "changes"],
+            [
+                [i.id, i.description or "",
+                 "; ".join(f"{key} = {json.dumps(value, default=str)}"
+                           for key, value in i.set.items())]
+                for i in s.interventions
+            ],
+        )

@@ -591,6 +591,18 @@ class Observation(_Strict):
     source: str | None = Field(default=None, max_length=500)
 
 
+class Intervention(_Strict):
+    """A named what-if: an overlay of the scenario that `redline compare` runs against it."""
+
+    id: Identifier
+    description: str | None = Field(default=None, max_length=2000)
+    set: dict[str, object] = Field(
+        min_length=1,
+        description="Dotted paths (policies.<id>.probability, deployments.<id>.exists) to new"
+        " values, as in a hypothesis overlay.",
+    )
+
+
 # -------------------------------------------------------------- model settings
 
 
@@ -681,5 +693,7 @@ class Scenario(_Strict):
                                          description="Competing explanations, as overlays.")
     observations: list[Observation] = Field(default_factory=list,
                                             description="Reported facts, as evidence.")
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="Named what-ifs: overlays for `redline compare`.")
     model: ModelSettings = Field(default_factory=ModelSettings,
                                  description="Global parameters of the mechanisms.")

@@ -26,6 +26,7 @@ _SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
     ("Conditional policies", [m.Policy]),
     ("Commitments", [m.Commitment]),
     ("Questions, hypotheses, observations", [m.Question, m.Hypothesis, m.Observation]),
+    ("Interventions", [m.Intervention]),
     ("Model settings (`model:`)", [m.ModelSettings]),
 ]
 

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from redline.scenario import models as m
+from redline.scenario.errors import ScenarioError
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str, str]
@@ -133,6 +134,7 @@ class _ReferenceChecker:
         for i, commitment in _present(self.s.commitments):
             yield from self.actor(("commitments", i, "by"), commitment.by)
             yield from self.actor(("commitments", i, "to"), commitment.to)
+        yield from self._interventions()
         hypotheses = [h for _, h in _present(self.s.hypotheses)]
         total = sum(h.prior for h in hypotheses)
         if hypotheses and len(hypotheses) == len(self.s.hypotheses) and abs(total - 1.0) > 1e-6:
@@ -140,7 +142,7 @@ class _ReferenceChecker:
 
     def _unique(self) -> Iterator[Problem]:
         for field_name in ("ladder", "red_lines", "deployments", "policies", "questions",
-                           "hypotheses", "observations"):
+                           "hypotheses", "observations", "interventions"):
             seen: set[str] = set()
             for i, item in _present(getattr(self.s, field_name)):
                 if item.id in seen:
@@ -241,6 +243,40 @@ class _ReferenceChecker:
             if deployment.front not in self.fronts:
                 yield (("deployments", i, "front"), f"unknown front {deployment.front!r}",
                        "one of " + _names(self.fronts))
+
+    def _interventions(self) -> Iterator[Problem]:
+        """Each named intervention must apply: its paths exist and the result is valid.
+
+        Checked only on a whole scenario (a partial one is already in error), on a
+        copy without interventions, so that the changed scenario's own check does not
+        recurse. A failure is reported at the path that fails on its own, else at
+        the intervention's ``set``.
+        """
+        if not isinstance(self.s, m.Scenario) or not self.s.interventions:
+            return
+        # imported here: the overlay validates through the loader, which imports this module
+        from redline.scenario.overlay import apply_overlay
+
+        base = self.s.model_copy(update={"interventions": []})
+        for i, intervention in enumerate(self.s.interventions):
+            what = f"intervention {intervention.id!r}"
+            try:
+                apply_overlay(base, intervention.set, what=what)
+                continue
+            except ScenarioError as error:
+                together = error
+            failures: list[Problem] = []
+            for key, value in intervention.set.items():
+                try:
+                    apply_overlay(base, {key: value}, what=what)
+                except ScenarioError as error:
+                    failures += [(("interventions", i, "set", key), f"{what}: {issue.message}",
+                                  issue.expected or "a path into the scenario")
+                                 for issue in error.issues]
+            yield from failures or [
+                (("interventions", i, "set"), f"{what}: {issue.message}",
+                 issue.expected or "changes that are valid together")
+                for issue in together.issues]
 
     def condition(self, path: Path, condition: BaseModel) -> Iterator[Problem]:
         """Problems in one condition tree."""
