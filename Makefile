@@ -20,14 +20,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
-# The flagship scenario: 100,000 runs, stored in redline.duckdb, report in reports/.
+# The flagship scenario: 100,000 runs, stored in redline.duckdb, reports in reports/
+# (Markdown of the stored run; HTML with figures from 20,000 runs).
 run: install
 	$(BIN)/redline run kursk-2024 --runs 100000 --seed 20241028 --db redline.duckdb \
 		--markdown reports/kursk-2024.md
+	$(BIN)/redline report kursk-2024 --runs 20000 --seed 20241028 -o reports/kursk-2024.html
 
+# The browser tests of the HTML report need Debian's chromium (never a browser
+# downloaded by Playwright); REDLINE_REQUIRE_BROWSER makes its absence a failure.
 test: install
+	@[ -x /usr/bin/chromium ] || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; \
+		elif command -v sudo >/dev/null; then SUDO=sudo; \
+		else echo "chromium is missing and this is not root: install Debian's chromium"; exit 1; fi; \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends chromium; }
 	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest
+	REDLINE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 bench: install
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python -m benchmarks.run; \

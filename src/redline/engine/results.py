@@ -92,6 +92,8 @@ class EnsembleResult:
     observations : observation id -> Estimate that its event happens by its week
         (what the simulation says a true source would report).
     per_run : per-run records when ``simulate(..., keep_runs=True)``.
+    distributions : ``max_posture``: array (horizon + 1, actors, rungs) of
+        P(an actor's highest rung so far is r at week w), for fan charts.
     terms : side 0's share in the deals in force at the horizon: ``count``
         (runs), ``mean`` and ``sd`` (NaN when no deal holds).
 
@@ -112,6 +114,7 @@ class EnsembleResult:
     elapsed_seconds: float = 0.0
     terms: dict[str, float] = field(default_factory=dict)
     observations: dict[str, Estimate] = field(default_factory=dict)
+    distributions: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     per_run: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 

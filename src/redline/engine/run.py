@@ -85,6 +85,8 @@ class _Accumulator:
         self.question_first = np.zeros((len(self.event_ids), weeks + 1), dtype=np.int64)
         self.end_weeks = np.zeros((len(TERMINAL_CODES) + 1, weeks + 1), dtype=np.int64)
         self.reached = np.zeros((n_actors, n_rungs), dtype=np.int64)
+        #: runs whose highest rung so far is r, by week and actor (for fan charts)
+        self.rung_counts = np.zeros((weeks, n_actors, n_rungs), dtype=np.int64)
         self.terms = np.zeros(3)  # count, sum and sum of squares of the terms of deals in force
         self.labels = {
             "posture": compiled.actor_ids,
@@ -124,6 +126,10 @@ class _Accumulator:
             state.settled_ever[:, None],
         ])
         _add_by_block(self.flat_sums[state.week], per_run)
+        n_actors, n_rungs = compiled.n_actors, compiled.n_rungs
+        cells = (state.max_posture + n_rungs * np.arange(n_actors)).ravel()
+        self.rung_counts[state.week] += np.bincount(
+            cells, minlength=n_actors * n_rungs).reshape(n_actors, n_rungs)
 
     @property
     def sums(self) -> dict[str, NDArray[np.float64]]:
@@ -186,6 +192,7 @@ class _Accumulator:
             outcomes=outcomes, questions=questions, question_weeks=question_weeks,
             outcome_weeks=outcome_weeks, ladder_reached=ladder, trajectories=trajectories,
             labels=self.labels, elapsed_seconds=elapsed, terms=terms, observations=observations,
+            distributions={"max_posture": self.rung_counts / runs},
         )
 
 
