@@ -117,3 +117,14 @@ def test_forecast_cli_json_has_cumulative_curves():
     curve = questions["settlement_w52"]["cumulative"]
     assert len(curve) == 53 and all(b >= a for a, b in itertools.pairwise(curve))
     assert {"p", "lo", "hi", "by_week"} <= set(questions["nuclear_use"])
+
+
+def test_score_uses_the_resolutions_shipped_with_a_built_in_scenario():
+    out = subprocess.run([sys.executable, "-m", "redline", "score", "cuba-1962", "--runs", "1024",
+                          "--json"], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    document = json.loads(out.stdout)
+    assert document["n"] >= 10 and "base_rate" in document["baselines"]
+    out = subprocess.run([sys.executable, "-m", "redline", "score", "kursk-2024"],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 2 and "ships no resolutions" in out.stderr

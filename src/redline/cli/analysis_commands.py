@@ -32,6 +32,7 @@ from redline.engine.run import check_run_arguments
 from redline.report import format_probability
 from redline.report.markdown import week_date
 from redline.scenario.errors import ScenarioError
+from redline.scenarios import builtin_resolutions
 
 
 def _simulate(name: str, runs: int, seed: int, horizon: int | None,
@@ -96,14 +97,21 @@ def forecast(
 @app.command("score")
 def score_command(
     scenario: ScenarioArgument,
-    resolutions: Annotated[Path, typer.Argument(help="YAML file of recorded outcomes.",
-                                                dir_okay=False)],
+    resolutions: Annotated[
+        Path | None,
+        typer.Argument(help="YAML file of recorded outcomes (default: the ones shipped with a"
+                       " built-in scenario, e.g. cuba-1962).", dir_okay=False),
+    ] = None,
     runs: RunsOption = 10_000,
     seed: SeedOption = 0,
     json_output: JsonOption = False,
 ) -> None:
     """Score the scenario's forecasts against recorded outcomes (Brier, log, calibration)."""
     loaded, _ = _load(scenario)
+    if resolutions is None:
+        resolutions = builtin_resolutions(scenario)
+        if resolutions is None:
+            _fail(f"error: {scenario} ships no resolutions: give a RESOLUTIONS.yaml file")
     try:
         recorded = load_resolutions(resolutions, loaded)
     except ScenarioError as error:
@@ -127,6 +135,10 @@ def score_command(
     ))
     rows = [["redline", str(len(card.questions)), f"{card.brier:.4f}", f"{card.log:.4f}"]]
     for name, values in card.baselines.items():
+        if "model_brier_same_questions" in values:
+            rows.append([f"redline (the {int(values['n'])} questions with a base rate)",
+                         str(int(values["n"])), f"{values['model_brier_same_questions']:.4f}",
+                         f"{values['model_log_same_questions']:.4f}"])
         rows.append([name, str(int(values["n"])), f"{values['brier']:.4f}",
                      f"{values['log']:.4f}"])
     stdout.print(_table("Scores (Brier: lower is better; log: higher is better)",
