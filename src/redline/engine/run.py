@@ -71,9 +71,10 @@ class _StreamLayout:
 class _Accumulator:
     """Sums over runs of everything the result reports."""
 
-    def __init__(self, compiled: Compiled, horizon: int) -> None:
+    def __init__(self, compiled: Compiled, horizon: int, blocks: int = 0) -> None:
         self.compiled = compiled
         self.horizon = horizon
+        self.blocks = blocks  # a chunk's accumulator keeps its float sums block by block
         weeks = horizon + 1
         n_actors, n_rungs = compiled.n_actors, compiled.n_rungs
         self.outcomes = np.zeros(len(OUTCOMES), dtype=np.int64)
@@ -104,6 +105,8 @@ class _Accumulator:
         }
         self.widths = [len(labels) for labels in self.labels.values()]
         self.flat_sums = np.zeros((weeks, sum(self.widths)))
+        self.block_sums = np.zeros((blocks, weeks, sum(self.widths)))
+        self.block_terms = np.zeros((blocks, 3))
         top = float(compiled.severity.max())
         self.shown_severity = np.clip(np.nan_to_num(compiled.extended_severity, neginf=0.0,
                                                     posinf=top), 0.0, top)
@@ -125,7 +128,7 @@ class _Accumulator:
             np.stack([alive & ~state.settled, alive & state.settled, ~alive], axis=1),
             state.settled_ever[:, None],
         ])
-        _add_by_block(self.flat_sums[state.week], per_run)
+        self.block_sums[:, state.week] = _block_sums(per_run)
         n_actors, n_rungs = compiled.n_actors, compiled.n_rungs
         cells = (state.max_posture + n_rungs * np.arange(n_actors)).ravel()
         self.rung_counts[state.week] += np.bincount(
@@ -151,7 +154,24 @@ class _Accumulator:
             self.reached[:, r] += (state.max_posture >= r).sum(axis=0)
         holding = state.settled & (state.terminal == 0)
         terms = np.where(holding, state.terms, 0.0)
-        _add_by_block(self.terms, np.stack([holding, terms, terms * terms], axis=1))
+        self.block_terms[:] = _block_sums(np.stack([holding, terms, terms * terms], axis=1))
+
+    def absorb(self, chunk: _Accumulator) -> None:
+        """Add a finished chunk's counts and, block by block in order, its sums.
+
+        Chunks must be absorbed in the order of their runs: floating-point
+        addition is not associative, and adding each block's sums in block
+        order makes the totals the same for any chunk size, worker count or
+        completion order.
+        """
+        self.outcomes += chunk.outcomes
+        self.question_first += chunk.question_first
+        self.end_weeks += chunk.end_weeks
+        self.reached += chunk.reached
+        self.rung_counts += chunk.rung_counts
+        for block in range(chunk.blocks):
+            self.flat_sums += chunk.block_sums[block]
+            self.terms += chunk.block_terms[block]
 
     def result(self, scenario: Scenario, runs: int, seed: int, chunk_size: int,
                elapsed: float) -> EnsembleResult:
@@ -196,17 +216,15 @@ class _Accumulator:
         )
 
 
-def _add_by_block(total: NDArray[np.float64], per_run: NDArray[np.float64]) -> None:
-    """Add the column sums of ``per_run`` to ``total`` one block of runs at a time.
+def _block_sums(per_run: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Column sums of ``per_run`` over each block of :data:`BLOCK_SIZE` runs: (blocks, k).
 
-    Floating-point addition is not associative: summing whole chunks would make
-    the last digits depend on the chunk size. Sums are taken over each block of
-    :data:`BLOCK_SIZE` runs (the unit of random streams) and added in block
-    order, so the total is the same for any chunking.
+    Sums over a block do not depend on how blocks are grouped into chunks;
+    :meth:`_Accumulator.absorb` adds them in block order.
     """
     runs = per_run.shape[0]
-    for start in range(0, runs, BLOCK_SIZE):
-        total += per_run[start:start + BLOCK_SIZE].sum(axis=0)
+    return np.stack([per_run[start:start + BLOCK_SIZE].sum(axis=0)
+                     for start in range(0, runs, BLOCK_SIZE)])
 
 
 def check_run_arguments(runs: int, seed: int, horizon: int | None,
@@ -249,43 +267,90 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     horizon = int(horizon or scenario.horizon)
     chunk = normalise_chunk_size(chunk_size, runs)
     compiled = compile_scenario(scenario)
-    layout = _StreamLayout.of(compiled)
-    program = PolicyProgram(compiled)
-    questions = [compile_condition(item.event, compiled)
-                 for item in [*scenario.questions, *scenario.observations]]
     n_slots = len(compiled.slots.numbers)
     if parameter_uniforms is not None and np.shape(parameter_uniforms) != (runs, n_slots):
         raise ValueError(f"parameter_uniforms must have shape ({runs}, {n_slots}), "
                          f"got {np.shape(parameter_uniforms)}")
-    kept: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = []
+    tasks = [
+        ChunkTask(seed=seed, first=first, size=min(chunk, runs - first), runs=runs,
+                  horizon=horizon, keep_runs=keep_runs,
+                  parameter_uniforms=None if parameter_uniforms is None else
+                  np.asarray(parameter_uniforms[first:first + chunk], dtype=np.float64))
+        for first in range(0, runs, chunk)
+    ]
     accumulator = _Accumulator(compiled, horizon)
     started = time.perf_counter()
     total = runs * horizon
-    for first in range(0, runs, chunk):
-        size = min(chunk, runs - first)
-        streams = ChunkStreams(seed, first, size, runs)
-        drawn = streams.uniforms(n_slots)
-        if parameter_uniforms is not None:
-            drawn = np.asarray(parameter_uniforms[first:first + size], dtype=np.float64).T
-        state = initial_state(compiled, drawn)
-        question_week = np.full((size, len(questions)), NEVER, dtype=np.int64)
-        _record_questions(questions, state, question_week)
-        accumulator.record_week(state)
-        for week in range(1, horizon + 1):
-            state.week = week
-            step(compiled, program, state, streams.uniforms(layout.rows), layout)
-            _record_questions(questions, state, question_week)
-            accumulator.record_week(state)
+    kept: list[dict[str, NDArray[np.int64]]] = []
+    for task in tasks:
+        def advance(week: int, task: ChunkTask = task) -> None:
             if progress is not None:
-                progress(first * horizon + size * week, total)
-        accumulator.record_chunk(state, question_week)
+                progress(task.first * horizon + task.size * week, total)
+
+        finished = run_chunk(compiled, task, advance)
+        accumulator.absorb(finished.accumulator)
         if keep_runs:
-            kept.append((final_outcomes(state), state.end_week.copy(), question_week))
+            kept.append(finished.per_run)
     result = accumulator.result(scenario, runs, seed, chunk, time.perf_counter() - started)
     if keep_runs:
-        result.per_run = {name: np.concatenate([part[i] for part in kept])
-                          for i, name in enumerate(("outcome", "end_week", "event_week"))}
+        result.per_run = {name: np.concatenate([part[name] for part in kept])
+                          for name in ("outcome", "end_week", "event_week")}
     return result
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk of an ensemble: runs ``first .. first + size - 1`` of ``runs``."""
+
+    seed: int
+    first: int
+    size: int
+    runs: int
+    horizon: int
+    keep_runs: bool = False
+    parameter_uniforms: NDArray[np.float64] | None = None
+
+
+@dataclass
+class FinishedChunk:
+    """What a chunk returns: its accumulator (sums kept block by block) and per-run records."""
+
+    accumulator: _Accumulator
+    per_run: dict[str, NDArray[np.int64]]
+
+
+def run_chunk(compiled: Compiled, task: ChunkTask,
+              advance: Callable[[int], None] | None = None) -> FinishedChunk:
+    """Simulate one chunk from week 0 to the horizon (a pure function of its task).
+
+    It depends only on the compiled scenario and the task, so chunks may run in
+    any order, in any process; :meth:`_Accumulator.absorb` merges them in run order.
+    """
+    scenario = compiled.scenario
+    layout = _StreamLayout.of(compiled)
+    program = PolicyProgram(compiled)
+    questions = [compile_condition(item.event, compiled)
+                 for item in [*scenario.questions, *scenario.observations]]
+    streams = ChunkStreams(task.seed, task.first, task.size, task.runs)
+    accumulator = _Accumulator(compiled, task.horizon, blocks=len(streams.sizes))
+    drawn = streams.uniforms(len(compiled.slots.numbers))
+    if task.parameter_uniforms is not None:
+        drawn = task.parameter_uniforms.T
+    state = initial_state(compiled, drawn)
+    question_week = np.full((task.size, len(questions)), NEVER, dtype=np.int64)
+    _record_questions(questions, state, question_week)
+    accumulator.record_week(state)
+    for week in range(1, task.horizon + 1):
+        state.week = week
+        step(compiled, program, state, streams.uniforms(layout.rows), layout)
+        _record_questions(questions, state, question_week)
+        accumulator.record_week(state)
+        if advance is not None:
+            advance(week)
+    accumulator.record_chunk(state, question_week)
+    per_run = ({"outcome": final_outcomes(state), "end_week": state.end_week.copy(),
+                "event_week": question_week} if task.keep_runs else {})
+    return FinishedChunk(accumulator=accumulator, per_run=per_run)
 
 
 def step(compiled: Compiled, program: PolicyProgram, state: State,
