@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +32,7 @@ from redline.cli.common import (
     app,
     stdout,
 )
+from redline.engine.executors import DaskExecutor, Executor
 from redline.engine.results import EnsembleResult
 from redline.engine.run import check_run_arguments
 from redline.report import format_probability, markdown_report
@@ -106,12 +109,29 @@ def run(
         Path | None,
         typer.Option("--markdown", dir_okay=False, help="Also write a Markdown report here."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, max=1024,
+                     help="Run chunks on a local Dask cluster of this many worker processes."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run chunks on an existing Dask cluster "
+                     "(tcp://HOST:PORT); its workers need the same redline installed."),
+    ] = None,
 ) -> None:
-    """Simulate a scenario, print outcome and question probabilities, store the run."""
+    """Simulate a scenario, print outcome and question probabilities, store the run.
+
+    The numbers are the same whether chunks run here, on --workers, or on a --scheduler.
+    """
     try:
         check_run_arguments(runs, seed, horizon, chunk_size)
     except ValueError as error:
         _fail(f"error: {error}")
+    if workers is not None and scheduler is not None:
+        _fail("error: give --workers or --scheduler, not both")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        _fail(f"error: --scheduler must be an address such as tcp://host:8786, got {scheduler!r}")
     _check_output_path(markdown, "the report path")
     if not no_db:
         _check_output_path(db, "the database path")
@@ -121,13 +141,16 @@ def run(
     except (OSError, UnicodeDecodeError):
         scenario_text = None
     try:
-        with _progress(not json_output, f"simulating {loaded.name}") as progress:
+        with _executor(workers, scheduler) as executor, \
+                _progress(not json_output, f"simulating {loaded.name}") as progress:
             result = redline.simulate(
                 loaded, runs=runs, seed=seed, horizon=horizon, chunk_size=chunk_size,
-                progress=progress,
+                progress=progress, executor=executor,
             )
     except ValueError as error:
         _fail(f"error: {error}")
+    except (OSError, TimeoutError) as error:
+        _fail(f"error: could not reach the Dask cluster: {error}", EXIT_FAILURE)
     except KeyboardInterrupt:
         _fail("interrupted: nothing was stored", 130)
 
@@ -183,3 +206,13 @@ def list_stored_runs(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption = 
                    "seconds"],
         )
     )
+
+
+@contextmanager
+def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor | None]:
+    """A Dask executor for --workers / --scheduler, or None to run chunks here."""
+    if workers is None and scheduler is None:
+        yield None
+        return
+    with DaskExecutor(workers=workers, scheduler=scheduler) as executor:
+        yield executor

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from redline.engine.compiled import Compiled, compile_scenario
+from redline.engine.executors import Executor
 from redline.engine.results import EnsembleResult, Estimate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.state import NEVER, TERMINAL_CODES, State, initial_state
@@ -243,7 +244,8 @@ def check_run_arguments(runs: int, seed: int, horizon: int | None,
 def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int | None = None,
              chunk_size: int | None = None, progress: Progress | None = None, *,
              keep_runs: bool = False,
-             parameter_uniforms: NDArray[np.float64] | None = None) -> EnsembleResult:
+             parameter_uniforms: NDArray[np.float64] | None = None,
+             executor: Executor | None = None) -> EnsembleResult:
     """Run ``runs`` futures of ``scenario`` and aggregate them.
 
     Parameters
@@ -261,6 +263,9 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
         parameter draws (slot order of ``compile_scenario(scenario).slots``), for
         designed experiments such as sensitivity analysis. The weekly random numbers
         are unchanged, so runs keep their common random numbers.
+    executor : where chunks run (default: this process, one after another);
+        e.g. :class:`redline.engine.executors.DaskExecutor`. The result is the
+        same for any executor.
 
     """
     check_run_arguments(runs, seed, horizon, chunk_size)
@@ -282,12 +287,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     started = time.perf_counter()
     total = runs * horizon
     kept: list[dict[str, NDArray[np.int64]]] = []
-    for task in tasks:
-        def advance(week: int, task: ChunkTask = task) -> None:
-            if progress is not None:
-                progress(task.first * horizon + task.size * week, total)
-
-        finished = run_chunk(compiled, task, advance)
+    for finished in _finished_chunks(compiled, tasks, executor, progress, total):
         accumulator.absorb(finished.accumulator)
         if keep_runs:
             kept.append(finished.per_run)
@@ -296,6 +296,27 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
         result.per_run = {name: np.concatenate([part[name] for part in kept])
                           for name in ("outcome", "end_week", "event_week")}
     return result
+
+
+def _finished_chunks(compiled: Compiled, tasks: list[ChunkTask], executor: Executor | None,
+                     progress: Progress | None, total: int) -> Iterator[FinishedChunk]:
+    """Run the tasks here or on the executor; yield finished chunks in task order."""
+    if executor is None:
+        for task in tasks:
+            def advance(week: int, task: ChunkTask = task) -> None:
+                if progress is not None:
+                    progress(task.first * task.horizon + task.size * week, total)
+
+            yield run_chunk(compiled, task, advance)
+        return
+    done = [0]
+
+    def chunk_done(i: int) -> None:
+        done[0] += tasks[i].size * tasks[i].horizon
+        if progress is not None:
+            progress(done[0], total)
+
+    yield from executor.run_chunks(compiled, tasks, chunk_done)
 
 
 @dataclass(frozen=True)
