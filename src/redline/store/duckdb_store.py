@@ -98,6 +98,12 @@ CREATE TABLE IF NOT EXISTS ladder_reached (
     count BIGINT NOT NULL CHECK (count >= 0),
     PRIMARY KEY (run_id, actor, rung)
 );
+CREATE TABLE IF NOT EXISTS sweep_cells (
+    sweep_id VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL REFERENCES runs (id),
+    cell VARCHAR NOT NULL,
+    PRIMARY KEY (sweep_id, run_id)
+);
 CREATE TABLE IF NOT EXISTS trajectories (
     run_id VARCHAR NOT NULL REFERENCES runs (id),
     week INTEGER NOT NULL,
@@ -309,6 +315,7 @@ def save_result(
     scenario_text: str | None = None,
     *,
     run_id: str | None = None,
+    sweep: tuple[str, dict[str, Any]] | None = None,
 ) -> str:
     """Store a result, all of it in one transaction, and return its run id.
 
@@ -322,6 +329,9 @@ def save_result(
         The scenario's source text (YAML), kept for provenance.
     run_id : str, optional
         The id to store under (default: a new random id).
+    sweep : (str, dict), optional
+        The sweep id and the cell's parameter values (path -> value), stored in
+        ``sweep_cells`` in the same transaction.
 
     Returns
     -------
@@ -376,6 +386,9 @@ def save_result(
                 connection.execute(
                     f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_{table}"
                 )
+            if sweep is not None:
+                connection.execute("INSERT INTO sweep_cells VALUES (?, ?, ?)",
+                                   [sweep[0], run_id, json.dumps(sweep[1], sort_keys=True)])
             connection.execute("COMMIT")
         except BaseException:
             _rollback(connection)

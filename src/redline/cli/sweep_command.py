@@ -1,0 +1,92 @@
+"""The sweep command: the ensemble at every cell of a parameter grid, stored."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.text import Text
+
+from redline.analysis.sweep import GridError, check_cells, grid_cells, parse_grid, sweep
+from redline.cli.common import (
+    EXIT_FAILURE,
+    DbOption,
+    JsonOption,
+    RunsOption,
+    ScenarioArgument,
+    SeedOption,
+    _check_output_path,
+    _fail,
+    _load,
+    _progress,
+    _table,
+    app,
+    stdout,
+)
+from redline.cli.run_commands import _executor
+from redline.engine.run import check_run_arguments
+from redline.report import format_probability
+from redline.store import DEFAULT_DB, StoreError, save_result
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: ScenarioArgument,
+    grid: Annotated[list[str], typer.Option(
+        "--grid", help="PATH=v1,v2,... (repeatable; every combination is run).")],
+    runs: RunsOption = 10_000,
+    seed: SeedOption = 0,
+    db: DbOption = Path(DEFAULT_DB),
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=1024,
+                                                help="Local Dask cluster size.")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler",
+                                                  help="Existing Dask cluster.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Run the scenario at every cell of a parameter grid and store every cell in the database.
+
+    Each cell is a stored run, tagged with the sweep id in the table ``sweep_cells``.
+    """
+    try:
+        check_run_arguments(runs, seed, None, None)
+        parsed = [parse_grid(text) for text in grid]
+    except (ValueError, GridError) as error:
+        _fail(f"error: {error}")
+    if workers is not None and scheduler is not None:
+        _fail("error: give --workers or --scheduler, not both")
+    _check_output_path(db, "the database path")
+    loaded, path = _load(scenario)
+    try:
+        check_cells(loaded, grid_cells(parsed))
+    except GridError as error:
+        _fail(f"error: {error}")
+    sweep_id = uuid.uuid4().hex[:12]
+    rows = []
+    try:
+        with _executor(workers, scheduler) as executor, \
+                _progress(not json_output, f"sweeping {loaded.name}") as progress:
+            for cell, result in sweep(loaded, parsed, runs, seed, executor=executor,
+                                      progress=progress):
+                run_id = save_result(result, db, path.read_text(encoding="utf-8"),
+                                     sweep=(sweep_id, cell))
+                rows.append({"cell": cell, "run_id": run_id,
+                             "outcomes": {k: v.p for k, v in result.outcomes.items()}})
+    except (StoreError, duckdb.Error, OSError) as error:
+        _fail(f"error: could not store the sweep in {db}: {error}", EXIT_FAILURE)
+    if json_output:
+        sys.stdout.write(json.dumps({"sweep_id": sweep_id, "cells": rows}) + "\n")
+        return
+    outcomes = list(rows[0]["outcomes"]) if rows else []
+    stdout.print(_table(
+        f"Sweep {sweep_id} of {loaded.name}: {len(rows)} cells, {runs:,} runs each",
+        ["cell", "run", *outcomes],
+        [["; ".join(f"{k}={v}" for k, v in row["cell"].items()), row["run_id"],
+          *[format_probability(row["outcomes"][name]) for name in outcomes]] for row in rows],
+        right=outcomes,
+    ))
+    stdout.print(Text(f"stored in {db} (table sweep_cells, sweep_id = '{sweep_id}')"))
