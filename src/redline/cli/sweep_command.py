@@ -6,7 +6,7 @@ import json
 import sys
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import duckdb
 import typer
@@ -66,7 +66,7 @@ def sweep_command(
     except GridError as error:
         _fail(f"error: {error}")
     sweep_id = uuid.uuid4().hex[:12]
-    rows = []
+    rows: list[dict[str, Any]] = []
     try:
         with _executor(workers, scheduler) as executor, \
                 _progress(not json_output, f"sweeping {loaded.name}") as progress:

@@ -11,6 +11,7 @@ share their random numbers: common random numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,7 +98,7 @@ class Compiled:
     suppliers: list[str]
     needs: BoolArray  # (R, S) rung needs supplier s's permission
     supplier_actor: IntArray  # (S,) actor index of each supplier
-    terminal: list[tuple[int, str]]  # rungs whose use ends the run, with the outcome
+    terminal: Sequence[tuple[int, str]]  # rungs whose use ends the run, with the outcome
     # red lines
     red_line_ids: list[str]
     red_line_index: dict[str, int]

@@ -65,8 +65,10 @@ class _StreamLayout:
     def of(cls, compiled: Compiled) -> _StreamLayout:
         sizes = [len(compiled.policy_ids), compiled.n_actors, len(compiled.red_line_ids), 2]
         edges = np.cumsum([0, *sizes])
-        slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
-        return cls(*slices, rows=int(edges[-1]))
+        policies, decisions, red_lines, bargaining = (
+            slice(int(a), int(b)) for a, b in itertools.pairwise(edges))
+        return cls(policies=policies, decisions=decisions, red_lines=red_lines,
+                   bargaining=bargaining, rows=int(edges[-1]))
 
 
 class _Accumulator:
@@ -350,8 +352,9 @@ def run_chunk(compiled: Compiled, task: ChunkTask,
     scenario = compiled.scenario
     layout = _StreamLayout.of(compiled)
     program = PolicyProgram(compiled)
-    questions = [compile_condition(item.event, compiled)
-                 for item in [*scenario.questions, *scenario.observations]]
+    questions = [compile_condition(question.event, compiled) for question in scenario.questions]
+    questions += [compile_condition(observation.event, compiled)
+                  for observation in scenario.observations]
     streams = ChunkStreams(task.seed, task.first, task.size, task.runs)
     accumulator = _Accumulator(compiled, task.horizon, blocks=len(streams.sizes))
     drawn = streams.uniforms(len(compiled.slots.numbers))

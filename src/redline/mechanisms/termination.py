@@ -38,10 +38,10 @@ def check_termination(compiled: Compiled, state: State) -> None:
         reached[outcome] |= (state.posture == rung).any(axis=1)
     floors = compiled.stability_floor
     below = (state.stability < floors[None, :]) & (floors[None, :] > 0)
-    reached["regime_crisis"] = below.any(axis=1)
+    reached["regime_crisis"] = np.asarray(below.any(axis=1))
     share = compiled.scenario.model.collapse_share
-    reached["military_collapse"] = (state.win_probability < share) | (
-        state.win_probability > 1.0 - share)
+    reached["military_collapse"] = np.asarray((state.win_probability < share) | (
+        state.win_probability > 1.0 - share))
     for name in _PRECEDENCE:
         new = alive & reached[name] & (state.terminal == 0)
         state.terminal[new] = TERMINAL_CODES[name]

@@ -48,21 +48,22 @@ def partial_scenario(data: dict[str, Any]) -> tuple[Any, dict[str, set[str]]]:
         raw = data.get(name)
         origin = typing.get_origin(field.annotation)
         args = typing.get_args(field.annotation)
+        annotation: Any = field.annotation
         if origin is list:
-            items = raw if isinstance(raw, list) else []
-            adapter = TypeAdapter(args[0])
-            parts[name] = [_valid(adapter, item) for item in items]
-            known[name] = {item["id"] for item in items
+            elements = raw if isinstance(raw, list) else []
+            adapter: TypeAdapter[Any] = TypeAdapter(args[0])
+            parts[name] = [_valid(adapter, item) for item in elements]
+            known[name] = {item["id"] for item in elements
                            if isinstance(item, dict) and isinstance(item.get("id"), str)}
         elif origin is dict and name != "sides":
-            items = raw if isinstance(raw, dict) else {}
+            mapping = raw if isinstance(raw, dict) else {}
             adapter = TypeAdapter(args[1])
-            parts[name] = {key: _valid(adapter, value) for key, value in items.items()}
+            parts[name] = {key: _valid(adapter, value) for key, value in mapping.items()}
         elif name == "sides":
-            sides = _valid(TypeAdapter(field.annotation), raw)
+            sides = _valid(TypeAdapter(annotation), raw)
             parts[name] = sides if sides is not None else {}
         else:
-            parts[name] = None if raw is None else _valid(TypeAdapter(field.annotation), raw)
+            parts[name] = None if raw is None else _valid(TypeAdapter(annotation), raw)
     return types.SimpleNamespace(**parts), known
 
 
