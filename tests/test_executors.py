@@ -47,3 +47,19 @@ def test_cli_rejects_a_bad_scheduler_address():
     out = subprocess.run([sys.executable, "-m", "redline", "run", "kursk-2024", "--scheduler",
                           "nonsense", "--no-db"], capture_output=True, text=True, check=False)
     assert out.returncode == 2 and "tcp://" in out.stderr
+
+
+def test_analyses_use_the_same_executor_with_the_same_result():
+    """Hypotheses and interventions on two worker processes equal the single-process run."""
+    from redline.analysis.hypotheses import evaluate_hypotheses
+    from redline.analysis.interventions import compare
+
+    scenario = redline.load("kursk-2024")
+    alone_h = evaluate_hypotheses(scenario, runs=2048, seed=2).to_dict()
+    alone_c = compare(scenario, {"deployments.prk_kursk.exists": 0}, runs=2048, seed=2).to_dict()
+    with DaskExecutor(workers=2) as executor:
+        spread_h = evaluate_hypotheses(scenario, runs=2048, seed=2, executor=executor).to_dict()
+        spread_c = compare(scenario, {"deployments.prk_kursk.exists": 0}, runs=2048, seed=2,
+                           executor=executor).to_dict()
+    assert spread_h == alone_h
+    assert spread_c == alone_c

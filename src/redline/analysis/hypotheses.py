@@ -97,6 +97,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from redline.engine.compiled import compile_scenario
+from redline.engine.executors import Executor
 from redline.engine.results import Estimate
 from redline.engine.run import check_run_arguments, simulate
 from redline.scenario.models import Scenario
@@ -419,7 +420,8 @@ def require_hypotheses(scenario: Scenario) -> None:
 
 def evaluate_hypotheses(scenario: Scenario, runs: int = 10_000, seed: int = 0,
                         progress: Progress | None = None, *,
-                        draws: int = DRAWS) -> HypothesisAnalysis:
+                        draws: int = DRAWS,
+                        executor: Executor | None = None) -> HypothesisAnalysis:
     """Weigh a scenario's hypotheses against its observations.
 
     Every hypothesis's overlay is applied (and validated) before any simulation;
@@ -492,7 +494,7 @@ def evaluate_hypotheses(scenario: Scenario, runs: int = 10_000, seed: int = 0,
     events: dict[str, dict[str, Estimate]] = {}
     done = 0
     for h, (hyp, world) in enumerate(zip(h_ids, changed, strict=True)):
-        result = simulate(world, runs=runs, seed=seed, horizon=weeks_of[h],
+        result = simulate(world, runs=runs, seed=seed, horizon=weeks_of[h], executor=executor,
                           progress=None if progress is None else _offset(progress, done, total))
         events[hyp] = {obs: result.observations[obs] for obs in o_ids}
         counts[h] = [events[hyp][obs].count for obs in o_ids]

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from redline.engine.executors import Executor
 from redline.engine.results import Z_95, EnsembleResult
 from redline.engine.run import simulate
 from redline.scenario.models import OUTCOMES, Scenario
@@ -355,7 +356,7 @@ def compare_results(baseline: EnsembleResult, changed: EnsembleResult, *,
 
 def compare(scenario: Scenario, changes: Mapping[str, Any], runs: int = 10_000, seed: int = 0,
             progress: Progress | None = None, *, horizon: int | None = None,
-            intervention: str | None = None) -> Comparison:
+            intervention: str | None = None, executor: Executor | None = None) -> Comparison:
     """Run ``scenario`` and ``scenario`` with ``changes`` on common random numbers.
 
     Parameters
@@ -387,7 +388,7 @@ def compare(scenario: Scenario, changes: Mapping[str, Any], runs: int = 10_000, 
     """
     changed_scenario = apply_overlay(scenario, changes, what=intervention or "changes")
     results = [simulate(item, runs=runs, seed=seed, horizon=horizon, keep_runs=True,
-                        progress=_stage(progress, stage))
+                        progress=_stage(progress, stage), executor=executor)
                for stage, item in enumerate((scenario, changed_scenario))]
     return compare_results(*results, changes=changes, intervention=intervention)
 

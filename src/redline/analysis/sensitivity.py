@@ -107,6 +107,7 @@ from SALib.sample import morris as morris_sampling
 from SALib.sample import sobol as sobol_sampling
 
 from redline.engine.compiled import ParameterSlots, compile_scenario
+from redline.engine.executors import Executor
 from redline.engine.run import MAX_RUNS, simulate
 from redline.engine.state import NEVER
 from redline.scenario.models import OUTCOMES, Scenario
@@ -389,7 +390,8 @@ class SensitivityResult:
 def analyse(scenario: Scenario, method: str = "sobol", samples: int | None = None,
             replicates: int | None = None, seed: int = 0,
             outcomes: Sequence[str] | None = None, questions: bool | Sequence[str] = False,
-            progress: Progress | None = None) -> SensitivityResult:
+            progress: Progress | None = None,
+            executor: Executor | None = None) -> SensitivityResult:
     """Sensitivity indices of outcome (and question) probabilities to every uncertain parameter.
 
     Parameters
@@ -465,7 +467,7 @@ def analyse(scenario: Scenario, method: str = "sobol", samples: int | None = Non
     uniforms[:, uncertain] = np.repeat(quantiles, replicates, axis=0)
     engine_root = int(engine_seed.generate_state(1, np.uint64)[0] >> np.uint64(1))
     result = simulate(scenario, runs=runs, seed=engine_root, progress=progress,
-                      keep_runs=True, parameter_uniforms=uniforms)
+                      keep_runs=True, parameter_uniforms=uniforms, executor=executor)
     del uniforms
     hits = _indicators(scenario, result.per_run, result.horizon, targets)
     per_point = hits.reshape(points, replicates, len(targets)).mean(axis=1)

@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from redline.engine.executors import DaskExecutor, Executor
 from redline.engine.results import Estimate
 from redline.report import format_interval, format_probability
 from redline.report.markdown import redline_version
@@ -217,3 +218,33 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, max=1024,
+                 help="Run chunks on a local Dask cluster of this many worker processes."),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Run chunks on an existing Dask cluster "
+                 "(tcp://HOST:PORT); its workers need the same redline installed."),
+]
+
+
+def _check_executor(workers: int | None, scheduler: str | None) -> None:
+    """Refuse --workers with --scheduler, or a scheduler that is not an address."""
+    if workers is not None and scheduler is not None:
+        _fail("error: give --workers or --scheduler, not both")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        _fail(f"error: --scheduler must be an address such as tcp://host:8786, got {scheduler!r}")
+
+
+@contextmanager
+def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor | None]:
+    """A Dask executor for --workers / --scheduler, or None to run chunks here."""
+    if workers is None and scheduler is None:
+        yield None
+        return
+    with DaskExecutor(workers=workers, scheduler=scheduler) as executor:
+        yield executor

@@ -24,7 +24,11 @@ from redline.cli.common import (
     JsonOption,
     RunsOption,
     ScenarioArgument,
+    SchedulerOption,
     SeedOption,
+    WorkersOption,
+    _check_executor,
+    _executor,
     _fail,
     _load,
     _progress,
@@ -122,6 +126,8 @@ def compare(
     seed: SeedOption = 0,
     horizon: HorizonOption = None,
     json_output: JsonOption = False,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Compare the scenario with a changed copy on the same random numbers.
 
@@ -137,12 +143,14 @@ def compare(
         check_run_arguments(runs, seed, horizon, None)
     except ValueError as error:
         _fail(f"error: {error}")
+    _check_executor(workers, scheduler)
     loaded, _ = _load(scenario)
     changes = _changes(loaded, set_ or [], intervention)
-    with _progress(not json_output, f"comparing {loaded.name}") as progress:
+    with _executor(workers, scheduler) as executor, \
+            _progress(not json_output, f"comparing {loaded.name}") as progress:
         comparison = interventions.compare(loaded, changes, runs=runs, seed=seed,
                                            progress=progress, horizon=horizon,
-                                           intervention=intervention)
+                                           intervention=intervention, executor=executor)
     if json_output:
         sys.stdout.write(json.dumps(comparison.to_dict()) + "\n")
         return

@@ -22,7 +22,11 @@ from redline.cli.common import (
     JsonOption,
     RunsOption,
     ScenarioArgument,
+    SchedulerOption,
     SeedOption,
+    WorkersOption,
+    _check_executor,
+    _executor,
     _fail,
     _load,
     _progress,
@@ -41,12 +45,15 @@ def hypotheses(
     runs: RunsOption = 10_000,
     seed: SeedOption = 0,
     json_output: JsonOption = False,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Weigh the scenario's hypotheses against its observations: posterior and ACH matrix."""
     try:
         check_run_arguments(runs, seed, None, None)
     except ValueError as error:
         _fail(f"error: {error}")
+    _check_executor(workers, scheduler)
     loaded, _ = _load(scenario)
     try:
         require_hypotheses(loaded)
@@ -54,8 +61,10 @@ def hypotheses(
         _fail(f"error: {error}")
     label = f"simulating {len(loaded.hypotheses)} hypotheses of {loaded.name}"
     try:
-        with _progress(not json_output and bool(loaded.observations), label) as progress:
-            analysis = evaluate_hypotheses(loaded, runs=runs, seed=seed, progress=progress)
+        with _executor(workers, scheduler) as executor, \
+                _progress(not json_output and bool(loaded.observations), label) as progress:
+            analysis = evaluate_hypotheses(loaded, runs=runs, seed=seed, progress=progress,
+                                           executor=executor)
     except ScenarioError as error:
         _fail(error.format().splitlines())
     if json_output:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +20,12 @@ from redline.cli.common import (
     JsonOption,
     RunsOption,
     ScenarioArgument,
+    SchedulerOption,
     SeedOption,
+    WorkersOption,
+    _check_executor,
     _check_output_path,
+    _executor,
     _fail,
     _load,
     _p_cells,
@@ -32,7 +34,6 @@ from redline.cli.common import (
     app,
     stdout,
 )
-from redline.engine.executors import DaskExecutor, Executor
 from redline.engine.results import EnsembleResult
 from redline.engine.run import check_run_arguments
 from redline.report import format_probability, markdown_report
@@ -109,16 +110,8 @@ def run(
         Path | None,
         typer.Option("--markdown", dir_okay=False, help="Also write a Markdown report here."),
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", min=1, max=1024,
-                     help="Run chunks on a local Dask cluster of this many worker processes."),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Run chunks on an existing Dask cluster "
-                     "(tcp://HOST:PORT); its workers need the same redline installed."),
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Simulate a scenario, print outcome and question probabilities, store the run.
 
@@ -128,10 +121,7 @@ def run(
         check_run_arguments(runs, seed, horizon, chunk_size)
     except ValueError as error:
         _fail(f"error: {error}")
-    if workers is not None and scheduler is not None:
-        _fail("error: give --workers or --scheduler, not both")
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        _fail(f"error: --scheduler must be an address such as tcp://host:8786, got {scheduler!r}")
+    _check_executor(workers, scheduler)
     _check_output_path(markdown, "the report path")
     if not no_db:
         _check_output_path(db, "the database path")
@@ -206,13 +196,3 @@ def list_stored_runs(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption = 
                    "seconds"],
         )
     )
-
-
-@contextmanager
-def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor | None]:
-    """A Dask executor for --workers / --scheduler, or None to run chunks here."""
-    if workers is None and scheduler is None:
-        yield None
-        return
-    with DaskExecutor(workers=workers, scheduler=scheduler) as executor:
-        yield executor

@@ -35,8 +35,12 @@ from redline.cli.common import (
     EXIT_FAILURE,
     JsonOption,
     ScenarioArgument,
+    SchedulerOption,
     SeedOption,
+    WorkersOption,
+    _check_executor,
     _check_output_path,
+    _executor,
     _fail,
     _load,
     _progress,
@@ -125,6 +129,8 @@ def sensitivity(
              "that varies) to FILE.svg or FILE.png.")] = None,
     top: Annotated[int, typer.Option(
         "--top", min=1, help="Parameters shown per target (table and chart).")] = 10,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Sensitivity of outcome probabilities to every uncertain parameter, with intervals."""
     method = method.lower()
@@ -139,6 +145,7 @@ def sensitivity(
     if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
         _fail(f"error: the chart {plot} must end in .svg or .png")
     _check_output_path(plot, "the chart path")
+    _check_executor(workers, scheduler)
     loaded, _ = _load(scenario)
     try:
         targets = target_names(loaded, outcome, questions)
@@ -150,10 +157,11 @@ def sensitivity(
     points = design_size(method, samples, parameters)
     label = f"{method} on {loaded.name}: {points:,} points x {replicates}"
     try:
-        with _progress(not json_output, label) as progress:
+        with _executor(workers, scheduler) as executor, \
+                _progress(not json_output, label) as progress:
             result = analyse(loaded, method=method, samples=samples, replicates=replicates,
                              seed=seed, outcomes=outcome, questions=questions,
-                             progress=progress)
+                             progress=progress, executor=executor)
     except ValueError as error:
         _fail(f"error: {error}")
     except KeyboardInterrupt:

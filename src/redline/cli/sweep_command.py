@@ -19,8 +19,12 @@ from redline.cli.common import (
     JsonOption,
     RunsOption,
     ScenarioArgument,
+    SchedulerOption,
     SeedOption,
+    WorkersOption,
+    _check_executor,
     _check_output_path,
+    _executor,
     _fail,
     _load,
     _progress,
@@ -28,7 +32,6 @@ from redline.cli.common import (
     app,
     stdout,
 )
-from redline.cli.run_commands import _executor
 from redline.engine.run import check_run_arguments
 from redline.report import format_probability
 from redline.store import DEFAULT_DB, StoreError, save_result
@@ -42,10 +45,8 @@ def sweep_command(
     runs: RunsOption = 10_000,
     seed: SeedOption = 0,
     db: DbOption = Path(DEFAULT_DB),
-    workers: Annotated[int | None, typer.Option("--workers", min=1, max=1024,
-                                                help="Local Dask cluster size.")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler",
-                                                  help="Existing Dask cluster.")] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Run the scenario at every cell of a parameter grid and store every cell in the database.
@@ -57,8 +58,7 @@ def sweep_command(
         parsed = [parse_grid(text) for text in grid]
     except (ValueError, GridError) as error:
         _fail(f"error: {error}")
-    if workers is not None and scheduler is not None:
-        _fail("error: give --workers or --scheduler, not both")
+    _check_executor(workers, scheduler)
     _check_output_path(db, "the database path")
     loaded, path = _load(scenario)
     try:
