@@ -1,0 +1,114 @@
+"""The Mesa peer (benchmarks/peer_mesa.py) against redline: same model, same distribution.
+
+The peer re-implements every mechanism in scalar Python, one ``mesa.Model``
+per run and one agent per actor, with its own random numbers; the two can
+agree only in distribution. The checks are tests of homogeneity that can
+fail: a chi-square test on the outcome distribution (categories with small
+expected counts merged) and two-proportion z-tests on question probabilities,
+each at significance 0.001. Seeds are fixed, so the verdict is reproducible;
+with four tests, a correct implementation would fail by chance with
+probability about 0.004 for a fresh choice of seeds.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import redline
+
+pytest.importorskip("mesa")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+from benchmarks.peer_mesa import Blueprint, CrisisModel, run_peer
+
+PEER_RUNS = 400
+REDLINE_RUNS = 20_000
+HORIZON = 52
+ALPHA = 0.001
+QUESTIONS = ("us_permits_deep_strikes", "prk_troops_in_combat", "deep_strike_on_russia")
+
+
+@pytest.fixture(scope="module")
+def scenario() -> redline.Scenario:
+    """The flagship scenario."""
+    return redline.load("kursk-2024")
+
+
+@pytest.fixture(scope="module")
+def both(scenario):
+    """The peer's and redline's ensembles on the same scenario and horizon."""
+    peer = run_peer(scenario, PEER_RUNS, seed=2024, horizon=HORIZON, questions=list(QUESTIONS))
+    ours = redline.simulate(scenario, runs=REDLINE_RUNS, seed=7, horizon=HORIZON)
+    return peer, ours
+
+
+def merged_table(peer_counts: list[int], our_counts: list[int], peer_runs: int,
+                 minimum: float = 5.0) -> np.ndarray:
+    """2 x k table; outcomes whose expected peer count is below ``minimum`` are pooled."""
+    total = np.array(peer_counts) + np.array(our_counts)
+    expected = total * peer_runs / total.sum()
+    large = expected >= minimum
+    columns = [np.array([peer_counts, our_counts])[:, large]]
+    if (~large).any():
+        columns.append(np.array([[np.array(peer_counts)[~large].sum()],
+                                 [np.array(our_counts)[~large].sum()]]))
+    table = np.hstack(columns)
+    return table[:, table.sum(axis=0) > 0]
+
+
+def two_proportion_p(count_a: int, n_a: int, count_b: int, n_b: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test."""
+    pooled = (count_a + count_b) / (n_a + n_b)
+    se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n_a + 1.0 / n_b))
+    if se == 0.0:
+        return 1.0
+    z = (count_a / n_a - count_b / n_b) / se
+    return float(2.0 * stats.norm.sf(abs(z)))
+
+
+def test_outcome_distribution_matches(both):
+    """Chi-square test of homogeneity of the seven outcomes (small categories pooled)."""
+    peer, ours = both
+    names = list(ours.outcomes)
+    table = merged_table([peer.outcomes[n] for n in names],
+                         [ours.outcomes[n].count for n in names], peer.runs)
+    assert table.shape[1] >= 2
+    result = stats.chi2_contingency(table, correction=False)
+    assert result.pvalue > ALPHA, (table, result)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_question_probability_matches(both, scenario, question):
+    """Two-proportion z-test of each question's probability."""
+    peer, ours = both
+    by_week = next(q.by_week for q in scenario.questions if q.id == question)
+    p_value = two_proportion_p(peer.question_count(question, by_week), peer.runs,
+                               ours.questions[question].count, ours.runs)
+    assert p_value > ALPHA, (question, peer.question_count(question, by_week) / peer.runs,
+                             ours.questions[question].p)
+
+
+def test_the_test_can_fail():
+    """The chi-square check rejects a clearly different distribution."""
+    table = merged_table([300, 100, 0], [18_000, 2_000, 0], 400)
+    assert stats.chi2_contingency(table, correction=False).pvalue < ALPHA
+
+
+def test_model_is_one_mesa_model_per_run(scenario):
+    """One agent per actor; a seeded run is reproducible."""
+    blueprint = Blueprint.of(scenario)
+    first = CrisisModel(blueprint, rng=5)
+    assert len(first.agents) == len(scenario.actors)
+    for _ in range(20):
+        first.step()
+    second = CrisisModel(blueprint, rng=5)
+    for _ in range(20):
+        second.step()
+    assert first.outcome == second.outcome
+    assert [a.posture for a in first.agents] == [a.posture for a in second.agents]
+    assert first.fronts["donbas"].control == second.fronts["donbas"].control
