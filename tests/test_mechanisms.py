@@ -84,8 +84,9 @@ def test_acceptable_range_with_full_trust_is_fearons_range(p, cost_a, cost_b, sh
 def test_distrust_narrows_the_range_monotonically(p, cost_a, cost_b, shift, trust_low, trust_high):
     """Powell (2006), 'War as a commitment problem', IO 60(1): with a power shift d > 0
     a side that trusts less demands more; the range is strictly narrower than Fearon's
-    and shrinks as trust falls (monotone in tau). Exact comparisons."""
-    assume(trust_low < trust_high)
+    and shrinks as trust falls (monotone in tau). Trust levels at least 1e-6 apart, so
+    that the strict comparison is not lost to rounding (1 ulp apart they are equal)."""
+    assume(trust_high - trust_low > 1e-6)
     one = np.ones(1)
 
     def width(tau: float) -> float:

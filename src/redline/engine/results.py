@@ -78,7 +78,8 @@ class EnsembleResult:
     outcome_weeks : outcome name -> array (horizon + 1,) of cumulative P(outcome by week w)
         (for settlement: a deal struck at some point by week w).
     ladder_reached : actor -> rung -> Estimate that the actor's highest posture
-        reached at least that rung.
+        reached at least that rung (rungs above the actor's starting posture,
+        among those it may use).
     trajectories : name -> array (horizon + 1, k) of per-week means over runs
         (week 0 is the start). Names: ``posture`` (severity of each actor's
         current rung), ``max_posture`` (severity of highest rung so far),

@@ -200,8 +200,8 @@ class _Accumulator:
         outcome_weeks["settlement"] = self.sums["ever_settled"][:, 0] / runs
         ladder = {
             actor: {rung: Estimate.from_count(int(self.reached[a, r]), runs)
-                    for r, rung in enumerate(compiled.rung_ids) if r > 0
-                    and compiled.may_use[a, r]}
+                    for r, rung in enumerate(compiled.rung_ids)
+                    if r > compiled.initial_posture[a] and compiled.may_use[a, r]}
             for a, actor in enumerate(compiled.actor_ids) if compiled.side_of[a] >= 0
         }
         trajectories = {name: total / runs for name, total in self.sums.items()}
