@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench lint clean distclean
+.PHONY: install run test bench scaling lint clean distclean
 
 # The stamp is newer than pyproject.toml once the install succeeded, so
 # `make install` is a no-op until the dependencies change.
@@ -42,6 +42,12 @@ test: install
 bench: install
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python -m benchmarks.run; \
 	else echo "no benchmarks/run.py: nothing to benchmark"; fi
+
+# The scaling study: time and peak memory of redline.simulate against runs (to 1e7),
+# actors (generated scenarios) and horizon, each point in a fresh process; writes
+# benchmarks/results/scaling-<date>-<host>.json and .png. SCALING_FLAGS=--quick: 100x smaller.
+scaling: install
+	$(BIN)/python -m benchmarks.scaling $(SCALING_FLAGS)
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -1,1 +1,2 @@
-"""Benchmarks of redline: timings (run.py) and the Mesa peer side by side (compare.py)."""
+"""Benchmarks of redline: timings (run.py), the Mesa peer side by side (compare.py) and the
+scaling study (scaling.py, on synthetic scenarios from generated.py)."""
