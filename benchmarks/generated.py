@@ -184,7 +184,7 @@ def generated_data(actors: int, horizon: int = 52, seed: int = 0) -> dict[str, A
         "red_lines": red_lines,
         "fronts": fronts,
         "deployments": deployments,
-        "policies": _policies(who, fronts, openers, red_lines, rng),
+        "policies": _policies(who, openers, red_lines, rng),
         "commitments": _commitments(who, rng),
         "questions": _questions(who, horizon),
         "observations": [{
@@ -538,9 +538,8 @@ def _deployments(who: Cast, fronts: dict[str, Any], rng: np.random.Generator
 # ------------------------------------------------------------------ policies
 
 
-def _policies(who: Cast, fronts: dict[str, Any], openers: dict[str, str],
-              red_lines: list[dict[str, Any]], rng: np.random.Generator
-              ) -> list[dict[str, Any]]:
+def _policies(who: Cast, openers: dict[str, str], red_lines: list[dict[str, Any]],
+              rng: np.random.Generator) -> list[dict[str, Any]]:
     """One conditional policy per actor, each decided by that actor."""
     opens = {actor: front for front, actor in openers.items()}
     allied = list(who.b_members) or [who.b_supplier]  # users of allied_troops
