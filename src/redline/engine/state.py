@@ -106,76 +106,85 @@ class State:
 
 def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
     """Draw per-run parameters from ``uniforms`` (one row per slot) and set week 0."""
-    values = compiled.slots.sample(uniforms)
     runs = uniforms.shape[1]
 
-    def take(slots: NDArray[np.int64], fill: float = 0.0) -> FloatArray:
-        slots = np.asarray(slots)
-        if slots.size == 0:
-            return np.zeros((runs, *slots.shape))
-        picked = values[np.where(slots >= 0, slots, 0)]
-        picked = np.where(slots[..., None] >= 0, picked, fill)
-        return np.moveaxis(picked, -1, 0).copy()
+    def take(slots: NDArray[np.int64], fill: float | FloatArray = 0.0) -> FloatArray:
+        return compiled.slots.take(slots, uniforms, fill)
 
     n_actors = compiled.n_actors
     n_rungs = compiled.n_rungs
-    support = np.broadcast_to(compiled.support_default, (runs, n_actors)).copy()
-    given = compiled.support_slot >= 0
-    support[:, given] = take(compiled.support_slot[given])
+    support = take(compiled.support_slot, fill=compiled.support_default)
     posture = np.broadcast_to(compiled.initial_posture, (runs, n_actors)).copy()
 
-    forces_by_owner = take(compiled.front_forces_slot)  # (N, F, 2, k)
-    forces_by_owner = np.maximum(forces_by_owner, 0.0)
-    forces = forces_by_owner.sum(axis=-1)
-    attrition = _weighted(take(compiled.front_attrition_slot), forces_by_owner)
-    reinforcement = take(compiled.front_reinforcement_slot).sum(axis=-1)
-    loss_share = np.zeros((runs, *forces.shape[1:], n_actors))
-    owners = compiled.front_force_owner
-    shares = forces_by_owner / np.maximum(forces[..., None], 1e-12)
-    for f, role, k in zip(*np.nonzero(owners >= 0), strict=True):
-        loss_share[:, f, role, owners[f, role, k]] += shares[:, f, role, k]
+    # each side of a front: its actors' strengths added, their attrition coefficients
+    # weighted by strength (the plain mean over the padded width if all are 0), and each
+    # actor's share of the losses; one (runs,) column at a time, as a side has few actors
+    n_fronts, _, width = compiled.front_force_owner.shape
+    forces = np.zeros((runs, n_fronts, 2))
+    attrition = np.zeros((runs, n_fronts, 2))
+    reinforcement = np.zeros((runs, n_fronts, 2))
+    loss_share = np.zeros((runs, n_fronts, 2, n_actors))
+    for f, role in np.ndindex(n_fronts, 2):
+        owners = compiled.front_force_owner[f, role]
+        present = np.flatnonzero(owners >= 0)
+        if present.size == 0:
+            continue
+        strengths = [_at_least_zero(take(compiled.front_forces_slot[f, role, k]))
+                     for k in present]
+        coefficients = [take(compiled.front_attrition_slot[f, role, k]) for k in present]
+        total = _added(strengths)
+        divisor = np.maximum(total, 1e-12)
+        weighted = _added([c * s for c, s in zip(coefficients, strengths, strict=True)])
+        forces[:, f, role] = total
+        attrition[:, f, role] = np.where(total > 0, weighted / divisor,
+                                         _added(coefficients) / width)
+        reinforcement[:, f, role] = _added(
+            [take(compiled.front_reinforcement_slot[f, role, k]) for k in present])
+        for k, strength in zip(present, strengths, strict=True):
+            loss_share[:, f, role, owners[k]] += strength / divisor
 
     deployment_exists = take(compiled.deployment_draw_slot) < take(
         compiled.deployment_exists_slot
     )
     red_lines = len(compiled.red_line_ids)
-    severity_index = posture + 1  # extended index of each actor's rung
-    baseline = np.zeros((runs, red_lines), dtype=np.int64)
+    # every run starts from the same postures, so the public lower bounds are shared
+    severity_index = compiled.initial_posture + 1  # extended index of each actor's rung
+    baseline = np.zeros(red_lines, dtype=np.int64)
     for line in range(red_lines):
         applies = compiled.red_line_applies[line]
         if applies.any():
-            baseline[:, line] = severity_index[:, applies].max(axis=1)
-    low = np.maximum(compiled.red_line_initial_low[None, :], baseline)
-    stability = take(compiled.stability_slot)
+            baseline[line] = severity_index[applies].max()
+    low = np.broadcast_to(np.maximum(compiled.red_line_initial_low, baseline),
+                          (runs, red_lines)).copy()
     return State(
         runs=runs,
         week=0,
-        capability=np.maximum(take(compiled.capability_slot), 0.0),
-        resolve=np.clip(take(compiled.resolve_slot), 0.0, 1.0),
-        war_cost=np.maximum(take(compiled.war_cost_slot), 0.0),
-        cost_sensitivity=np.maximum(take(compiled.cost_sensitivity_slot), 0.0),
+        capability=_at_least_zero(take(compiled.capability_slot)),
+        resolve=_share(take(compiled.resolve_slot)),
+        war_cost=_at_least_zero(take(compiled.war_cost_slot)),
+        cost_sensitivity=_at_least_zero(take(compiled.cost_sensitivity_slot)),
         optimism=take(compiled.optimism_slot),
-        stability_sensitivity=np.maximum(take(compiled.stability_sensitivity_slot), 0.0),
+        stability_sensitivity=_at_least_zero(take(compiled.stability_sensitivity_slot)),
         effect=take(compiled.effect_slot),
-        cost=np.maximum(take(compiled.cost_slot), 0.0),
-        harm=np.maximum(take(compiled.harm_slot), 0.0),
+        cost=_at_least_zero(take(compiled.cost_slot)),
+        harm=_at_least_zero(take(compiled.harm_slot)),
         threshold=take(compiled.threshold_slot),
-        follow_through=np.clip(take(compiled.follow_through_slot), 0.0, 1.0),
-        attrition=np.maximum(attrition, 0.0),
-        reinforcement=np.maximum(reinforcement, 0.0),
-        control_speed=np.maximum(take(compiled.front_speed_slot), 0.0),
-        front_weight=np.maximum(take(compiled.front_weight_slot), 0.0),
-        diverts=np.clip(take(compiled.front_diverts_slot), 0.0, 1.0),
+        follow_through=_share(take(compiled.follow_through_slot)),
+        attrition=_at_least_zero(attrition),
+        reinforcement=_at_least_zero(reinforcement),
+        control_speed=_at_least_zero(take(compiled.front_speed_slot)),
+        front_weight=_at_least_zero(take(compiled.front_weight_slot)),
+        diverts=_share(take(compiled.front_diverts_slot)),
         loss_share=loss_share,
-        deployment_strength=np.maximum(take(compiled.deployment_strength_slot), 0.0),
+        deployment_strength=_at_least_zero(take(compiled.deployment_strength_slot)),
         deployment_exists=deployment_exists,
-        deployment_delay=np.maximum(np.rint(take(compiled.deployment_delay_slot)), 0.0),
-        policy_probability=np.clip(take(compiled.policy_probability_slot), 0.0, 1.0),
-        policy_delay=np.maximum(np.rint(take(compiled.policy_delay_slot)), 0.0),
-        action_level=np.clip(
-            take(np.array(list(compiled.support_change_slots.values()), dtype=np.int64)), 0.0, 1.0
+        deployment_delay=_whole_weeks(take(compiled.deployment_delay_slot)),
+        policy_probability=_share(take(compiled.policy_probability_slot)),
+        policy_delay=_whole_weeks(take(compiled.policy_delay_slot)),
+        action_level=_share(
+            take(np.array(list(compiled.support_change_slots.values()), dtype=np.int64))
         ),
-        support=np.clip(support, 0.0, 1.0),
+        support=_share(support),
         posture=posture,
         max_posture=posture.copy(),
         grants=np.zeros((runs, n_actors, n_rungs, len(compiled.suppliers)), dtype=bool),
@@ -185,7 +194,7 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
         crossed=np.zeros((runs, red_lines), dtype=bool),
         enforced=np.zeros((runs, red_lines), dtype=bool),
         forces=forces,
-        control=np.clip(take(compiled.front_control_slot), 0.0, 1.0),
+        control=_share(take(compiled.front_control_slot)),
         front_open=np.broadcast_to(compiled.front_active, (runs, len(compiled.front_ids))).copy(),
         deployment_active=np.broadcast_to(
             compiled.deployment_active, (runs, len(compiled.deployment_ids))
@@ -199,7 +208,7 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
         talks_hazard=np.full(runs, compiled.scenario.model.talks_hazard),
         costs=np.zeros((runs, n_actors)),
         weekly_cost=np.zeros((runs, n_actors)),
-        stability=np.clip(stability, 0.0, 1.0),
+        stability=_share(take(compiled.stability_slot)),
         deals_broken=np.zeros((runs, 2)),
         win_probability=np.full(runs, 0.5),
         settled=np.zeros(runs, dtype=bool),
@@ -212,8 +221,24 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
     )
 
 
-def _weighted(coefficients: FloatArray, weights: FloatArray) -> FloatArray:
-    """Strength-weighted mean of per-actor coefficients over the last axis."""
-    total = weights.sum(axis=-1)
-    weighted = (coefficients * weights).sum(axis=-1)
-    return np.where(total > 0, weighted / np.maximum(total, 1e-12), coefficients.mean(axis=-1))
+def _at_least_zero(values: FloatArray) -> FloatArray:
+    """Raise negative values to 0, in place (the array is a fresh draw)."""
+    return np.maximum(values, 0.0, out=values)
+
+
+def _share(values: FloatArray) -> FloatArray:
+    """Clip values to [0, 1], in place (the array is a fresh draw)."""
+    return np.clip(values, 0.0, 1.0, out=values)
+
+
+def _whole_weeks(values: FloatArray) -> FloatArray:
+    """Round delays to whole weeks, at least 0, in place."""
+    return _at_least_zero(np.rint(values, out=values))
+
+
+def _added(columns: list[FloatArray]) -> FloatArray:
+    """Sum of a few columns, added left to right into a fresh array."""
+    total = columns[0].copy()
+    for column in columns[1:]:
+        total += column
+    return total
