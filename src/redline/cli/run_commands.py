@@ -35,7 +35,7 @@ from redline.cli.common import (
     stdout,
 )
 from redline.engine.results import EnsembleResult
-from redline.engine.run import check_run_arguments
+from redline.engine.run import ENGINES, check_run_arguments
 from redline.report import format_probability, markdown_report
 from redline.report.files import write_text_atomic
 from redline.report.markdown import OUTCOME_MEANINGS, week_date
@@ -112,6 +112,11 @@ def run(
     ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="compiled (fast, the default) or numpy (the vectorised "
+                     "reference); both give the same runs."),
+    ] = "compiled",
 ) -> None:
     """Simulate a scenario, print outcome and question probabilities, store the run.
 
@@ -121,6 +126,8 @@ def run(
         check_run_arguments(runs, seed, horizon, chunk_size)
     except ValueError as error:
         _fail(f"error: {error}")
+    if engine not in ENGINES:
+        _fail(f"error: --engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     _check_executor(workers, scheduler)
     _check_output_path(markdown, "the report path")
     if not no_db:
@@ -135,7 +142,7 @@ def run(
                 _progress(not json_output, f"simulating {loaded.name}") as progress:
             result = redline.simulate(
                 loaded, runs=runs, seed=seed, horizon=horizon, chunk_size=chunk_size,
-                progress=progress, executor=executor,
+                progress=progress, executor=executor, engine=engine,
             )
     except ValueError as error:
         _fail(f"error: {error}")

@@ -7,7 +7,8 @@ executor, the number of workers or the scheduling (see
 :mod:`redline.engine.seeding` and ``_Accumulator.absorb``).
 
 Dask (distributed) is the scale-out engine: ``DaskExecutor(workers=N)``
-starts a local cluster of N single-threaded worker processes;
+starts a local cluster of N single-threaded worker processes (the compiled
+kernel's threads included: ``NUMBA_NUM_THREADS=1``);
 ``DaskExecutor(scheduler="tcp://host:8786")`` uses an existing cluster,
 whose workers must have the same redline version installed.
 """
@@ -52,9 +53,10 @@ class DaskExecutor:
         if self.scheduler is not None:
             self._client = Client(self.scheduler, timeout="20s")
         else:
+            # one thread per worker process, the compiled kernel's included
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                          processes=True, dashboard_address=":0",
-                                         host="127.0.0.1")
+                                         host="127.0.0.1", env={"NUMBA_NUM_THREADS": "1"})
             self._client = Client(self._cluster)
         return self
 

@@ -13,10 +13,15 @@ docs/model.md:
 7. trust and stability (:mod:`redline.mechanisms.trust`)
 8. termination and records (:mod:`redline.mechanisms.termination`)
 
-There is no Python loop over runs. Chunks are aggregated into sums as they
-finish, so memory is bounded by the chunk size; random numbers come from
-per-block streams (:mod:`redline.engine.seeding`), so the result does not
-depend on the chunk size.
+Two engines run this loop. The vectorised engine (``engine="numpy"``, the
+reference) applies each mechanism of :mod:`redline.mechanisms` to a whole
+chunk at once, with no Python loop over runs. The compiled engine
+(``engine="compiled"``, the default; :mod:`redline.engine.kernel`) fuses the
+mechanisms into one loop per run, compiled with Numba and spread over threads.
+They draw the same counter-based random numbers (:mod:`redline.engine.seeding`)
+and give the same runs (the tests compare them). Chunks are aggregated into
+sums as they finish, so memory is bounded by the chunk size, and the result
+does not depend on the chunk size, the executor or the number of threads.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from numpy.typing import NDArray
 
 from redline.engine.compiled import Compiled, compile_scenario
 from redline.engine.executors import Executor
+from redline.engine.programs import compile_programs
 from redline.engine.results import EnsembleResult, Estimate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.state import NEVER, TERMINAL_CODES, State, initial_state
@@ -43,12 +49,15 @@ from redline.mechanisms.power import update_power
 from redline.mechanisms.redlines import apply_red_lines
 from redline.mechanisms.termination import check_termination, final_outcomes
 from redline.mechanisms.trust import leader_trust, update_stability
+from redline.scenario.distributions import is_distribution
 from redline.scenario.models import OUTCOMES, Scenario
 
 Progress = Callable[[int, int], None]
 
 #: Largest run count accepted by one call (larger ensembles: run several seeds).
 MAX_RUNS = 100_000_000
+#: The engines that can run an ensemble (see the module docstring).
+ENGINES = ("compiled", "numpy")
 
 
 @dataclass
@@ -247,7 +256,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
              chunk_size: int | None = None, progress: Progress | None = None, *,
              keep_runs: bool = False,
              parameter_uniforms: NDArray[np.float64] | None = None,
-             executor: Executor | None = None) -> EnsembleResult:
+             executor: Executor | None = None, engine: str = "compiled") -> EnsembleResult:
     """Run ``runs`` futures of ``scenario`` and aggregate them.
 
     Parameters
@@ -268,9 +277,13 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     executor : where chunks run (default: this process, one after another);
         e.g. :class:`redline.engine.executors.DaskExecutor`. The result is the
         same for any executor.
+    engine : ``"compiled"`` (default, fast) or ``"numpy"`` (the vectorised reference);
+        both give the same runs.
 
     """
     check_run_arguments(runs, seed, horizon, chunk_size)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     horizon = int(horizon or scenario.horizon)
     chunk = normalise_chunk_size(chunk_size, runs)
     compiled = compile_scenario(scenario)
@@ -280,7 +293,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
                          f"got {np.shape(parameter_uniforms)}")
     tasks = [
         ChunkTask(seed=seed, first=first, size=min(chunk, runs - first), runs=runs,
-                  horizon=horizon, keep_runs=keep_runs,
+                  horizon=horizon, keep_runs=keep_runs, engine=engine,
                   parameter_uniforms=None if parameter_uniforms is None else
                   np.asarray(parameter_uniforms[first:first + chunk], dtype=np.float64))
         for first in range(0, runs, chunk)
@@ -332,6 +345,7 @@ class ChunkTask:
     horizon: int
     keep_runs: bool = False
     parameter_uniforms: NDArray[np.float64] | None = None
+    engine: str = "compiled"
 
 
 @dataclass
@@ -357,24 +371,42 @@ def run_chunk(compiled: Compiled, task: ChunkTask,
                   for observation in scenario.observations]
     streams = ChunkStreams(task.seed, task.first, task.size, task.runs)
     accumulator = _Accumulator(compiled, task.horizon, blocks=len(streams.sizes))
-    drawn = streams.uniforms(len(compiled.slots.numbers))
+    numbers = compiled.slots.numbers
+    drawn = streams.parameters(len(numbers), np.array(
+        [slot for slot, number in enumerate(numbers) if is_distribution(number)], dtype=np.int64))
     if task.parameter_uniforms is not None:
         drawn = task.parameter_uniforms.T
     state = initial_state(compiled, drawn)
     question_week = np.full((task.size, len(questions)), NEVER, dtype=np.int64)
-    _record_questions(questions, state, question_week)
-    accumulator.record_week(state)
-    for week in range(1, task.horizon + 1):
-        state.week = week
-        step(compiled, program, state, streams.uniforms(layout.rows), layout)
+    if task.engine == "compiled":
+        _run_compiled(compiled, task, streams.key, state, accumulator, question_week)
+        if advance is not None:
+            advance(task.horizon)
+    else:
         _record_questions(questions, state, question_week)
         accumulator.record_week(state)
-        if advance is not None:
-            advance(week)
+        for week in range(1, task.horizon + 1):
+            state.week = week
+            step(compiled, program, state, streams.uniforms(layout.rows), layout)
+            _record_questions(questions, state, question_week)
+            accumulator.record_week(state)
+            if advance is not None:
+                advance(week)
     accumulator.record_chunk(state, question_week)
     per_run = ({"outcome": final_outcomes(state), "end_week": state.end_week.copy(),
                 "event_week": question_week} if task.keep_runs else {})
     return FinishedChunk(accumulator=accumulator, per_run=per_run)
+
+
+def _run_compiled(compiled: Compiled, task: ChunkTask, key: int, state: State,
+                  accumulator: _Accumulator, question_week: NDArray[np.int64]) -> None:
+    """Run the chunk in the compiled kernel; its sums go to ``accumulator``."""
+    from redline.engine.kernel import run_kernel  # Numba compiles (or loads) on first use
+
+    rung_counts = np.zeros((accumulator.blocks, *accumulator.rung_counts.shape), dtype=np.int64)
+    run_kernel(compiled, compile_programs(compiled), state, key, task.first, task.horizon,
+               accumulator.block_sums, rung_counts, question_week, accumulator.shown_severity)
+    accumulator.rung_counts += rung_counts.sum(axis=0)
 
 
 def step(compiled: Compiled, program: PolicyProgram, state: State,

@@ -1,12 +1,28 @@
-"""Random numbers that do not depend on chunking or on the number of workers.
+"""Random numbers that do not depend on chunking, worker count or thread count.
 
-Runs are grouped in fixed blocks of :data:`BLOCK_SIZE`. Block ``b`` of a run
-with root seed ``seed`` draws from its own generator, seeded by the ``b``-th
-child of ``SeedSequence(seed)`` (NumPy's recommended way to get independent
-parallel streams, SPEC 7). A chunk is a whole number of blocks, and every
-random number a run uses comes from its block's generator in a fixed order, so
-any chunk size, processed in any order, on any worker, gives the same result.
-All draws are uniforms; other laws are obtained by inversion.
+Every uniform a run uses is addressed by a counter: run ``n`` (its index in
+the ensemble), draw ``w`` (0 for the per-run parameters, then one draw per
+simulated week) and row ``k`` (which mechanism and which actor, red line or
+policy). The uniform at that address is output number ``i`` of the SplitMix64
+generator (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number
+generators", OOPSLA; the reference implementation is Vigna's ``splitmix64.c``)
+whose state is a 64-bit key::
+
+    i = n * 2**32 + w * 2**21 + k
+    z = key + (i + 1) * 0x9E3779B97F4A7C15            (mod 2**64)
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+    u = (z ^ (z >> 31)) >> 11  / 2**53                in [0, 1)
+
+The key is drawn from ``numpy.random.SeedSequence(seed)`` (SPEC 7). Because
+the i-th output is computed directly, a run receives the same numbers in any
+chunk, in any process, on any thread, and a mechanism computes only the
+numbers it needs. The vectorised engine (:func:`counter_uniforms`) and the
+compiled kernel (``redline.engine.kernel``) compute the same numbers.
+
+Runs are still grouped in blocks of :data:`BLOCK_SIZE`: the unit in which
+floating-point sums over runs are formed and added in order, so that
+aggregates are the same for any chunking (``redline.engine.run``).
 """
 
 from __future__ import annotations
@@ -14,14 +30,71 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-#: Runs per block: the unit of random-number streams.
+#: Runs per block: the unit of the summation order of aggregates.
 BLOCK_SIZE = 1024
+#: Bits of the counter given to the row (mechanism, actor...) and to the draw (week).
+ROW_BITS = 21
+DRAW_BITS = 11
+#: Largest draw index (weeks) and row count a counter can address.
+MAX_DRAWS = 1 << DRAW_BITS
+MAX_ROWS = 1 << ROW_BITS
+#: Largest run count a counter can address.
+MAX_COUNTER_RUNS = 1 << (64 - ROW_BITS - DRAW_BITS)
+
+GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX_2 = np.uint64(0x94D049BB133111EB)
+TO_UNIT = 2.0**-53
 
 
-def block_generator(seed: int, block: int) -> np.random.Generator:
-    """The generator of block ``block`` for root ``seed``."""
-    sequence = np.random.SeedSequence(entropy=seed, spawn_key=(block,))
-    return np.random.Generator(np.random.PCG64(sequence))
+def stream_key(seed: int) -> int:
+    """The 64-bit SplitMix64 state of an ensemble with root ``seed`` (via SeedSequence)."""
+    return int(np.random.SeedSequence(int(seed)).generate_state(1, dtype=np.uint64)[0])
+
+
+def splitmix64(key: int, index: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Outputs number ``index`` (0-based) of SplitMix64 with state ``key``, vectorised.
+
+    >>> hex(int(splitmix64(0, np.array([0], dtype=np.uint64))[0]))
+    '0xe220a8397b1dcdaf'
+    """
+    z = np.array(index, dtype=np.uint64)  # a copy, then updated in place
+    z += np.uint64(1)
+    z *= GOLDEN_GAMMA
+    z += np.uint64(key)
+    for shift, multiplier in ((30, MIX_1), (27, MIX_2)):
+        z ^= z >> np.uint64(shift)
+        z *= multiplier
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def counter_index(run: NDArray[np.int64] | int, draw: int, row: NDArray[np.int64] | int
+                  ) -> NDArray[np.uint64]:
+    """The counter of (run, draw, row), broadcast."""
+    run = np.asarray(run, dtype=np.uint64)
+    row = np.asarray(row, dtype=np.uint64)
+    return ((run << np.uint64(ROW_BITS + DRAW_BITS)) | (np.uint64(draw) << np.uint64(ROW_BITS))
+            | row)
+
+
+def counter_uniforms(key: int, first_run: int, runs: int, draw: int,
+                     rows: int | NDArray[np.int64]) -> NDArray[np.float64]:
+    """Uniforms of draw ``draw`` for runs from ``first_run``: (rows, runs).
+
+    ``rows`` is a row count (rows ``0 .. rows - 1``) or an array of row indices.
+    """
+    row = np.arange(rows) if np.ndim(rows) == 0 else np.asarray(rows)
+    if not 0 <= draw < MAX_DRAWS:
+        raise ValueError(f"draw must be in [0, {MAX_DRAWS}), got {draw}")
+    if row.size and not (0 <= row.min() and row.max() < MAX_ROWS):
+        raise ValueError(f"rows must lie in [0, {MAX_ROWS}), got {row.min()} .. {row.max()}")
+    if first_run + runs > MAX_COUNTER_RUNS:
+        raise ValueError(f"at most {MAX_COUNTER_RUNS} runs, got {first_run + runs}")
+    run = np.arange(first_run, first_run + runs, dtype=np.uint64)[None, :]
+    bits = splitmix64(key, counter_index(run, draw, row.astype(np.uint64)[:, None]))
+    bits >>= np.uint64(11)
+    return bits.astype(np.float64) * TO_UNIT
 
 
 def normalise_chunk_size(chunk_size: int | None, runs: int, default: int = 32 * BLOCK_SIZE) -> int:
@@ -34,7 +107,7 @@ def normalise_chunk_size(chunk_size: int | None, runs: int, default: int = 32 * 
 
 
 class ChunkStreams:
-    """The uniforms of one chunk: its blocks' generators, drawn side by side.
+    """The uniforms of one chunk of runs, draw after draw.
 
     Parameters
     ----------
@@ -43,6 +116,8 @@ class ChunkStreams:
         ``first_run`` must be a multiple of :data:`BLOCK_SIZE`.
     total_runs : runs in the whole ensemble (fixes the size of the last block).
 
+    The first call of :meth:`uniforms` returns draw 0 (parameters), the next
+    draw 1 (week 1), and so on.
     """
 
     def __init__(self, seed: int, first_run: int, runs: int, total_runs: int) -> None:
@@ -50,19 +125,28 @@ class ChunkStreams:
             raise ValueError("a chunk must start at a block boundary")
         if runs % BLOCK_SIZE and first_run + runs != total_runs:
             raise ValueError("a chunk must hold whole blocks (only the last may be partial)")
-        self.sizes: list[int] = []
-        self.generators: list[np.random.Generator] = []
-        start = first_run
-        while start < first_run + runs:
-            size = min(BLOCK_SIZE, total_runs - start)
-            self.sizes.append(size)
-            self.generators.append(block_generator(seed, start // BLOCK_SIZE))
-            start += size
+        self.key = stream_key(seed)
+        self.first_run = first_run
+        self.runs = runs
+        self.sizes = [min(BLOCK_SIZE, first_run + runs - start)
+                      for start in range(first_run, first_run + runs, BLOCK_SIZE)]
+        self.draw = 0
 
     def uniforms(self, rows: int) -> NDArray[np.float64]:
-        """``rows`` uniforms per run, shape (rows, runs): the next draw of every block."""
-        if rows == 0:
-            return np.empty((0, sum(self.sizes)))
-        parts = [g.random((rows, size)) for g, size in zip(self.generators, self.sizes,
-                                                           strict=True)]
-        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+        """``rows`` uniforms per run of the next draw, shape (rows, runs)."""
+        values = counter_uniforms(self.key, self.first_run, self.runs, self.draw, rows)
+        self.draw += 1
+        return values
+
+    def parameters(self, rows: int, needed: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Draw 0 (the per-run parameters), shape (rows, runs), computed for ``needed`` rows only.
+
+        The other rows (slots holding constants, which ignore their uniform)
+        are 0.5. The next draw is week 1.
+        """
+        if self.draw != 0:
+            raise ValueError("the parameters are the first draw of a chunk")
+        values = np.full((rows, self.runs), 0.5)
+        values[needed] = counter_uniforms(self.key, self.first_run, self.runs, 0, needed)
+        self.draw = 1
+        return values

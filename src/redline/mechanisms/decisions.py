@@ -42,6 +42,10 @@ SOURCE = "McKelvey1995; Kahn1965"
 
 FloatArray = NDArray[np.float64]
 
+#: Below this, exp(x) is under the smallest normal double (2.2e-308) and a
+#: choice weight is taken as 0 (both engines; see ``redline.engine.kernel._exp``).
+EXP_FLUSH = -708.3964185322641
+
 
 def logit_choice(utilities: FloatArray, available: NDArray[np.bool_], rationality: float,
                  uniforms: FloatArray) -> NDArray[np.int64]:
@@ -55,7 +59,7 @@ def logit_choice(utilities: FloatArray, available: NDArray[np.bool_], rationalit
     """
     scaled = np.where(available, rationality * utilities, -np.inf)
     scaled = scaled - scaled.max(axis=1, keepdims=True)
-    weights = np.where(available, np.exp(scaled), 0.0)
+    weights = np.where(available & (scaled >= EXP_FLUSH), np.exp(scaled), 0.0)
     cumulative = np.cumsum(weights, axis=1)
     cumulative /= cumulative[:, -1:]
     choice = (uniforms[:, None] >= cumulative).sum(axis=1)

@@ -34,20 +34,22 @@ FloatArray = NDArray[np.float64]
 
 def contest_success(power_a: FloatArray | float, power_b: FloatArray | float,
                     decisiveness: float) -> FloatArray:
-    """P(A prevails) = P_A^m / (P_A^m + P_B^m); 0.5 when both are zero.
+    """P(A prevails) = P_A^m / (P_A^m + P_B^m) = 1 / (1 + (P_B / P_A)^m); 0.5 when both are zero.
+
+    The ratio form needs no logarithm (none at all when m = 1); where (P_B /
+    P_A)^m over- or underflows, the result is the limit, 0 or 1.
 
     >>> float(contest_success(3.0, 1.0, 1.0))
     0.75
     """
     a = np.maximum(np.asarray(power_a, dtype=np.float64), 0.0)
     b = np.maximum(np.asarray(power_b, dtype=np.float64), 0.0)
-    # 1 / (1 + (b / a)^m), computed in logs so that a large m neither over- nor underflows
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = decisiveness * (np.log(b) - np.log(a))
-    both_zero = (a == 0) & (b == 0)
-    log_ratio = np.where(both_zero, 0.0, log_ratio)
-    with np.errstate(over="ignore"):
-        return np.asarray(1.0 / (1.0 + np.exp(log_ratio)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ratio = b / a
+        if decisiveness != 1.0:
+            ratio = np.power(ratio, decisiveness)
+        success = 1.0 / (1.0 + ratio)
+    return np.asarray(np.where((a == 0) & (b == 0), 0.5, success))
 
 
 def diverted_share(state: State) -> FloatArray:

@@ -1,0 +1,832 @@
+"""The compiled engine: every mechanism of a week, fused into one loop per run.
+
+This is the same model as the vectorised mechanisms in :mod:`redline.mechanisms`
+(their docstrings give the equations and the literature), written run by run
+and compiled with Numba. The vectorised form moves every intermediate array
+through memory once per mechanism and per actor; here one run's state stays in
+cache for all its weeks, intermediate values stay in registers, and random
+numbers are computed only where a mechanism needs one (the counter-based
+streams of :mod:`redline.engine.seeding` give the same number to the same run,
+week and row whichever engine asks). Blocks of runs are spread over threads;
+each block's sums are formed in run order, so the result does not depend on
+the number of threads. Tests check that both engines give the same runs.
+
+The order of the mechanisms within a week is that of
+:func:`redline.engine.run.step`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from typing import Any
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+from numpy.typing import NDArray
+
+from redline.engine import programs as pg
+from redline.engine.compiled import Compiled
+from redline.engine.programs import Programs
+from redline.engine.seeding import BLOCK_SIZE, DRAW_BITS, ROW_BITS
+from redline.engine.state import NEVER, TERMINAL_CODES, State
+from redline.mechanisms.decisions import EXP_FLUSH
+
+#: Constants of a compiled scenario, in the form the kernel reads.
+Model = namedtuple("Model", [
+    "side_of", "leaders", "may_use", "chooser", "needs", "supplier_actor", "severity",
+    "extended_severity", "shown_severity", "applies", "owner", "response", "fallback",
+    "declared", "follow_through_mean", "belief_cdf", "attacker_side", "exponent_enemy",
+    "exponent_own", "deployment_front", "deployment_role", "trust_kept", "trust_broken",
+    "terminal_rung", "terminal_code", "stability_floor", "decisiveness", "rationality",
+    "planning_weeks", "switching_cost", "cost_per_loss", "war_cost_growth", "power_shift",
+    "break_hazard", "collapse_share", "negotiated_terms", "trust_alpha", "trust_beta",
+    "row_policies", "row_decisions", "row_red_lines", "row_bargaining",
+])
+
+#: The fields of :class:`redline.engine.state.State` the kernel reads or writes.
+STATE_FIELDS = (
+    "capability", "resolve", "war_cost", "cost_sensitivity", "optimism",
+    "stability_sensitivity", "effect", "cost", "harm", "threshold", "follow_through",
+    "attrition", "reinforcement", "control_speed", "front_weight", "diverts", "loss_share",
+    "deployment_strength", "deployment_exists", "deployment_delay", "policy_probability",
+    "policy_delay", "action_level", "support", "posture", "max_posture", "grants", "tested",
+    "low", "high", "crossed", "enforced", "forces", "control", "front_open",
+    "deployment_active", "deployment_since", "deployment_in_combat", "policy_decided",
+    "policy_due", "policy_fired", "talks_hazard", "costs", "weekly_cost", "stability",
+    "deals_broken", "win_probability", "settled", "settled_ever", "broken_ever", "terms",
+    "terminal", "end_week", "regime_actor",
+)
+KernelState = namedtuple("KernelState", STATE_FIELDS)  # type: ignore[misc]
+
+GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX_2 = np.uint64(0x94D049BB133111EB)
+RUN_SHIFT = np.uint64(ROW_BITS + DRAW_BITS)
+DRAW_SHIFT = np.uint64(ROW_BITS)
+REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
+TERMINAL_CODES_COLLAPSE = TERMINAL_CODES["military_collapse"]
+_PRECEDENCE = np.array([TERMINAL_CODES[name] for name in
+                        ("nuclear_use", "great_power_war", "regime_crisis", "military_collapse")],
+                       dtype=np.int64)
+
+
+def kernel_model(compiled: Compiled, shown_severity: NDArray[np.float64]) -> Any:
+    """The constants of ``compiled`` as a :data:`Model`."""
+    settings = compiled.scenario.model
+    n_policies, n_actors = len(compiled.policy_ids), compiled.n_actors
+    n_lines = len(compiled.red_line_ids)
+    declared = np.array([compiled.rung_index[line.declared_at] + 1
+                         for line in compiled.scenario.red_lines], dtype=np.int64)
+    roles = np.array([0 if compiled.deployment_side[d] == compiled.front_attacker_side[
+        compiled.deployment_front[d]] else 1 for d in range(len(compiled.deployment_ids))],
+        dtype=np.int64)
+    chooser = np.array([compiled.side_of[a] >= 0 and bool(compiled.may_use[a, 1:].any())
+                        for a in range(n_actors)], dtype=np.bool_)
+    alpha, beta = settings.trust_prior
+    terms = compiled.negotiated_terms
+    return Model(
+        side_of=_ints(compiled.side_of), leaders=_ints(compiled.leaders),
+        may_use=_bools(compiled.may_use), chooser=chooser,
+        needs=_bools(compiled.needs).reshape(compiled.n_rungs, len(compiled.suppliers)),
+        supplier_actor=_ints(compiled.supplier_actor), severity=_floats(compiled.severity),
+        extended_severity=_floats(compiled.extended_severity),
+        shown_severity=_floats(shown_severity),
+        applies=_bools(compiled.red_line_applies).reshape(n_lines, n_actors),
+        owner=_ints(compiled.red_line_owner), response=_ints(compiled.red_line_response),
+        fallback=_ints(compiled.red_line_fallback), declared=declared,
+        follow_through_mean=_floats(compiled.follow_through_mean),
+        belief_cdf=_floats(compiled.belief_cdf).reshape(
+            n_actors, n_lines, len(compiled.extended_severity)),
+        attacker_side=_ints(compiled.front_attacker_side),
+        exponent_enemy=_floats(compiled.front_exponent_enemy),
+        exponent_own=_floats(compiled.front_exponent_own),
+        deployment_front=_ints(compiled.deployment_front), deployment_role=roles,
+        trust_kept=_floats(compiled.trust_kept), trust_broken=_floats(compiled.trust_broken),
+        terminal_rung=np.array([rung for rung, _ in compiled.terminal], dtype=np.int64),
+        terminal_code=np.array([TERMINAL_CODES[name] for _, name in compiled.terminal],
+                               dtype=np.int64),
+        stability_floor=_floats(compiled.stability_floor),
+        decisiveness=float(settings.decisiveness), rationality=float(settings.rationality),
+        planning_weeks=float(settings.planning_weeks),
+        switching_cost=float(settings.switching_cost),
+        cost_per_loss=float(settings.cost_per_loss),
+        war_cost_growth=float(settings.war_cost_growth), power_shift=float(settings.power_shift),
+        break_hazard=float(settings.break_hazard), collapse_share=float(settings.collapse_share),
+        negotiated_terms=math.nan if terms is None else float(terms),
+        trust_alpha=float(alpha), trust_beta=float(beta),
+        row_policies=0, row_decisions=n_policies, row_red_lines=n_policies + n_actors,
+        row_bargaining=n_policies + n_actors + n_lines,
+    )
+
+
+def kernel_state(state: State) -> Any:
+    """The arrays of ``state`` as a :data:`KernelState` (contiguous, written in place)."""
+    for name in STATE_FIELDS:
+        value = getattr(state, name)
+        if not value.flags.c_contiguous:
+            setattr(state, name, np.ascontiguousarray(value))
+    return KernelState(*(getattr(state, name) for name in STATE_FIELDS))
+
+
+def _ints(values: Any) -> NDArray[np.int64]:
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+def _floats(values: Any) -> NDArray[np.float64]:
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def _bools(values: Any) -> NDArray[np.bool_]:
+    return np.ascontiguousarray(values, dtype=np.bool_)
+
+
+def run_kernel(compiled: Compiled, programs: Programs, state: State, key: int, first_run: int,
+               horizon: int, block_sums: NDArray[np.float64],
+               rung_counts: NDArray[np.int64], question_week: NDArray[np.int64],
+               shown_severity: NDArray[np.float64]) -> None:
+    """Simulate every run of ``state`` from week 0 to ``horizon`` in place.
+
+    ``block_sums`` (blocks, weeks, columns) receives the per-week sums of the
+    recorded trajectories of each block of runs, ``rung_counts`` (blocks,
+    weeks, actors, rungs) the count of runs by highest rung reached, and
+    ``question_week`` (runs, events) the first week each event held.
+    """
+    model = kernel_model(compiled, shown_severity)
+    st = kernel_state(state)
+    conditions = (programs.op, programs.arg, programs.value, programs.start)
+    actions = (programs.action_kind, programs.action_arg, programs.action_value,
+               programs.action_start)
+    _simulate_blocks(model, st, conditions, actions, max(programs.depth, 1), np.uint64(key),
+                     first_run, horizon, len(compiled.policy_ids), block_sums, rung_counts,
+                     question_week)
+    state.week = horizon
+
+
+def set_threads(threads: int | None) -> None:
+    """Use ``threads`` threads for the kernel (default: all cores)."""
+    numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _simulate_blocks(model, st, conditions, actions, depth, key, first_run, horizon,
+                     n_policies, block_sums, rung_counts, question_week):  # pragma: no cover
+    for block in prange(block_sums.shape[0]):
+        _simulate_block(model, st, conditions, actions, depth, key, first_run, horizon,
+                        n_policies, block, block_sums[block], rung_counts[block],
+                        question_week)
+
+
+@njit(cache=True, error_model="numpy")
+def _uniform(key, run, draw, row):  # pragma: no cover
+    """Output (run, draw, row) of the counter-based SplitMix64 stream, in [0, 1)."""
+    index = ((np.uint64(run) << RUN_SHIFT) | (np.uint64(draw) << DRAW_SHIFT)
+             | np.uint64(row))
+    z = key + (index + np.uint64(1)) * GOLDEN_GAMMA
+    z = (z ^ (z >> np.uint64(30))) * MIX_1
+    z = (z ^ (z >> np.uint64(27))) * MIX_2
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * 1.1102230246251565e-16
+
+
+@njit(cache=True, error_model="numpy")
+def _contest_success(a, b, decisiveness):  # pragma: no cover
+    """P(A prevails) = 1 / (1 + (B / A)^m); 0.5 when both are zero (as power.contest_success)."""
+    a = max(a, 0.0)
+    b = max(b, 0.0)
+    if a == 0.0 and b == 0.0:
+        return 0.5
+    return 1.0 / (1.0 + _power(b / a, decisiveness))
+
+
+@intrinsic
+def _c_pow(typingctx, x, y):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """A call to the C library's pow that the optimiser cannot hoist out of a branch.
+
+    LLVM treats its ``llvm.pow`` intrinsic as free of side effects and may
+    compute it on both sides of ``if exponent == 1.0`` (measured: pow(x, 1)
+    calls were the largest single cost of the decisions). The C function may
+    set errno, so a call to it stays inside its branch.
+    """
+    signature = types.float64(types.float64, types.float64)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        double = ir.DoubleType()
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(double, [double, double]), "pow")
+        return builder.call(function, args)
+
+    return signature, codegen
+
+
+@njit(cache=True, error_model="numpy")
+def _power(x, exponent):  # pragma: no cover
+    """Return x ** exponent, without calling pow for the exponents 0 and 1 (same result)."""
+    if exponent == 1.0:
+        return x
+    if exponent == 0.0:
+        return 1.0
+    return _c_pow(x, exponent)
+
+
+@njit(cache=True, error_model="numpy")
+def _exp(x):  # pragma: no cover
+    """Return exp(x), without calling exp where the result is known exactly.
+
+    exp(0) = 1 (the best option's weight), and exp(x) rounds to 0 for x below
+    ln(2^-1075) = -745.13.... Below :data:`redline.mechanisms.decisions.EXP_FLUSH`
+    (where exp(x) is smaller than the smallest normal number, 2.2e-308) the
+    weight is taken as 0, in both engines: the C library's exp takes a slow
+    path for subnormal results (measured: 66 ns a call instead of 6), and a
+    weight below 1e-308 changes no choice probability by more than that.
+    """
+    if x == 0.0:
+        return 1.0
+    if x < EXP_FLUSH:
+        return 0.0
+    return math.exp(max(x, EXP_FLUSH))  # even if computed on both branches: never subnormal
+
+
+@njit(cache=True, error_model="numpy")
+def _belief(f_low, f_high, f_level, low, high, tested, level):  # pragma: no cover
+    """P(T <= s | L < T <= U) from the observer's CDF at L, U and min(s, U)."""
+    if level <= low or level <= tested:
+        return 0.0
+    mass = f_high - f_low
+    if mass > 1e-12:
+        belief = (f_level - f_low) / mass
+    else:
+        belief = 1.0 if level >= high else 0.0
+    return min(max(belief, 0.0), 1.0)
+
+
+@njit(cache=True, error_model="numpy")
+def _trust(side, n, side_of, leaders, trust_kept, trust_broken, alpha, beta, deals_broken,
+           capability, support):  # pragma: no cover
+    """Trust of side ``side``'s leader in the other side (capability-weighted Beta mean)."""
+    leader = leaders[side]
+    weighted = 0.0
+    total = 0.0
+    plain = 0.0
+    count = 0
+    for j in range(side_of.shape[0]):
+        if side_of[j] != 1 - side:
+            continue
+        kept = trust_kept[leader, j]
+        broken = trust_broken[leader, j]
+        if j == leaders[1 - side]:
+            broken += deals_broken[n, 1 - side]
+        tau = (alpha + kept) / (alpha + beta + kept + broken)
+        w = capability[n, j] * support[n, j]
+        weighted += tau * w
+        total += w
+        plain += tau
+        count += 1
+    trust = 1.0
+    if total > 0:
+        trust = weighted / max(total, 1e-12)
+    elif count:
+        trust = plain / count
+    return trust
+
+
+@njit(cache=True, error_model="numpy")
+def _evaluate(first, last, n, week, needed, holds, stack, op, arg, value, start, may_use, needs,
+              supplier_actor, belief_cdf, posture, max_posture, grants, in_combat, exists,
+              active, control, front_open, policy_fired, enforced, crossed, settled, terminal,
+              stability, regime_actor, low, high, tested):  # pragma: no cover
+    """Evaluate the ``needed`` postfix programs among ``first .. last - 1`` into ``holds``."""
+    for c in range(first, last):
+        if not needed[c]:
+            continue
+        top = 0
+        for i in range(start[c], start[c + 1]):
+            code = op[i]
+            x, y, z = arg[i, 0], arg[i, 1], arg[i, 2]
+            if code == pg.OP_ALL:
+                result = True
+                for j in range(top - x, top):
+                    result = result and stack[j]
+                top -= x
+            elif code == pg.OP_ANY:
+                result = False
+                for j in range(top - x, top):
+                    result = result or stack[j]
+                top -= x
+            elif code == pg.OP_NOT:
+                top -= 1
+                result = not stack[top]
+            elif code == pg.OP_POSTURE_AT_LEAST:
+                result = posture[n, x] >= y
+            elif code == pg.OP_REACHED:
+                result = max_posture[n, x] >= y
+            elif code == pg.OP_PERMITTED:
+                result = may_use[x, y]
+                for s in range(supplier_actor.shape[0]):
+                    if needs[y, s] and supplier_actor[s] != x and not grants[n, x, y, s]:
+                        result = False
+            elif code == pg.OP_DEPLOYMENT_IN_COMBAT:
+                result = in_combat[n, x]
+            elif code == pg.OP_DEPLOYMENT_EXISTS:
+                result = exists[n, x] and active[n, x]
+            elif code == pg.OP_CONTROL_BELOW:
+                result = control[n, x] < value[i]
+            elif code == pg.OP_CONTROL_ABOVE:
+                result = control[n, x] > value[i]
+            elif code == pg.OP_FRONT_ACTIVE:
+                result = front_open[n, x]
+            elif code == pg.OP_WEEK_AT_LEAST:
+                result = week >= x
+            elif code == pg.OP_POLICY_FIRED:
+                result = policy_fired[n, x]
+            elif code == pg.OP_RED_LINE_ENFORCED:
+                result = enforced[n, x]
+            elif code == pg.OP_RED_LINE_CROSSED:
+                result = crossed[n, x]
+            elif code == pg.OP_SETTLED:
+                result = settled[n] and terminal[n] == 0
+            elif code == pg.OP_OUTCOME:
+                result = terminal[n] == x
+            elif code == pg.OP_STABILITY_BELOW:
+                result = stability[n, x] < value[i]
+            elif code == pg.OP_REGIME_CRISIS:
+                result = terminal[n] == REGIME_CRISIS and regime_actor[n] == x
+            else:  # OP_BELIEF_BELOW
+                lo, hi, level = low[n, y], high[n, y], z + 1
+                result = _belief(belief_cdf[x, y, lo], belief_cdf[x, y, hi],
+                                 belief_cdf[x, y, min(level, hi)], lo, hi, tested[n, y],
+                                 level) < value[i]
+            stack[top] = result
+            top += 1
+        holds[c] = stack[0]
+
+
+@njit(cache=True, error_model="numpy")
+def _simulate_block(model, st, conditions, actions, depth, key, first_run, horizon, n_policies,
+                    block, sums, counts, question_week):  # pragma: no cover
+    """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order.
+
+    One function on purpose: Numba passes arrays by value (a few machine words
+    each) and does not inline across functions reliably, so the weekly loop
+    makes no call that takes the state.
+    """
+    op, arg, value, start = conditions
+    action_kind, action_arg, action_value, action_start = actions
+    # constants
+    side_of, leaders, may_use, chooser = model.side_of, model.leaders, model.may_use, model.chooser
+    needs, supplier_actor, belief_cdf = model.needs, model.supplier_actor, model.belief_cdf
+    severity, extended, shown = model.severity, model.extended_severity, model.shown_severity
+    applies, owner, response_rung = model.applies, model.owner, model.response
+    fallback_rung, declared = model.fallback, model.declared
+    attacker_side = model.attacker_side
+    trust_kept, trust_broken = model.trust_kept, model.trust_broken
+    alpha, beta = model.trust_alpha, model.trust_beta
+    m, lam, plan = model.decisiveness, model.rationality, model.planning_weeks
+    switching_cost, follow_through_mean = model.switching_cost, model.follow_through_mean
+    deployment_front, deployment_role = model.deployment_front, model.deployment_role
+    exponent_enemy, exponent_own = model.exponent_enemy, model.exponent_own
+    cost_per_loss, war_cost_growth = model.cost_per_loss, model.war_cost_growth
+    break_hazard, power_shift = model.break_hazard, model.power_shift
+    negotiated_terms, collapse_share = model.negotiated_terms, model.collapse_share
+    stability_floor, terminal_rung, terminal_code = (model.stability_floor, model.terminal_rung,
+                                                     model.terminal_code)
+    row_policies, row_decisions = model.row_policies, model.row_decisions
+    row_red_lines, row_bargaining = model.row_red_lines, model.row_bargaining
+    # per-run parameters
+    capability, resolve, war_cost = st.capability, st.resolve, st.war_cost
+    cost_sensitivity, optimism = st.cost_sensitivity, st.optimism
+    stability_sensitivity, effect, cost, harm = (st.stability_sensitivity, st.effect, st.cost,
+                                                 st.harm)
+    threshold, follow_through = st.threshold, st.follow_through
+    attrition, reinforcement, control_speed = st.attrition, st.reinforcement, st.control_speed
+    front_weight, diverts, loss_share = st.front_weight, st.diverts, st.loss_share
+    strength, exists, deployment_delay = (st.deployment_strength, st.deployment_exists,
+                                          st.deployment_delay)
+    policy_probability, policy_delay, action_level = (st.policy_probability, st.policy_delay,
+                                                      st.action_level)
+    # evolving state
+    support, posture, max_posture, grants = st.support, st.posture, st.max_posture, st.grants
+    tested, low, high, crossed, enforced = st.tested, st.low, st.high, st.crossed, st.enforced
+    forces, control, front_open = st.forces, st.control, st.front_open
+    active, since, in_combat = (st.deployment_active, st.deployment_since,
+                                st.deployment_in_combat)
+    decided, due, fired = st.policy_decided, st.policy_due, st.policy_fired
+    talks_hazard, costs, weekly_cost, stability = (st.talks_hazard, st.costs, st.weekly_cost,
+                                                   st.stability)
+    deals_broken, win_probability = st.deals_broken, st.win_probability
+    settled, settled_ever, broken_ever, terms = (st.settled, st.settled_ever, st.broken_ever,
+                                                 st.terms)
+    terminal, end_week, regime_actor = st.terminal, st.end_week, st.regime_actor
+
+    runs, n_actors = posture.shape
+    n_rungs = may_use.shape[1]
+    n_lines = applies.shape[0]
+    n_fronts = forces.shape[1]
+    n_deployments = active.shape[1]
+    n_conditions = start.shape[0] - 1
+    n_events = question_week.shape[1]
+    holds = np.zeros(max(n_conditions, 1), dtype=np.bool_)
+    needed = np.zeros(max(n_conditions, 1), dtype=np.bool_)
+    stack = np.zeros(depth, dtype=np.bool_)
+    arrivals = np.zeros((max(n_fronts, 1), 2))
+    before = np.zeros((max(n_fronts, 1), 2))
+    weight = np.zeros(n_actors)
+    lost = np.zeros(n_actors)
+    options = np.zeros(3, dtype=np.int64)
+    utility = np.zeros(3)
+
+    for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, runs)):
+        run = first_run + n
+        trust_a = 1.0
+        trust_b = 1.0
+        for week in range(horizon + 1):
+            if week > 0:
+                for a in range(n_actors):
+                    weekly_cost[n, a] = 0.0
+            if week > 0 and terminal[n] == 0:  # an ended run's state no longer changes
+                # -- events: deployments reach combat (mechanisms.policies) --
+                for f in range(n_fronts):
+                    arrivals[f, 0] = 0.0
+                    arrivals[f, 1] = 0.0
+                for d in range(n_deployments):
+                    if (since[n, d] != NEVER and active[n, d] and exists[n, d]
+                            and not in_combat[n, d]
+                            and week >= since[n, d] + np.int64(deployment_delay[n, d])):
+                        in_combat[n, d] = True
+                        arrivals[deployment_front[d], deployment_role[d]] += (
+                            strength[n, d])
+                # -- conditional policies (mechanisms.policies) --
+                for p in range(n_policies):
+                    needed[p] = not decided[n, p]
+                if n_policies > 0:
+                    _evaluate(0, n_policies, n, week, needed, holds, stack, op, arg, value, start,
+                              may_use, needs, supplier_actor, belief_cdf, posture,
+                              max_posture, grants, in_combat, exists, active, control,
+                              front_open, fired, enforced, crossed, settled, terminal,
+                              stability, regime_actor, low, high, tested)
+                for p in range(n_policies):
+                    if not decided[n, p] and holds[p]:
+                        decided[n, p] = True
+                        if _uniform(key, run, week, row_policies + p) < (
+                                policy_probability[n, p]):
+                            due[n, p] = week + np.int64(policy_delay[n, p])
+                    if not fired[n, p] and due[n, p] <= week:
+                        fired[n, p] = True
+                        for j in range(action_start[p], action_start[p + 1]):
+                            kind = action_kind[j]
+                            x, y, z = action_arg[j, 0], action_arg[j, 1], action_arg[j, 2]
+                            if kind == pg.ACT_PERMIT:
+                                grants[n, x, y, z] = True
+                            elif kind == pg.ACT_FORBID:
+                                grants[n, x, y, z] = False
+                            elif kind == pg.ACT_DEPLOY:
+                                if not active[n, x]:
+                                    since[n, x] = week
+                                active[n, x] = True
+                            elif kind == pg.ACT_SUPPORT:
+                                support[n, x] = action_level[n, y]
+                            elif kind == pg.ACT_OPEN_FRONT:
+                                front_open[n, x] = True
+                            else:  # ACT_OFFER_TALKS
+                                talks_hazard[n] = max(talks_hazard[n], action_value[j])
+                        # later policies see this one's effects: evaluate them again
+                        _evaluate(p + 1, n_policies, n, week, needed, holds, stack, op, arg, value,
+                                  start, may_use, needs, supplier_actor, belief_cdf, posture,
+                                  max_posture, grants, in_combat, exists, active, control,
+                                  front_open, fired, enforced, crossed, settled, terminal,
+                                  stability, regime_actor, low, high, tested)
+                fighting = not settled[n]  # the run is going (checked above)
+                # -- decisions (mechanisms.decisions), from the week's starting postures --
+                if fighting:
+                    # actor weights and side power (mechanisms.power)
+                    power_0 = 0.0
+                    power_1 = 0.0
+                    for a in range(n_actors):
+                        diverted = 0.0
+                        for f in range(n_fronts):
+                            diverted += diverts[n, f, a] * front_open[n, f]
+                        diverted = min(max(diverted, 0.0), 1.0)
+                        weight[a] = capability[n, a] * support[n, a] * (1.0 - diverted)
+                        contribution = weight[a] * (1.0 + effect[n, posture[n, a]])
+                        if side_of[a] == 0:
+                            power_0 += contribution
+                        elif side_of[a] == 1:
+                            power_1 += contribution
+                    if n_fronts > 0:
+                        ground_0 = 0.0
+                        ground_1 = 0.0
+                        for f in range(n_fronts):
+                            held_by_attacker = front_weight[n, f] * control[n, f] * front_open[n, f]
+                            held_by_defender = front_weight[n, f] * (1.0 - control[n, f]) * (
+                                front_open[n, f])
+                            if attacker_side[f] == 0:
+                                ground_0 += held_by_attacker
+                                ground_1 += held_by_defender
+                            else:
+                                ground_0 += held_by_defender
+                                ground_1 += held_by_attacker
+                        power_0 += ground_0
+                        power_1 += ground_1
+                    for a in range(n_actors):
+                        if not chooser[a]:
+                            continue
+                        current = posture[n, a]
+                        options[0] = current
+                        options[1] = current
+                        options[2] = current
+                        for step_dir in range(2):  # next usable rung below, then above
+                            r = current - 1 if step_dir == 0 else current + 1
+                            while 0 <= r < n_rungs:
+                                usable = may_use[a, r]
+                                for s in range(supplier_actor.shape[0]):
+                                    if (needs[r, s] and supplier_actor[s] != a
+                                            and not grants[n, a, r, s]):
+                                        usable = False
+                                if usable:
+                                    options[2 * step_dir] = r
+                                    break
+                                r = r - 1 if step_dir == 0 else r + 1
+                        chosen = current
+                        if options[0] != current or options[2] != current:
+                            own = power_0 if side_of[a] == 0 else power_1
+                            other = power_1 if side_of[a] == 0 else power_0
+                            p_now = _contest_success(own, other, m)
+                            top = -np.inf
+                            for k in range(3):
+                                rung = options[k]
+                                if k != 1 and rung == current:
+                                    continue
+                                delta = weight[a] * (effect[n, rung] - effect[n, current])
+                                gain = _contest_success(own + delta, other, m) - p_now
+                                price = cost[n, rung] * cost_sensitivity[n, a]
+                                risk = 0.0
+                                for line in range(n_lines):  # red-line risk
+                                    if not applies[line, a]:
+                                        continue
+                                    lo, hi, level = low[n, line], high[n, line], rung + 1
+                                    belief = _belief(belief_cdf[a, line, lo],
+                                                     belief_cdf[a, line, hi],
+                                                     belief_cdf[a, line, min(level, hi)], lo,
+                                                     hi, tested[n, line], level)
+                                    rho = follow_through_mean[line]
+                                    expected = rho * harm[n, response_rung[line]]
+                                    if fallback_rung[line] >= 0:
+                                        expected = expected + (1.0 - rho) * harm[
+                                            n, fallback_rung[line]]
+                                    risk += belief * expected
+                                switching = 0.0 if k == 1 else switching_cost
+                                utility[k] = plan * (gain - price) - switching - risk
+                                top = max(top, utility[k])
+                            w_down = (_exp(lam * utility[0] - lam * top)
+                                      if options[0] != current else 0.0)
+                            w_hold = _exp(lam * utility[1] - lam * top)
+                            w_up = (_exp(lam * utility[2] - lam * top)
+                                    if options[2] != current else 0.0)
+                            total = w_down + w_hold + w_up
+                            u = _uniform(key, run, week, row_decisions + a)
+                            pick = min((u >= w_down / total) + (u >= (w_down + w_hold) / total)
+                                       + (u >= total / total), 2)
+                            chosen = options[pick]
+                        posture[n, a] = chosen
+                        max_posture[n, a] = max(max_posture[n, a], chosen)
+                        weekly_cost[n, a] += cost[n, chosen]
+                # -- red lines (mechanisms.redlines) --
+                for line in range(n_lines if fighting else 0):
+                    level = -1
+                    for a in range(n_actors):
+                        if applies[line, a]:
+                            level = max(level, posture[n, a] + 1)
+                    if level < 0 or level <= tested[n, line]:
+                        continue
+                    if level >= declared[line]:
+                        crossed[n, line] = True
+                    tested[n, line] = level
+                    if extended[level] < threshold[n, line]:
+                        low[n, line] = max(low[n, line], level)  # a salami slice
+                        continue
+                    high[n, line] = min(high[n, line], level)
+                    enforced[n, line] = True
+                    answer = (response_rung[line]
+                              if _uniform(key, run, week, row_red_lines + line)
+                              < follow_through[n, line] else fallback_rung[line])
+                    enforcer = owner[line]
+                    if answer >= 0:
+                        posture[n, enforcer] = max(posture[n, enforcer], answer)
+                        target_side = side_of[enforcer] ^ 1
+                        for a in range(n_actors):
+                            if applies[line, a] and side_of[a] == target_side:
+                                weekly_cost[n, a] += harm[n, answer]
+                    max_posture[n, enforcer] = max(max_posture[n, enforcer], posture[n, enforcer])
+                # -- fronts (mechanisms.fronts) --
+                if n_fronts > 0:
+                    effect_0 = 0.0
+                    effect_1 = 0.0
+                    for a in range(n_actors):
+                        if side_of[a] == 0:
+                            effect_0 += effect[n, posture[n, a]]
+                        elif side_of[a] == 1:
+                            effect_1 += effect[n, posture[n, a]]
+                    for a in range(n_actors):
+                        lost[a] = 0.0
+                    for f in range(n_fronts):
+                        engaged = fighting and front_open[n, f]
+                        for role in range(2):
+                            force = forces[n, f, role] + arrivals[f, role]
+                            if engaged:
+                                force += reinforcement[n, f, role]
+                            forces[n, f, role] = force
+                            before[f, role] = force
+                        e_attacker = effect_0 if attacker_side[f] == 0 else effect_1
+                        e_defender = effect_1 if attacker_side[f] == 0 else effect_0
+                        attacker = forces[n, f, 0]
+                        defender = forces[n, f, 1]
+                        if engaged:
+                            a_attacker = attrition[n, f, 0] * (1.0 + e_attacker)
+                            a_defender = attrition[n, f, 1] * (1.0 + e_defender)
+                            p_exp, q_exp = exponent_enemy[f], exponent_own[f]
+                            loss_attacker = (a_defender * _power(defender, p_exp)
+                                             * _power(attacker, q_exp))
+                            loss_defender = (a_attacker * _power(attacker, p_exp)
+                                             * _power(defender, q_exp))
+                            attacker = max(attacker - loss_attacker, 0.0)
+                            defender = max(defender - loss_defender, 0.0)
+                            forces[n, f, 0] = attacker
+                            forces[n, f, 1] = defender
+                        for a in range(n_actors):
+                            lost[a] += ((before[f, 0] - attacker) * loss_share[n, f, 0, a]
+                                        + (before[f, 1] - defender) * loss_share[n, f, 1, a])
+                        if engaged:
+                            ratio = ((1.0 + e_attacker) * max(attacker, 1e-9)) / (
+                                (1.0 + e_defender) * max(defender, 1e-9))
+                            shift = control_speed[n, f] * min(max(math.log(ratio), -3.0), 3.0)
+                            control[n, f] = min(max(control[n, f] + shift, 0.0), 1.0)
+                    for a in range(n_actors):
+                        weekly_cost[n, a] += cost_per_loss * lost[a]
+                # -- power (mechanisms.power) --
+                power_0 = 0.0
+                power_1 = 0.0
+                for a in range(n_actors):
+                    diverted = 0.0
+                    for f in range(n_fronts):
+                        diverted += diverts[n, f, a] * front_open[n, f]
+                    diverted = min(max(diverted, 0.0), 1.0)
+                    contribution = capability[n, a] * support[n, a] * (1.0 - diverted) * (
+                        1.0 + effect[n, posture[n, a]])
+                    if side_of[a] == 0:
+                        power_0 += contribution
+                    elif side_of[a] == 1:
+                        power_1 += contribution
+                if n_fronts > 0:
+                    ground_0 = 0.0
+                    ground_1 = 0.0
+                    for f in range(n_fronts):
+                        held_by_attacker = front_weight[n, f] * control[n, f] * front_open[n, f]
+                        held_by_defender = front_weight[n, f] * (1.0 - control[n, f]) * (
+                            front_open[n, f])
+                        if attacker_side[f] == 0:
+                            ground_0 += held_by_attacker
+                            ground_1 += held_by_defender
+                        else:
+                            ground_0 += held_by_defender
+                            ground_1 += held_by_attacker
+                    power_0 += ground_0
+                    power_1 += ground_1
+                win_probability[n] = _contest_success(power_0, power_1, m)
+                # -- bargaining (mechanisms.bargaining) --
+                trust_a = _trust(0, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
+                                 deals_broken, capability, support)
+                trust_b = _trust(1, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
+                                 deals_broken, capability, support)
+                if settled[n]:
+                    hazard = break_hazard * (1.0 - min(trust_a, trust_b))
+                    u = _uniform(key, run, week, row_bargaining + 1)
+                    if u < hazard:
+                        deals_broken[n, 0 if u < hazard / 2.0 else 1] += 1.0
+                        settled[n] = False
+                        broken_ever[n] = True
+                        trust_a = _trust(0, n, side_of, leaders, trust_kept, trust_broken, alpha,
+                                         beta, deals_broken, capability, support)
+                        trust_b = _trust(1, n, side_of, leaders, trust_kept, trust_broken, alpha,
+                                         beta, deals_broken, capability, support)
+                else:
+                    leader_a, leader_b = leaders[0], leaders[1]
+                    p_a = min(max(win_probability[n] + optimism[n, leader_a], 0.0), 1.0)
+                    p_b = min(max(1.0 - win_probability[n] + optimism[n, leader_b], 0.0), 1.0)
+                    cost_a = war_cost[n, leader_a] * (1.0 - resolve[n, leader_a]) * (
+                        1.0 + war_cost_growth * cost_sensitivity[n, leader_a]
+                        * costs[n, leader_a])
+                    cost_b = war_cost[n, leader_b] * (1.0 - resolve[n, leader_b]) * (
+                        1.0 + war_cost_growth * cost_sensitivity[n, leader_b]
+                        * costs[n, leader_b])
+                    low_x = p_a - cost_a + power_shift * (1.0 - trust_a) / max(trust_a, 1e-9)
+                    high_x = 1.0 - (p_b - cost_b
+                                    + power_shift * (1.0 - trust_b) / max(trust_b, 1e-9))
+                    if low_x <= high_x and (_uniform(key, run, week, row_bargaining)
+                                            < talks_hazard[n]):
+                        settled[n] = True
+                        settled_ever[n] = True
+                        floor, ceiling = max(low_x, 0.0), min(high_x, 1.0)
+                        if math.isnan(negotiated_terms):
+                            terms[n] = min(max((floor + ceiling) / 2.0, 0.0), 1.0)
+                        else:
+                            terms[n] = min(max(negotiated_terms, floor),
+                                           max(floor, ceiling))
+                # -- trust and stability (mechanisms.trust) --
+                for a in range(n_actors):
+                    costs[n, a] += weekly_cost[n, a]
+                    stability[n, a] = min(max(
+                        stability[n, a] - stability_sensitivity[n, a] * weekly_cost[n, a], 0.0),
+                        1.0)
+                # -- termination (mechanisms.termination), in order of precedence --
+                fallen = -1
+                for a in range(n_actors):
+                    if stability_floor[a] > 0 and stability[n, a] < stability_floor[a]:
+                        fallen = a
+                        break
+                share = collapse_share
+                collapse = win_probability[n] < share or win_probability[n] > 1.0 - share
+                for code in _PRECEDENCE:
+                    if code == REGIME_CRISIS:
+                        reached = fallen >= 0
+                    elif code == TERMINAL_CODES_COLLAPSE:
+                        reached = collapse
+                    else:
+                        reached = False
+                        for t in range(terminal_rung.shape[0]):
+                            if terminal_code[t] == code:
+                                for a in range(n_actors):
+                                    if posture[n, a] == terminal_rung[t]:
+                                        reached = True
+                    if reached:
+                        terminal[n] = code
+                        end_week[n] = week
+                        if code == REGIME_CRISIS:
+                            regime_actor[n] = fallen
+                        break
+            # -- records: first week of each event, sums of the trajectories --
+            for q in range(n_events):
+                needed[n_policies + q] = question_week[n, q] == NEVER
+            if n_events > 0:
+                _evaluate(n_policies, n_policies + n_events, n, week, needed, holds, stack, op, arg,
+                          value, start, may_use, needs, supplier_actor, belief_cdf, posture,
+                          max_posture, grants, in_combat, exists, active, control, front_open,
+                          fired, enforced, crossed, settled, terminal, stability, regime_actor,
+                          low, high, tested)
+                for q in range(n_events):
+                    if question_week[n, q] == NEVER and holds[n_policies + q]:
+                        question_week[n, q] = week
+            for a in range(n_actors):
+                sums[week, a] += severity[posture[n, a]]
+                sums[week, n_actors + a] += severity[max_posture[n, a]]
+                counts[week, a, max_posture[n, a]] += 1
+            c = 2 * n_actors
+            for f in range(n_fronts):
+                sums[week, c + f] += control[n, f]
+                sums[week, c + n_fronts + f] += 1.0 if front_open[n, f] else 0.0
+            c += 2 * n_fronts
+            for line in range(n_lines):
+                sums[week, c + line] += shown[low[n, line]]
+                sums[week, c + n_lines + line] += shown[high[n, line]]
+            c += 2 * n_lines
+            if week == 0:
+                trust_a = _trust(0, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
+                                 deals_broken, capability, support)
+                trust_b = _trust(1, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
+                                 deals_broken, capability, support)
+            sums[week, c] += trust_a  # as of the end of the week (trust changes only in bargaining)
+            sums[week, c + 1] += trust_b
+            c += 2
+            for a in range(n_actors):
+                sums[week, c + a] += stability[n, a]
+            c += n_actors
+            going = terminal[n] == 0
+            sums[week, c] += win_probability[n]
+            sums[week, c + 1] += 1.0 if going and not settled[n] else 0.0
+            sums[week, c + 2] += 1.0 if going and settled[n] else 0.0
+            sums[week, c + 3] += 0.0 if going else 1.0
+            sums[week, c + 4] += 1.0 if settled_ever[n] else 0.0
+
+
+def compile_kernel() -> float:
+    """Compile the kernel (or load it from Numba's cache); returns the seconds it took.
+
+    ``make install`` calls this (``python -m redline.engine.kernel``) so that the
+    first simulation does not wait for the compiler (about a minute).
+    """
+    import time
+
+    from redline.engine.run import simulate
+    from redline.scenario.loader import load_scenario
+    from redline.scenarios import resolve
+
+    started = time.perf_counter()
+    simulate(load_scenario(resolve("kursk-2024")), runs=BLOCK_SIZE, seed=0, horizon=1)
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(f"redline: simulation kernel ready in {compile_kernel():.1f} s")

@@ -1,0 +1,170 @@
+"""Conditions and policy actions as flat integer programs for the compiled kernel.
+
+The compiled kernel (:mod:`redline.engine.kernel`) cannot call the Python
+closures of :mod:`redline.mechanisms.conditions`, so each condition is
+translated, by pattern matching on its fields, into a postfix program: leaf
+tests push one boolean, ``all``/``any`` pop their operands and push their
+conjunction/disjunction, ``not`` negates the top of the stack. Policy actions
+become rows of (kind, three integer arguments, one number). Nothing in a
+scenario is ever evaluated as code; the two forms are checked against each
+other by the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel
+
+from redline.engine.compiled import Compiled
+from redline.engine.state import TERMINAL_CODES
+from redline.scenario import models as m
+
+# condition opcodes
+OP_ALL, OP_ANY, OP_NOT = 0, 1, 2
+OP_POSTURE_AT_LEAST, OP_REACHED, OP_PERMITTED = 3, 4, 5
+OP_DEPLOYMENT_IN_COMBAT, OP_DEPLOYMENT_EXISTS = 6, 7
+OP_CONTROL_BELOW, OP_CONTROL_ABOVE, OP_FRONT_ACTIVE = 8, 9, 10
+OP_WEEK_AT_LEAST, OP_POLICY_FIRED = 11, 12
+OP_RED_LINE_ENFORCED, OP_RED_LINE_CROSSED = 13, 14
+OP_SETTLED, OP_OUTCOME, OP_STABILITY_BELOW, OP_REGIME_CRISIS, OP_BELIEF_BELOW = 15, 16, 17, 18, 19
+
+# action kinds
+ACT_PERMIT, ACT_FORBID, ACT_DEPLOY, ACT_SUPPORT, ACT_OPEN_FRONT, ACT_OFFER_TALKS = range(6)
+
+
+@dataclass(frozen=True)
+class Programs:
+    """Postfix condition programs and action rows, concatenated with offsets.
+
+    Condition ``c`` is ``op[start[c]:start[c + 1]]`` (with ``arg`` and
+    ``value`` alongside); conditions are the policies' ``when`` in order,
+    then the questions' events, then the observations' events. Policy ``p``'s
+    actions are rows ``action_start[p]:action_start[p + 1]``.
+    """
+
+    op: NDArray[np.int64]
+    arg: NDArray[np.int64]  # (n, 3)
+    value: NDArray[np.float64]
+    start: NDArray[np.int64]
+    depth: int  # largest stack any condition needs
+    action_kind: NDArray[np.int64]
+    action_arg: NDArray[np.int64]  # (k, 3)
+    action_value: NDArray[np.float64]
+    action_start: NDArray[np.int64]
+
+
+def compile_programs(compiled: Compiled) -> Programs:
+    """Translate the scenario's policy conditions, events and actions."""
+    scenario = compiled.scenario
+    conditions = ([policy.when for policy in scenario.policies]
+                  + [question.event for question in scenario.questions]
+                  + [observation.event for observation in scenario.observations])
+    rows: list[tuple[int, int, int, int, float]] = []
+    start = [0]
+    depth = 1
+    for condition in conditions:
+        depth = max(depth, _emit(condition, compiled, rows))
+        start.append(len(rows))
+    actions: list[tuple[int, int, int, int, float]] = []
+    action_start = [0]
+    support_columns = {key: k for k, key in enumerate(compiled.support_change_slots)}
+    for p, policy in enumerate(scenario.policies):
+        for j, action in enumerate(policy.then):
+            actions.append(_action(action, compiled, support_columns.get((p, j), -1)))
+        action_start.append(len(actions))
+
+    def columns(table: list[tuple[int, int, int, int, float]]
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        op = np.array([row[0] for row in table], dtype=np.int64)
+        arg = np.array([row[1:4] for row in table], dtype=np.int64).reshape(len(table), 3)
+        value = np.array([row[4] for row in table], dtype=np.float64)
+        return op, arg, value
+
+    op, arg, value = columns(rows)
+    action_kind, action_arg, action_value = columns(actions)
+    return Programs(op=op, arg=arg, value=value, start=np.array(start, dtype=np.int64),
+                    depth=depth, action_kind=action_kind, action_arg=action_arg,
+                    action_value=action_value,
+                    action_start=np.array(action_start, dtype=np.int64))
+
+
+def _emit(condition: BaseModel, compiled: Compiled,
+          rows: list[tuple[int, int, int, int, float]]) -> int:
+    """Append ``condition`` in postfix order; return the stack depth it needs."""
+    actor, rung = compiled.actor_index, compiled.rung_index
+    match condition:
+        case m.AllOf(all=items) | m.AnyOf(any=items):
+            depth = 0
+            for position, item in enumerate(items):
+                depth = max(depth, position + _emit(item, compiled, rows))
+            rows.append((OP_ALL if isinstance(condition, m.AllOf) else OP_ANY,
+                         len(items), 0, 0, 0.0))
+            return max(depth, 1)
+        case m.NotOf(not_=inner):
+            depth = _emit(inner, compiled, rows)
+            rows.append((OP_NOT, 0, 0, 0, 0.0))
+            return depth
+    rows.append(_leaf(condition, compiled, actor, rung))
+    return 1
+
+
+def _leaf(condition: BaseModel, compiled: Compiled, actor: dict[str, int],
+          rung: dict[str, int]) -> tuple[int, int, int, int, float]:
+    match condition:
+        case m.PostureAtLeast(posture_at_least=target):
+            return OP_POSTURE_AT_LEAST, actor[target.actor], rung[target.rung], 0, 0.0
+        case m.Reached(reached=target):
+            return OP_REACHED, actor[target.actor], rung[target.rung], 0, 0.0
+        case m.Permitted(permitted=target):
+            return OP_PERMITTED, actor[target.actor], rung[target.rung], 0, 0.0
+        case m.DeploymentInCombat(deployment_in_combat=ident):
+            return OP_DEPLOYMENT_IN_COMBAT, compiled.deployment_index[ident], 0, 0, 0.0
+        case m.DeploymentExists(deployment_exists=ident):
+            return OP_DEPLOYMENT_EXISTS, compiled.deployment_index[ident], 0, 0, 0.0
+        case m.ControlBelow(control_below=target):
+            return OP_CONTROL_BELOW, compiled.front_index[target.front], 0, 0, target.value
+        case m.ControlAbove(control_above=target):
+            return OP_CONTROL_ABOVE, compiled.front_index[target.front], 0, 0, target.value
+        case m.FrontActive(front_active=ident):
+            return OP_FRONT_ACTIVE, compiled.front_index[ident], 0, 0, 0.0
+        case m.WeekAtLeast(week_at_least=week):
+            return OP_WEEK_AT_LEAST, int(week), 0, 0, 0.0
+        case m.PolicyFired(policy_fired=ident):
+            return OP_POLICY_FIRED, compiled.policy_index[ident], 0, 0, 0.0
+        case m.RedLineEnforced(red_line_enforced=ident):
+            return OP_RED_LINE_ENFORCED, compiled.red_line_index[ident], 0, 0, 0.0
+        case m.RedLineCrossed(red_line_crossed=ident):
+            return OP_RED_LINE_CROSSED, compiled.red_line_index[ident], 0, 0, 0.0
+        case m.Settled():
+            return OP_SETTLED, 0, 0, 0, 0.0
+        case m.OutcomeIs(outcome=name):
+            return OP_OUTCOME, TERMINAL_CODES[name], 0, 0, 0.0
+        case m.StabilityBelow(stability_below=target):
+            return OP_STABILITY_BELOW, actor[target.actor], 0, 0, target.value
+        case m.RegimeCrisis(regime_crisis=ident):
+            return OP_REGIME_CRISIS, actor[ident], 0, 0, 0.0
+        case m.BeliefBelow(belief_below=target):
+            return (OP_BELIEF_BELOW, actor[target.observer],
+                    compiled.red_line_index[target.red_line], rung[target.rung], target.value)
+    raise TypeError(f"not a condition: {condition!r}")
+
+
+def _action(action: object, compiled: Compiled, support_column: int
+            ) -> tuple[int, int, int, int, float]:
+    match action:
+        case m.Permit(permit=target) | m.Forbid(forbid=target):
+            return (ACT_PERMIT if isinstance(action, m.Permit) else ACT_FORBID,
+                    compiled.actor_index[target.actor], compiled.rung_index[target.rung],
+                    compiled.suppliers.index(target.by), 0.0)
+        case m.Deploy(deploy=ident):
+            return ACT_DEPLOY, compiled.deployment_index[ident], 0, 0, 0.0
+        case m.ChangeSupport(support=change):
+            return ACT_SUPPORT, compiled.actor_index[change.by], support_column, 0, 0.0
+        case m.OpenFront(open_front=ident):
+            return ACT_OPEN_FRONT, compiled.front_index[ident], 0, 0, 0.0
+        case m.OfferTalks(offer_talks=offer):
+            return ACT_OFFER_TALKS, 0, 0, 0, float(offer.hazard)
+    raise TypeError(f"not an action: {action!r}")

@@ -1,0 +1,157 @@
+"""Tests of the compiled engine and the counter-based random numbers.
+
+The compiled kernel (redline.engine.kernel) and the vectorised mechanisms
+(redline.mechanisms, ``engine="numpy"``) are two independent implementations
+of one model that read the same random numbers: they must give the same runs.
+The random numbers are SplitMix64 outputs addressed by counter; they are
+checked against the generator's published reference values.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from scipy import stats
+
+import strategies as ss
+from redline import load as redline_load
+from redline.engine.run import simulate
+from redline.engine.seeding import (
+    BLOCK_SIZE,
+    ChunkStreams,
+    counter_uniforms,
+    splitmix64,
+    stream_key,
+)
+from redline.scenario.loader import load_scenario, validate_data
+from redline.scenario.models import OUTCOMES
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+from benchmarks.generated import generated_scenario
+
+MINI = Path(__file__).parent / "data" / "mini.yaml"
+
+
+# ------------------------------------------------------------ random numbers
+
+
+def test_splitmix64_matches_the_published_reference_values():
+    """Vigna's splitmix64.c seeded with 0 and with 42: the first four outputs."""
+    index = np.arange(4, dtype=np.uint64)
+    assert [int(x) for x in splitmix64(0, index)] == [
+        0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F, 0xF88BB8A8724C81EC]
+    assert [int(x) for x in splitmix64(42, index)] == [
+        0xBDD732262FEB6E95, 0x28EFE333B266F103, 0x47526757130F9F52, 0x581CE1FF0E4AE394]
+
+
+def test_counter_uniforms_depend_only_on_their_address():
+    key = stream_key(7)
+    whole = counter_uniforms(key, 0, 3000, 5, 6)
+    for first in (0, 1024, 2048):
+        part = counter_uniforms(key, first, min(1024, 3000 - first), 5, 6)
+        np.testing.assert_array_equal(part, whole[:, first:first + 1024])
+    np.testing.assert_array_equal(counter_uniforms(key, 0, 3000, 5, np.array([4, 1])),
+                                  whole[[4, 1]])
+    assert not np.array_equal(counter_uniforms(key, 0, 3000, 6, 6), whole)
+    assert not np.array_equal(counter_uniforms(stream_key(8), 0, 3000, 5, 6), whole)
+
+
+def test_counter_uniforms_are_uniform():
+    values = counter_uniforms(stream_key(3), 0, 50_000, 1, 4)
+    assert values.min() >= 0.0 and values.max() < 1.0
+    for row in values:
+        assert stats.kstest(row, "uniform").pvalue > 1e-4
+    # neighbouring rows and runs are not correlated
+    assert abs(np.corrcoef(values[0], values[1])[0, 1]) < 0.03
+    assert abs(np.corrcoef(values[0, :-1], values[0, 1:])[0, 1]) < 0.03
+
+
+def test_parameters_fill_constants_and_start_the_weeks():
+    streams = ChunkStreams(1, 0, BLOCK_SIZE, BLOCK_SIZE)
+    values = streams.parameters(5, np.array([1, 3]))
+    assert np.all(values[[0, 2, 4]] == 0.5)
+    np.testing.assert_array_equal(values[[1, 3]], counter_uniforms(streams.key, 0, BLOCK_SIZE, 0,
+                                                                   np.array([1, 3])))
+    np.testing.assert_array_equal(streams.uniforms(2),
+                                  counter_uniforms(streams.key, 0, BLOCK_SIZE, 1, 2))
+    with pytest.raises(ValueError, match="first draw"):
+        streams.parameters(5, np.array([0]))
+
+
+def test_counter_refuses_addresses_out_of_range():
+    with pytest.raises(ValueError, match="draw"):
+        counter_uniforms(0, 0, 10, 5000, 2)
+    with pytest.raises(ValueError, match="rows"):
+        counter_uniforms(0, 0, 10, 1, np.array([1 << 22]))
+
+
+# ------------------------------------------------------ the two engines agree
+
+
+def assert_same_runs(scenario, runs: int, seed: int, horizon: int | None = None) -> None:
+    """Both engines give the same outcome, end week and event weeks for every run."""
+    compiled = simulate(scenario, runs=runs, seed=seed, horizon=horizon, keep_runs=True)
+    reference = simulate(scenario, runs=runs, seed=seed, horizon=horizon, keep_runs=True,
+                         engine="numpy")
+    for name in ("outcome", "end_week", "event_week"):
+        np.testing.assert_array_equal(compiled.per_run[name], reference.per_run[name],
+                                      err_msg=name)
+    for name in OUTCOMES:
+        assert compiled.outcomes[name].count == reference.outcomes[name].count
+    for name, values in compiled.trajectories.items():
+        np.testing.assert_allclose(values, reference.trajectories[name], rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+    np.testing.assert_array_equal(compiled.distributions["max_posture"],
+                                  reference.distributions["max_posture"])
+    assert compiled.terms["count"] == reference.terms["count"]
+    if compiled.terms["count"]:
+        assert compiled.terms["mean"] == pytest.approx(reference.terms["mean"], rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["kursk-2024", "cuba-1962"])
+def test_engines_agree_run_by_run_on_the_built_in_scenarios(name):
+    assert_same_runs(redline_load(name), runs=3 * BLOCK_SIZE, seed=11)
+
+
+def test_engines_agree_on_the_mini_scenario():
+    assert_same_runs(load_scenario(MINI), runs=2 * BLOCK_SIZE + 17, seed=5)
+
+
+@pytest.mark.parametrize("actors", [5, 20])
+def test_engines_agree_on_generated_scenarios(actors):
+    assert_same_runs(generated_scenario(actors, seed=actors), runs=BLOCK_SIZE, seed=actors)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=ss.scenario_dicts())
+def test_engines_agree_on_random_scenarios(data):
+    """Any valid scenario (random conditions, policies, red lines, fronts) runs the same."""
+    scenario = validate_data(data, "generated.yaml")
+    assert_same_runs(scenario, runs=300, seed=3)
+
+
+def test_result_does_not_depend_on_the_number_of_threads():
+    scenario = redline_load("kursk-2024")
+    results = []
+    for threads in (1, 2):
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            results.append(simulate(scenario, runs=4 * BLOCK_SIZE, seed=2))
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    one, two = results
+    for name, values in one.trajectories.items():
+        np.testing.assert_array_equal(values, two.trajectories[name])
+    assert {k: v.count for k, v in one.outcomes.items()} == {
+        k: v.count for k, v in two.outcomes.items()}
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        simulate(load_scenario(MINI), runs=10, engine="fortran")
