@@ -265,107 +265,6 @@ def _belief(f_low, f_high, f_level, low, high, tested, level):  # pragma: no cov
 
 
 @njit(cache=True, error_model="numpy")
-def _trust(side, n, side_of, leaders, trust_kept, trust_broken, alpha, beta, deals_broken,
-           capability, support):  # pragma: no cover
-    """Trust of side ``side``'s leader in the other side (capability-weighted Beta mean)."""
-    leader = leaders[side]
-    weighted = 0.0
-    total = 0.0
-    plain = 0.0
-    count = 0
-    for j in range(side_of.shape[0]):
-        if side_of[j] != 1 - side:
-            continue
-        kept = trust_kept[leader, j]
-        broken = trust_broken[leader, j]
-        if j == leaders[1 - side]:
-            broken += deals_broken[n, 1 - side]
-        tau = (alpha + kept) / (alpha + beta + kept + broken)
-        w = capability[n, j] * support[n, j]
-        weighted += tau * w
-        total += w
-        plain += tau
-        count += 1
-    trust = 1.0
-    if total > 0:
-        trust = weighted / max(total, 1e-12)
-    elif count:
-        trust = plain / count
-    return trust
-
-
-@njit(cache=True, error_model="numpy")
-def _evaluate(first, last, n, week, needed, holds, stack, op, arg, value, start, may_use, needs,
-              supplier_actor, belief_cdf, posture, max_posture, grants, in_combat, exists,
-              active, control, front_open, policy_fired, enforced, crossed, settled, terminal,
-              stability, regime_actor, low, high, tested):  # pragma: no cover
-    """Evaluate the ``needed`` postfix programs among ``first .. last - 1`` into ``holds``."""
-    for c in range(first, last):
-        if not needed[c]:
-            continue
-        top = 0
-        for i in range(start[c], start[c + 1]):
-            code = op[i]
-            x, y, z = arg[i, 0], arg[i, 1], arg[i, 2]
-            if code == pg.OP_ALL:
-                result = True
-                for j in range(top - x, top):
-                    result = result and stack[j]
-                top -= x
-            elif code == pg.OP_ANY:
-                result = False
-                for j in range(top - x, top):
-                    result = result or stack[j]
-                top -= x
-            elif code == pg.OP_NOT:
-                top -= 1
-                result = not stack[top]
-            elif code == pg.OP_POSTURE_AT_LEAST:
-                result = posture[n, x] >= y
-            elif code == pg.OP_REACHED:
-                result = max_posture[n, x] >= y
-            elif code == pg.OP_PERMITTED:
-                result = may_use[x, y]
-                for s in range(supplier_actor.shape[0]):
-                    if needs[y, s] and supplier_actor[s] != x and not grants[n, x, y, s]:
-                        result = False
-            elif code == pg.OP_DEPLOYMENT_IN_COMBAT:
-                result = in_combat[n, x]
-            elif code == pg.OP_DEPLOYMENT_EXISTS:
-                result = exists[n, x] and active[n, x]
-            elif code == pg.OP_CONTROL_BELOW:
-                result = control[n, x] < value[i]
-            elif code == pg.OP_CONTROL_ABOVE:
-                result = control[n, x] > value[i]
-            elif code == pg.OP_FRONT_ACTIVE:
-                result = front_open[n, x]
-            elif code == pg.OP_WEEK_AT_LEAST:
-                result = week >= x
-            elif code == pg.OP_POLICY_FIRED:
-                result = policy_fired[n, x]
-            elif code == pg.OP_RED_LINE_ENFORCED:
-                result = enforced[n, x]
-            elif code == pg.OP_RED_LINE_CROSSED:
-                result = crossed[n, x]
-            elif code == pg.OP_SETTLED:
-                result = settled[n] and terminal[n] == 0
-            elif code == pg.OP_OUTCOME:
-                result = terminal[n] == x
-            elif code == pg.OP_STABILITY_BELOW:
-                result = stability[n, x] < value[i]
-            elif code == pg.OP_REGIME_CRISIS:
-                result = terminal[n] == REGIME_CRISIS and regime_actor[n] == x
-            else:  # OP_BELIEF_BELOW
-                lo, hi, level = low[n, y], high[n, y], z + 1
-                result = _belief(belief_cdf[x, y, lo], belief_cdf[x, y, hi],
-                                 belief_cdf[x, y, min(level, hi)], lo, hi, tested[n, y],
-                                 level) < value[i]
-            stack[top] = result
-            top += 1
-        holds[c] = stack[0]
-
-
-@njit(cache=True, error_model="numpy")
 def _simulate_block(model, st, conditions, actions, depth, key, first_run, horizon, n_policies,
                     block, sums, counts, question_week):  # pragma: no cover
     """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order.
@@ -439,6 +338,101 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     options = np.zeros(3, dtype=np.int64)
     utility = np.zeros(3)
 
+    # Helpers used at several places of the week, as closures: Numba inlines them, where a
+    # function taking the state's arrays as arguments costs ~0.5 us a call (measured).
+    def trust(side, n):
+        """Trust of side ``side``'s leader in the other side (capability-weighted Beta mean)."""
+        leader = leaders[side]
+        weighted = 0.0
+        total = 0.0
+        plain = 0.0
+        count = 0
+        for j in range(side_of.shape[0]):
+            if side_of[j] != 1 - side:
+                continue
+            kept = trust_kept[leader, j]
+            broken = trust_broken[leader, j]
+            if j == leaders[1 - side]:
+                broken += deals_broken[n, 1 - side]
+            tau = (alpha + kept) / (alpha + beta + kept + broken)
+            w = capability[n, j] * support[n, j]
+            weighted += tau * w
+            total += w
+            plain += tau
+            count += 1
+        trust = 1.0
+        if total > 0:
+            trust = weighted / max(total, 1e-12)
+        elif count:
+            trust = plain / count
+        return trust
+
+    def evaluate(first, last, n, week):
+        """Evaluate the ``needed`` postfix programs among ``first .. last - 1`` into ``holds``."""
+        for c in range(first, last):
+            if not needed[c]:
+                continue
+            top = 0
+            for i in range(start[c], start[c + 1]):
+                code = op[i]
+                x, y, z = arg[i, 0], arg[i, 1], arg[i, 2]
+                if code == pg.OP_ALL:
+                    result = True
+                    for j in range(top - x, top):
+                        result = result and stack[j]
+                    top -= x
+                elif code == pg.OP_ANY:
+                    result = False
+                    for j in range(top - x, top):
+                        result = result or stack[j]
+                    top -= x
+                elif code == pg.OP_NOT:
+                    top -= 1
+                    result = not stack[top]
+                elif code == pg.OP_POSTURE_AT_LEAST:
+                    result = posture[n, x] >= y
+                elif code == pg.OP_REACHED:
+                    result = max_posture[n, x] >= y
+                elif code == pg.OP_PERMITTED:
+                    result = may_use[x, y]
+                    for s in range(supplier_actor.shape[0]):
+                        if needs[y, s] and supplier_actor[s] != x and not grants[n, x, y, s]:
+                            result = False
+                elif code == pg.OP_DEPLOYMENT_IN_COMBAT:
+                    result = in_combat[n, x]
+                elif code == pg.OP_DEPLOYMENT_EXISTS:
+                    result = exists[n, x] and active[n, x]
+                elif code == pg.OP_CONTROL_BELOW:
+                    result = control[n, x] < value[i]
+                elif code == pg.OP_CONTROL_ABOVE:
+                    result = control[n, x] > value[i]
+                elif code == pg.OP_FRONT_ACTIVE:
+                    result = front_open[n, x]
+                elif code == pg.OP_WEEK_AT_LEAST:
+                    result = week >= x
+                elif code == pg.OP_POLICY_FIRED:
+                    result = fired[n, x]
+                elif code == pg.OP_RED_LINE_ENFORCED:
+                    result = enforced[n, x]
+                elif code == pg.OP_RED_LINE_CROSSED:
+                    result = crossed[n, x]
+                elif code == pg.OP_SETTLED:
+                    result = settled[n] and terminal[n] == 0
+                elif code == pg.OP_OUTCOME:
+                    result = terminal[n] == x
+                elif code == pg.OP_STABILITY_BELOW:
+                    result = stability[n, x] < value[i]
+                elif code == pg.OP_REGIME_CRISIS:
+                    result = terminal[n] == REGIME_CRISIS and regime_actor[n] == x
+                else:  # OP_BELIEF_BELOW
+                    lo, hi, level = low[n, y], high[n, y], z + 1
+                    result = _belief(belief_cdf[x, y, lo], belief_cdf[x, y, hi],
+                                     belief_cdf[x, y, min(level, hi)], lo, hi, tested[n, y],
+                                     level) < value[i]
+                stack[top] = result
+                top += 1
+            holds[c] = stack[0]
+
     for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, runs)):
         run = first_run + n
         trust_a = 1.0
@@ -463,11 +457,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 for p in range(n_policies):
                     needed[p] = not decided[n, p]
                 if n_policies > 0:
-                    _evaluate(0, n_policies, n, week, needed, holds, stack, op, arg, value, start,
-                              may_use, needs, supplier_actor, belief_cdf, posture,
-                              max_posture, grants, in_combat, exists, active, control,
-                              front_open, fired, enforced, crossed, settled, terminal,
-                              stability, regime_actor, low, high, tested)
+                    evaluate(0, n_policies, n, week)
                 for p in range(n_policies):
                     if not decided[n, p] and holds[p]:
                         decided[n, p] = True
@@ -494,11 +484,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             else:  # ACT_OFFER_TALKS
                                 talks_hazard[n] = max(talks_hazard[n], action_value[j])
                         # later policies see this one's effects: evaluate them again
-                        _evaluate(p + 1, n_policies, n, week, needed, holds, stack, op, arg, value,
-                                  start, may_use, needs, supplier_actor, belief_cdf, posture,
-                                  max_posture, grants, in_combat, exists, active, control,
-                                  front_open, fired, enforced, crossed, settled, terminal,
-                                  stability, regime_actor, low, high, tested)
+                        evaluate(p + 1, n_policies, n, week)
                 fighting = not settled[n]  # the run is going (checked above)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
                 if fighting:
@@ -531,6 +517,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                 ground_1 += held_by_attacker
                         power_0 += ground_0
                         power_1 += ground_1
+                    p_side_0 = _contest_success(power_0, power_1, m)
+                    p_side_1 = _contest_success(power_1, power_0, m)
                     for a in range(n_actors):
                         if not chooser[a]:
                             continue
@@ -554,14 +542,16 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         if options[0] != current or options[2] != current:
                             own = power_0 if side_of[a] == 0 else power_1
                             other = power_1 if side_of[a] == 0 else power_0
-                            p_now = _contest_success(own, other, m)
+                            p_now = p_side_0 if side_of[a] == 0 else p_side_1
                             top = -np.inf
                             for k in range(3):
                                 rung = options[k]
                                 if k != 1 and rung == current:
                                     continue
-                                delta = weight[a] * (effect[n, rung] - effect[n, current])
-                                gain = _contest_success(own + delta, other, m) - p_now
+                                gain = 0.0  # holding changes nothing (exactly, in both engines)
+                                if k != 1:
+                                    delta = weight[a] * (effect[n, rung] - effect[n, current])
+                                    gain = _contest_success(own + delta, other, m) - p_now
                                 price = cost[n, rung] * cost_sensitivity[n, a]
                                 risk = 0.0
                                 for line in range(n_lines):  # red-line risk
@@ -588,8 +578,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     if options[2] != current else 0.0)
                             total = w_down + w_hold + w_up
                             u = _uniform(key, run, week, row_decisions + a)
-                            pick = min((u >= w_down / total) + (u >= (w_down + w_hold) / total)
-                                       + (u >= total / total), 2)
+                            # u < 1 = total / total: the third threshold is never reached
+                            pick = (u >= w_down / total) + (u >= (w_down + w_hold) / total)
                             chosen = options[pick]
                         posture[n, a] = chosen
                         max_posture[n, a] = max(max_posture[n, a], chosen)
@@ -697,10 +687,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     power_1 += ground_1
                 win_probability[n] = _contest_success(power_0, power_1, m)
                 # -- bargaining (mechanisms.bargaining) --
-                trust_a = _trust(0, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
-                                 deals_broken, capability, support)
-                trust_b = _trust(1, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
-                                 deals_broken, capability, support)
+                trust_a = trust(0, n)
+                trust_b = trust(1, n)
                 if settled[n]:
                     hazard = break_hazard * (1.0 - min(trust_a, trust_b))
                     u = _uniform(key, run, week, row_bargaining + 1)
@@ -708,10 +696,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         deals_broken[n, 0 if u < hazard / 2.0 else 1] += 1.0
                         settled[n] = False
                         broken_ever[n] = True
-                        trust_a = _trust(0, n, side_of, leaders, trust_kept, trust_broken, alpha,
-                                         beta, deals_broken, capability, support)
-                        trust_b = _trust(1, n, side_of, leaders, trust_kept, trust_broken, alpha,
-                                         beta, deals_broken, capability, support)
+                        trust_a = trust(0, n)
+                        trust_b = trust(1, n)
                 else:
                     leader_a, leader_b = leaders[0], leaders[1]
                     p_a = min(max(win_probability[n] + optimism[n, leader_a], 0.0), 1.0)
@@ -771,11 +757,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             for q in range(n_events):
                 needed[n_policies + q] = question_week[n, q] == NEVER
             if n_events > 0:
-                _evaluate(n_policies, n_policies + n_events, n, week, needed, holds, stack, op, arg,
-                          value, start, may_use, needs, supplier_actor, belief_cdf, posture,
-                          max_posture, grants, in_combat, exists, active, control, front_open,
-                          fired, enforced, crossed, settled, terminal, stability, regime_actor,
-                          low, high, tested)
+                evaluate(n_policies, n_policies + n_events, n, week)
                 for q in range(n_events):
                     if question_week[n, q] == NEVER and holds[n_policies + q]:
                         question_week[n, q] = week
@@ -793,10 +775,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 sums[week, c + n_lines + line] += shown[high[n, line]]
             c += 2 * n_lines
             if week == 0:
-                trust_a = _trust(0, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
-                                 deals_broken, capability, support)
-                trust_b = _trust(1, n, side_of, leaders, trust_kept, trust_broken, alpha, beta,
-                                 deals_broken, capability, support)
+                trust_a = trust(0, n)
+                trust_b = trust(1, n)
             sums[week, c] += trust_a  # as of the end of the week (trust changes only in bargaining)
             sums[week, c + 1] += trust_b
             c += 2
