@@ -9,7 +9,10 @@ numbers are computed only where a mechanism needs one (the counter-based
 streams of :mod:`redline.engine.seeding` give the same number to the same run,
 week and row whichever engine asks). Blocks of runs are spread over threads;
 each block's sums are formed in run order, so the result does not depend on
-the number of threads. Tests check that both engines give the same runs.
+the number of threads. The kernel releases the GIL while it runs, so a
+progress bar or a Dask worker's heartbeat keeps going. Tests check that both
+engines give the same runs; docs/performance.md gives the measurements that
+shaped this code.
 
 The order of the mechanisms within a week is that of
 :func:`redline.engine.run.step`.
@@ -172,7 +175,7 @@ def set_threads(threads: int | None) -> None:
     numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy", nogil=True)
 def _simulate_blocks(model, st, conditions, actions, depth, key, first_run, horizon,
                      n_policies, block_sums, rung_counts, question_week):  # pragma: no cover
     for block in prange(block_sums.shape[0]):
