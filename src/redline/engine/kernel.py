@@ -370,6 +370,37 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             trust = plain / count
         return trust
 
+    def side_power(n):
+        """The power of each side (mechanisms.power); fills ``weight`` with the actors' weights."""
+        power_0 = 0.0
+        power_1 = 0.0
+        for a in range(n_actors):
+            diverted = 0.0
+            for f in range(n_fronts):
+                diverted += diverts[n, f, a] * front_open[n, f]
+            diverted = min(max(diverted, 0.0), 1.0)
+            weight[a] = capability[n, a] * support[n, a] * (1.0 - diverted)
+            contribution = weight[a] * (1.0 + effect[n, posture[n, a]])
+            if side_of[a] == 0:
+                power_0 += contribution
+            elif side_of[a] == 1:
+                power_1 += contribution
+        if n_fronts > 0:
+            ground_0 = 0.0
+            ground_1 = 0.0
+            for f in range(n_fronts):
+                held_by_attacker = front_weight[n, f] * control[n, f] * front_open[n, f]
+                held_by_defender = front_weight[n, f] * (1.0 - control[n, f]) * front_open[n, f]
+                if attacker_side[f] == 0:
+                    ground_0 += held_by_attacker
+                    ground_1 += held_by_defender
+                else:
+                    ground_0 += held_by_defender
+                    ground_1 += held_by_attacker
+            power_0 += ground_0
+            power_1 += ground_1
+        return power_0, power_1
+
     def evaluate(first, last, n, week):
         """Evaluate the ``needed`` postfix programs among ``first .. last - 1`` into ``holds``."""
         for c in range(first, last):
@@ -491,35 +522,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 fighting = not settled[n]  # the run is going (checked above)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
                 if fighting:
-                    # actor weights and side power (mechanisms.power)
-                    power_0 = 0.0
-                    power_1 = 0.0
-                    for a in range(n_actors):
-                        diverted = 0.0
-                        for f in range(n_fronts):
-                            diverted += diverts[n, f, a] * front_open[n, f]
-                        diverted = min(max(diverted, 0.0), 1.0)
-                        weight[a] = capability[n, a] * support[n, a] * (1.0 - diverted)
-                        contribution = weight[a] * (1.0 + effect[n, posture[n, a]])
-                        if side_of[a] == 0:
-                            power_0 += contribution
-                        elif side_of[a] == 1:
-                            power_1 += contribution
-                    if n_fronts > 0:
-                        ground_0 = 0.0
-                        ground_1 = 0.0
-                        for f in range(n_fronts):
-                            held_by_attacker = front_weight[n, f] * control[n, f] * front_open[n, f]
-                            held_by_defender = front_weight[n, f] * (1.0 - control[n, f]) * (
-                                front_open[n, f])
-                            if attacker_side[f] == 0:
-                                ground_0 += held_by_attacker
-                                ground_1 += held_by_defender
-                            else:
-                                ground_0 += held_by_defender
-                                ground_1 += held_by_attacker
-                        power_0 += ground_0
-                        power_1 += ground_1
+                    power_0, power_1 = side_power(n)  # also fills weight
                     p_side_0 = _contest_success(power_0, power_1, m)
                     p_side_1 = _contest_success(power_1, power_0, m)
                     for a in range(n_actors):
@@ -660,34 +663,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     for a in range(n_actors):
                         weekly_cost[n, a] += cost_per_loss * lost[a]
                 # -- power (mechanisms.power) --
-                power_0 = 0.0
-                power_1 = 0.0
-                for a in range(n_actors):
-                    diverted = 0.0
-                    for f in range(n_fronts):
-                        diverted += diverts[n, f, a] * front_open[n, f]
-                    diverted = min(max(diverted, 0.0), 1.0)
-                    contribution = capability[n, a] * support[n, a] * (1.0 - diverted) * (
-                        1.0 + effect[n, posture[n, a]])
-                    if side_of[a] == 0:
-                        power_0 += contribution
-                    elif side_of[a] == 1:
-                        power_1 += contribution
-                if n_fronts > 0:
-                    ground_0 = 0.0
-                    ground_1 = 0.0
-                    for f in range(n_fronts):
-                        held_by_attacker = front_weight[n, f] * control[n, f] * front_open[n, f]
-                        held_by_defender = front_weight[n, f] * (1.0 - control[n, f]) * (
-                            front_open[n, f])
-                        if attacker_side[f] == 0:
-                            ground_0 += held_by_attacker
-                            ground_1 += held_by_defender
-                        else:
-                            ground_0 += held_by_defender
-                            ground_1 += held_by_attacker
-                    power_0 += ground_0
-                    power_1 += ground_1
+                power_0, power_1 = side_power(n)
                 win_probability[n] = _contest_success(power_0, power_1, m)
                 # -- bargaining (mechanisms.bargaining) --
                 trust_a = trust(0, n)
