@@ -218,6 +218,7 @@ class FrontState:
     exponent_own: float
     open: bool
     diverts: dict[str, float] = field(default_factory=dict)
+    coefficients: dict[str, float] = field(default_factory=dict)  # drawn attrition by actor
 
 
 @dataclass
@@ -244,6 +245,7 @@ class DeploymentState:
     delay: int
     active: bool
     since: int | None
+    attrition: float | None = None  # losses it inflicts per unit of strength (None: its side's)
     in_combat: bool = False
 
 
@@ -298,6 +300,14 @@ class CrisisModel(mesa.Model):
                 delay=max(round(draw(spec.combat_delay_weeks, rng)), 0),
                 active=spec.active, since=0 if spec.active else None)
             for spec in scenario.deployments}
+        for deployment in self.deployments.values():
+            front_spec = scenario.fronts[deployment.spec.front]
+            actor_id = deployment.spec.actor
+            if actor_id in front_spec.attrition:
+                drawn = self.fronts[deployment.spec.front].coefficients
+                if actor_id not in drawn:
+                    drawn[actor_id] = draw(front_spec.attrition[actor_id], rng)
+                deployment.attrition = max(drawn[actor_id], 0.0)
         self.policies = {
             spec.id: PolicyState(
                 spec=spec, probability=clip(draw(spec.probability, rng), 0.0, 1.0),
@@ -358,6 +368,7 @@ class CrisisModel(mesa.Model):
             speed=max(draw(spec.control_speed, rng), 0.0),
             weight=max(draw(spec.weight, rng), 0.0),
             exponent_enemy=spec.exponent_enemy, exponent_own=spec.exponent_own,
+            coefficients={a: c for role in (0, 1) for a, c in coefficients[role].items()},
             open=spec.active,
             diverts={a: clip(draw(share, rng), 0.0, 1.0) for a, share in spec.diverts.items()})
 
@@ -538,6 +549,18 @@ class CrisisModel(mesa.Model):
                 deployment.in_combat = True
                 front = self.fronts[deployment.spec.front]
                 role = 0 if self.actors[deployment.spec.side].side == front.attacker_side else 1
+                pool = front.forces[role] + arrivals[deployment.spec.front][role]
+                total = pool + deployment.strength
+                if deployment.strength > 0 and total > 0:
+                    # the side's force on the front becomes a strength-weighted mix
+                    if deployment.attrition is not None:
+                        front.attrition[role] = (front.attrition[role] * pool
+                                                 + deployment.attrition * deployment.strength
+                                                 ) / total
+                    shares = {a: s * (pool / total) for a, s in front.loss_share[role].items()}
+                    shares[deployment.spec.actor] = (shares.get(deployment.spec.actor, 0.0)
+                                                     + deployment.strength / total)
+                    front.loss_share[role] = shares
                 arrivals[deployment.spec.front][role] += deployment.strength
         return arrivals
 

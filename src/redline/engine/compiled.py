@@ -169,6 +169,8 @@ class Compiled:
     deployment_exists_slot: IntArray
     deployment_delay_slot: IntArray
     deployment_draw_slot: IntArray  # a uniform per deployment: is it real?
+    #: slot of the front's attrition entry for the deployment's actor, -1 if it has none
+    deployment_attrition_slot: IntArray
     # policies
     policy_ids: list[str]
     policy_index: dict[str, int]
@@ -406,6 +408,7 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         deployment_draw_slot=slots.add_many(
             [STANDARD_UNIFORM for _ in deployments],
             [f"deployments.{d.id}#draw" for d in deployments]),
+        deployment_attrition_slot=_deployment_attrition_slots(scenario, slots),
         policy_ids=[p.id for p in policies],
         policy_index={p.id: i for i, p in enumerate(policies)},
         policy_probability_slot=slots.add_many(
@@ -419,6 +422,27 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         question_ids=[q.id for q in scenario.questions],
         question_by_week=np.array([q.by_week for q in scenario.questions], dtype=np.int64),
     )
+
+
+def _deployment_attrition_slots(scenario: m.Scenario, slots: ParameterSlots) -> IntArray:
+    """Slot of ``fronts.F.attrition.ACTOR`` for each deployment (-1 where there is none).
+
+    A number the front already registered (the actor also has starting forces
+    there) keeps its slot; one read only through deployments gets a new slot,
+    shared by the deployments of that actor on that front.
+    """
+    known = {name: slot for slot, name in enumerate(slots.names)}
+    result = []
+    for deployment in scenario.deployments:
+        front = scenario.fronts[deployment.front]
+        if deployment.actor not in front.attrition:
+            result.append(-1)
+            continue
+        name = f"fronts.{deployment.front}.attrition.{deployment.actor}"
+        if name not in known:
+            known[name] = slots.add(front.attrition[deployment.actor], name)
+        result.append(known[name])
+    return np.array(result, dtype=np.int64)
 
 
 def _negotiated_terms(scenario: m.Scenario) -> float | None:

@@ -44,7 +44,8 @@ Model = namedtuple("Model", [
     "side_of", "leaders", "may_use", "chooser", "needs", "supplier_actor", "severity",
     "extended_severity", "shown_severity", "applies", "owner", "response", "fallback",
     "declared", "follow_through_mean", "belief_cdf", "attacker_side", "exponent_enemy",
-    "exponent_own", "deployment_front", "deployment_role", "trust_kept", "trust_broken",
+    "exponent_own", "deployment_front", "deployment_role", "deployment_actor", "trust_kept",
+    "trust_broken",
     "terminal_rung", "terminal_code", "stability_floor", "decisiveness", "rationality",
     "planning_weeks", "switching_cost", "cost_per_loss", "war_cost_growth", "power_shift",
     "break_hazard", "collapse_share", "negotiated_terms", "trust_alpha", "trust_beta",
@@ -56,7 +57,8 @@ STATE_FIELDS = (
     "capability", "resolve", "war_cost", "cost_sensitivity", "optimism",
     "stability_sensitivity", "effect", "cost", "harm", "threshold", "follow_through",
     "attrition", "reinforcement", "control_speed", "front_weight", "diverts", "loss_share",
-    "deployment_strength", "deployment_exists", "deployment_delay", "policy_probability",
+    "deployment_strength", "deployment_exists", "deployment_delay", "deployment_attrition",
+    "policy_probability",
     "policy_delay", "action_level", "support", "posture", "max_posture", "grants", "tested",
     "low", "high", "crossed", "enforced", "forces", "control", "front_open",
     "deployment_active", "deployment_since", "deployment_in_combat", "policy_decided",
@@ -109,6 +111,7 @@ def kernel_model(compiled: Compiled, shown_severity: NDArray[np.float64]) -> Any
         exponent_enemy=_floats(compiled.front_exponent_enemy),
         exponent_own=_floats(compiled.front_exponent_own),
         deployment_front=_ints(compiled.deployment_front), deployment_role=roles,
+        deployment_actor=_ints(compiled.deployment_actor),
         trust_kept=_floats(compiled.trust_kept), trust_broken=_floats(compiled.trust_broken),
         terminal_rung=np.array([rung for rung, _ in compiled.terminal], dtype=np.int64),
         terminal_code=np.array([TERMINAL_CODES[name] for _, name in compiled.terminal],
@@ -290,6 +293,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     m, lam, plan = model.decisiveness, model.rationality, model.planning_weeks
     switching_cost, follow_through_mean = model.switching_cost, model.follow_through_mean
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
+    deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
     exponent_enemy, exponent_own = model.exponent_enemy, model.exponent_own
     cost_per_loss, war_cost_growth = model.cost_per_loss, model.war_cost_growth
     break_hazard, power_shift = model.break_hazard, model.power_shift
@@ -485,8 +489,20 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             and not in_combat[n, d]
                             and week >= since[n, d] + np.int64(deployment_delay[n, d])):
                         in_combat[n, d] = True
-                        arrivals[deployment_front[d], deployment_role[d]] += (
-                            strength[n, d])
+                        f, role = deployment_front[d], deployment_role[d]
+                        joining = strength[n, d]
+                        pool = forces[n, f, role] + arrivals[f, role]
+                        total = pool + joining
+                        if joining > 0.0 and total > 0.0:  # a strength-weighted mix
+                            rate = deployment_attrition[n, d]
+                            if not math.isnan(rate):
+                                attrition[n, f, role] = (attrition[n, f, role] * pool
+                                                         + rate * joining) / total
+                            kept = pool / total
+                            for a in range(n_actors):
+                                loss_share[n, f, role, a] = loss_share[n, f, role, a] * kept
+                            loss_share[n, f, role, deployment_actor[d]] += joining / total
+                        arrivals[f, role] += joining
                 # -- conditional policies (mechanisms.policies) --
                 for p in range(n_policies):
                     needed[p] = not decided[n, p]

@@ -57,6 +57,7 @@ class State:
     deployment_strength: FloatArray  # (N, D)
     deployment_exists: BoolArray
     deployment_delay: FloatArray
+    deployment_attrition: FloatArray  # (N, D) its own attrition rate; NaN: its side's
     policy_probability: FloatArray  # (N, P)
     policy_delay: FloatArray
     action_level: FloatArray  # (N, K) new support level of each support-changing action
@@ -179,6 +180,8 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
         deployment_strength=_at_least_zero(take(compiled.deployment_strength_slot)),
         deployment_exists=deployment_exists,
         deployment_delay=_whole_weeks(take(compiled.deployment_delay_slot)),
+        deployment_attrition=np.maximum(take(compiled.deployment_attrition_slot, fill=np.nan),
+                                        0.0),
         policy_probability=_share(take(compiled.policy_probability_slot)),
         policy_delay=_whole_weeks(take(compiled.policy_delay_slot)),
         action_level=_share(

@@ -25,9 +25,11 @@ from redline.scenario import models as m
 NAME = "events and policies"
 STOCHASTIC = True
 READS = ("week", "deployment_active", "deployment_since", "deployment_exists",
-         "deployment_delay", "policy_decided", "policy_due", "policy_probability", "policy_delay")
+         "deployment_delay", "deployment_strength", "deployment_attrition", "forces",
+         "policy_decided", "policy_due", "policy_probability", "policy_delay")
 WRITES = ("deployment_in_combat", "policy_decided", "policy_due", "policy_fired", "grants",
-          "deployment_active", "deployment_since", "support", "front_open", "talks_hazard")
+          "deployment_active", "deployment_since", "support", "front_open", "talks_hazard",
+          "attrition", "loss_share")
 SOURCE = "Schelling1960"
 
 FloatArray = NDArray[np.float64]
@@ -57,7 +59,10 @@ class PolicyProgram:
         for d in range(len(compiled.deployment_ids)):
             front = compiled.deployment_front[d]
             role = 0 if compiled.deployment_side[d] == compiled.front_attacker_side[front] else 1
-            arrivals[:, front, role] += np.where(new[:, d], state.deployment_strength[:, d], 0.0)
+            joining = np.where(new[:, d], state.deployment_strength[:, d], 0.0)
+            _mix(state, front, role, compiled.deployment_actor[d], joining,
+                 state.deployment_attrition[:, d], arrivals[:, front, role])
+            arrivals[:, front, role] += joining
         return arrivals
 
     def step(self, state: State, uniforms: FloatArray) -> None:
@@ -104,3 +109,30 @@ class PolicyProgram:
             case m.OfferTalks(offer_talks=offer):
                 state.talks_hazard = np.where(fire, np.maximum(state.talks_hazard, offer.hazard),
                                               state.talks_hazard)
+
+
+def _mix(state: State, front: int, role: int, actor: int, joining: FloatArray,
+         rate: FloatArray, arrived: FloatArray) -> None:
+    """A deployment joins its side's force on a front: the force becomes a strength-weighted mix.
+
+    With pool P (the side's force there, plus what already arrived this week)
+    and S joining, the side's attrition coefficient becomes
+    (a P + a_S S) / (P + S), where a_S is the front's ``attrition`` entry for
+    the deployment's actor (unchanged when it has none), and each actor's share
+    of the side's losses becomes (share P + S [actor is the deployment's]) / (P + S):
+    the same strength weighting as the starting forces of several actors.
+    """
+    pool = state.forces[:, front, role] + arrived
+    total = pool + joining
+    mixing = (joining > 0) & (total > 0)
+    if not mixing.any():
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mixed_rate = (state.attrition[:, front, role] * pool + rate * joining) / total
+        kept = pool / total
+        share = state.loss_share[:, front, role, :] * kept[:, None]
+        share[:, actor] += joining / total
+    state.attrition[:, front, role] = np.where(mixing & ~np.isnan(rate), mixed_rate,
+                                               state.attrition[:, front, role])
+    state.loss_share[:, front, role, :] = np.where(mixing[:, None], share,
+                                                   state.loss_share[:, front, role, :])
