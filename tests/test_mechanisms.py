@@ -512,3 +512,68 @@ def test_stochastic_flags_match_use_of_uniforms():
     for module, function in entry.items():
         takes_uniforms = "uniforms" in inspect.signature(function).parameters
         assert takes_uniforms == module.STOCHASTIC, module.__name__
+
+
+# ------------------------------------------------- deployments joining a front
+
+DEPLOYMENT_MIX = """\
+name: mix
+start: 2024-01-01
+horizon: 4
+actors:
+  A: {name: Alpha}
+  B: {name: Beta}
+  K: {name: Korea}
+sides: {A: [A], B: [B, K]}
+ladder:
+  - {id: war, severity: 2}
+fronts:
+  main:
+    attacker: A
+    defender: B
+    forces: {A: 1000, B: 300}
+    attrition: {A: 0.01, B: 0.02, K: ATTRITION_K}
+deployments:
+  - {id: troops, actor: K, front: main, side: B, strength: 100, combat_delay_weeks: 1}
+"""
+
+
+@pytest.mark.parametrize(("rate_k", "expected_rate"), [
+    (0.0, (0.02 * 300 + 0.0 * 100) / 400),
+    (0.02, 0.02),
+    (0.06, (0.02 * 300 + 0.06 * 100) / 400),
+])
+def test_a_deployment_joins_as_a_strength_weighted_mix(rate_k, expected_rate):
+    """On arrival the side's coefficient is the strength-weighted mean of the force there
+    and the deployment's own rate; the deployment's actor takes its share of the losses."""
+    from redline.scenario.loader import load_text
+
+    scenario = load_text(DEPLOYMENT_MIX.replace("ATTRITION_K", str(rate_k)), "mix.yaml")
+    compiled = compile_scenario(scenario)
+    streams = ChunkStreams(0, 0, 8, 8)
+    state = initial_state(compiled, streams.parameters(len(compiled.slots.numbers),
+                                                       np.arange(len(compiled.slots.numbers))))
+    program = policies.PolicyProgram(compiled)
+    state.week = 1
+    arrivals = program.reach_combat(state)
+    np.testing.assert_allclose(arrivals[:, 0, 1], 100.0)
+    np.testing.assert_allclose(state.attrition[:, 0, 1], expected_rate, rtol=1e-12)
+    korea, beta = compiled.actor_index["K"], compiled.actor_index["B"]
+    np.testing.assert_allclose(state.loss_share[:, 0, 1, korea], 0.25, rtol=1e-12)
+    np.testing.assert_allclose(state.loss_share[:, 0, 1, beta], 0.75, rtol=1e-12)
+    np.testing.assert_allclose(state.loss_share[:, 0, 1].sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_a_deployment_without_its_own_rate_keeps_the_sides():
+    from redline.scenario.loader import load_text
+
+    text = DEPLOYMENT_MIX.replace(", K: ATTRITION_K", "")
+    compiled = compile_scenario(load_text(text, "mix.yaml"))
+    assert compiled.deployment_attrition_slot.tolist() == [-1]
+    streams = ChunkStreams(0, 0, 4, 4)
+    state = initial_state(compiled, streams.parameters(len(compiled.slots.numbers),
+                                                       np.arange(len(compiled.slots.numbers))))
+    state.week = 1
+    policies.PolicyProgram(compiled).reach_combat(state)
+    np.testing.assert_allclose(state.attrition[:, 0, 1], 0.02, rtol=1e-12)
+    np.testing.assert_allclose(state.loss_share[:, 0, 1, compiled.actor_index["K"]], 0.25)
