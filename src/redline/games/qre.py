@@ -22,9 +22,15 @@ follows the curve from (log 1/m, log 1/n, 0): an Euler predictor along the
 unit tangent (the null vector of the Jacobian, oriented to continue the
 previous one, so the branch may turn back in lambda), then Newton's corrector
 on the equations plus the arclength constraint, with the step halved on
-failure and lengthened on easy steps. When a step crosses a requested
-lambda, Newton's method at that fixed lambda, started from the interpolated
-point, returns the QRE there to about 1e-12 (at the first crossing along the
+failure and lengthened on easy steps, up to 0.1. A step is refused when its
+corrector lands far from the predictor or the tangent turns by more than
+about 8 degrees (Allgower & Georg 1990, ch. 6): near an almost-singular point
+two parts of the curve pass close to each other, and a long straight step
+would jump from the principal branch to the other one (found by comparing
+with Gambit on random games). When a step crosses a requested
+lambda, bisection on the length of that step (each trial a continuation step
+from the same point) finds the crossing, and Newton's method at that fixed
+lambda polishes it where it converges (at the first crossing along the
 branch, should the branch bend back in lambda).
 
 Gambit's test of ``logit_solve_lambda`` (``tests/test_nash.py``, case
@@ -54,6 +60,9 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+
+#: Smallest cosine between the tangents at the two ends of an accepted step (about 8 degrees).
+MIN_TANGENT_COSINE = 0.99
 
 GAMBIT_CONST_SUM = (np.array([[1.0, 1.0], [0.0, 1.0]]), np.array([[1.0, 1.0], [2.0, 1.0]]))
 """Gambit's ``const_sum_game.nfg`` as (A, B): row player's and column player's payoffs."""
@@ -165,21 +174,66 @@ class _Branch:
         return v if np.all(np.isfinite(residual)) and np.abs(residual).max() < tol else None
 
     def correct_at(self, guess: FloatArray, lam: float, tol: float = 1e-13,
-                   max_iter: int = 50) -> FloatArray:
+                   max_iter: int = 50) -> FloatArray | None:
+        """Newton's method at fixed lambda from ``guess``; None if it fails to converge."""
         v = guess.copy()
         v[-1] = lam
         for _ in range(max_iter):
             residual = self.equations(v)
+            if not np.all(np.isfinite(residual)):
+                return None
             if np.abs(residual).max() < tol:
-                break
-            step = np.linalg.solve(self.jacobian(v)[:, :-1], residual)
+                return v
+            try:
+                step = np.linalg.solve(self.jacobian(v)[:, :-1], residual)
+            except np.linalg.LinAlgError:  # singular at fixed lambda: a fold, or degenerate
+                return None
             v[:-1] -= step
-        return v
+        return None
+
+    def crossing(self, start: FloatArray, tangent: FloatArray, step: float,
+                 lam: float) -> FloatArray:
+        """The branch's point with lambda = ``lam`` within one continuation step.
+
+        ``start`` is a traced point, ``tangent`` its unit tangent and ``step``
+        the arclength step that crossed ``lam``. Bisection on the step length
+        h, each trial point being the continuation step of length h from
+        ``start`` (the arclength system, which stays regular where the branch
+        turns back in lambda, and converges for any h up to the step that
+        succeeded), then Newton's method at fixed lambda to polish, kept only
+        if it converges nearby. Newton at fixed lambda alone fails where its
+        Jacobian in (z, w) is singular, e.g. in games with ties.
+        """
+        low, high = 0.0, step
+        gap_low = start[-1] - lam
+        best = start
+        for _ in range(80):
+            middle = (low + high) / 2.0
+            guess = start + middle * tangent
+            point = self.correct_arclength(guess, tangent, guess, max_iter=50)
+            if point is None:
+                high = middle  # a shorter step is easier
+                continue
+            gap = point[-1] - lam
+            if abs(gap) <= abs(best[-1] - lam):
+                best = point
+            if abs(gap) < 1e-15 * max(1.0, abs(lam)):
+                break
+            if (gap < 0.0) == (gap_low < 0.0):
+                low, gap_low = middle, gap
+            else:
+                high = middle
+        polished = self.correct_at(best, lam)
+        if polished is not None and np.abs(polished - best).max() < 1e-6:
+            return polished
+        best = best.copy()
+        best[-1] = lam
+        return best
 
 
 def logit_branch(payoff_a: ArrayLike, payoff_b: ArrayLike, max_lambda: float,
                  targets: Iterable[float] = (), *, first_step: float = 0.03,
-                 max_step: float = 0.5, max_points: int = 100_000) -> list[QREPoint]:
+                 max_step: float = 0.1, max_points: int = 100_000) -> list[QREPoint]:
     """Trace the principal branch from lambda = 0 until lambda reaches ``max_lambda``.
 
     Parameters
@@ -218,16 +272,21 @@ def logit_branch(payoff_a: ArrayLike, payoff_b: ArrayLike, max_lambda: float,
         while new is None:
             predicted = v + step * tangent
             new = branch.correct_arclength(predicted, tangent, predicted)
-            if new is None or np.linalg.norm(new - v) > 2.0 * step:
+            # step control (Allgower & Georg 1990, ch. 6): the corrector must land
+            # near the predictor and the branch must turn little over the step, or
+            # the step may jump across a bend to another part of the curve
+            new_tangent = None if new is None else branch.tangent(new, tangent)
+            if (new is None or new_tangent is None
+                    or np.linalg.norm(new - predicted) > 0.5 * step
+                    or new_tangent @ tangent < MIN_TANGENT_COSINE):
                 new = None
                 step /= 2.0
                 if step < 1e-12:
                     raise RuntimeError("logit branch tracing failed to converge")
         for t in wanted:
             if t not in found and (v[-1] - t) * (new[-1] - t) <= 0.0 and new[-1] != v[-1]:
-                weight = (t - v[-1]) / (new[-1] - v[-1])
-                found[t] = branch.correct_at(v + weight * (new - v), t)
-        tangent = branch.tangent(new, tangent)
+                found[t] = branch.crossing(v, tangent, step, t)
+        tangent = new_tangent
         v = new
         trace.append(v.copy())
         step = min(step * 1.5, max_step)
@@ -267,4 +326,4 @@ def logit_qre(payoff_a: ArrayLike, payoff_b: ArrayLike, lam: float | Iterable[fl
         raise ValueError("lambda must be non-negative")
     return logit_branch(payoff_a, payoff_b, max([*lams, 0.0]), lams,
                         first_step=options.get("first_step", 0.03),
-                        max_step=options.get("max_step", 0.5))
+                        max_step=options.get("max_step", 0.1))
