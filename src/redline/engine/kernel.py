@@ -24,7 +24,6 @@ import math
 from collections import namedtuple
 from typing import Any
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange
@@ -171,11 +170,6 @@ def run_kernel(compiled: Compiled, programs: Programs, state: State, key: int, f
                      first_run, horizon, len(compiled.policy_ids), block_sums, rung_counts,
                      question_week)
     state.week = horizon
-
-
-def set_threads(threads: int | None) -> None:
-    """Use ``threads`` threads for the kernel (default: all cores)."""
-    numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", nogil=True)

@@ -69,13 +69,13 @@ def splitmix64(key: int, index: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z
 
 
-def counter_index(run: NDArray[np.int64] | int, draw: int, row: NDArray[np.int64] | int
+def counter_index(run: NDArray[np.integer] | int, draw: int, row: NDArray[np.integer] | int
                   ) -> NDArray[np.uint64]:
     """The counter of (run, draw, row), broadcast."""
-    run = np.asarray(run, dtype=np.uint64)
-    row = np.asarray(row, dtype=np.uint64)
-    return ((run << np.uint64(ROW_BITS + DRAW_BITS)) | (np.uint64(draw) << np.uint64(ROW_BITS))
-            | row)
+    runs = np.asarray(run, dtype=np.uint64)
+    rows = np.asarray(row, dtype=np.uint64)
+    index = (runs << np.uint64(ROW_BITS + DRAW_BITS)) | (np.uint64(draw) << np.uint64(ROW_BITS))
+    return np.asarray(index | rows, dtype=np.uint64)
 
 
 def counter_uniforms(key: int, first_run: int, runs: int, draw: int,
@@ -84,7 +84,7 @@ def counter_uniforms(key: int, first_run: int, runs: int, draw: int,
 
     ``rows`` is a row count (rows ``0 .. rows - 1``) or an array of row indices.
     """
-    row = np.arange(rows) if np.ndim(rows) == 0 else np.asarray(rows)
+    row = np.arange(int(rows)) if isinstance(rows, int | np.integer) else np.asarray(rows)
     if not 0 <= draw < MAX_DRAWS:
         raise ValueError(f"draw must be in [0, {MAX_DRAWS}), got {draw}")
     if row.size and not (0 <= row.min() and row.max() < MAX_ROWS):

@@ -286,6 +286,7 @@ def logit_branch(payoff_a: ArrayLike, payoff_b: ArrayLike, max_lambda: float,
         for t in wanted:
             if t not in found and (v[-1] - t) * (new[-1] - t) <= 0.0 and new[-1] != v[-1]:
                 found[t] = branch.crossing(v, tangent, step, t)
+        assert new_tangent is not None  # set with every accepted step
         tangent = new_tangent
         v = new
         trace.append(v.copy())
