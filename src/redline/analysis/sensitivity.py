@@ -85,10 +85,7 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
@@ -110,6 +107,7 @@ from redline.engine.compiled import ParameterSlots, compile_scenario
 from redline.engine.executors import Executor
 from redline.engine.run import MAX_RUNS, simulate
 from redline.engine.state import NEVER
+from redline.report.files import write_atomic
 from redline.scenario.models import OUTCOMES, Scenario
 
 Progress = Callable[[int, int], None]
@@ -117,9 +115,9 @@ Progress = Callable[[int, int], None]
 #: The methods, each with its default (samples, replicates). Sobol: base
 #: samples ``N`` (a power of 2), ``N (D + 2)`` points; Morris: trajectories,
 #: ``r (D + 1)`` points. For kursk-2024 (60 parameters) that is 126,976 and
-#: 78,080 runs, about a minute each at the engine's 1,500-2,000 runs a second
-#: (52 weeks) on one core. Halving ``N`` doubles the Sobol intervals' variance;
-#: halving ``R`` doubles the noise floor.
+#: 78,080 design points, a few seconds each with the compiled engine (Morris: 4 s on
+#: the 2-core development machine, docs/performance.md). Halving ``N`` doubles the
+#: Sobol intervals' variance; halving ``R`` doubles the noise floor.
 DEFAULTS: dict[str, tuple[int, int]] = {"sobol": (128, 16), "morris": (40, 32)}
 METHODS = tuple(DEFAULTS)
 #: Grid levels of the Morris design.
@@ -674,22 +672,5 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     if image_format not in ("svg", "png"):
         raise ValueError(f"{destination}: the figure is written as .svg or .png, "
                          f"not {destination.suffix or 'a file without a suffix'}")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("wb", dir=destination.parent,
-                                         prefix=f".{destination.name}.", suffix=".tmp",
-                                         delete=False)
-    temporary = Path(handle.name)
-    try:
-        with handle:
-            figure.savefig(handle, format=image_format, dpi=150)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, destination)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        raise
-    return destination
+    return write_atomic(destination,
+                        lambda handle: figure.savefig(handle, format=image_format, dpi=150))

@@ -363,12 +363,6 @@ def run_chunk(compiled: Compiled, task: ChunkTask,
     It depends only on the compiled scenario and the task, so chunks may run in
     any order, in any process; :meth:`_Accumulator.absorb` merges them in run order.
     """
-    scenario = compiled.scenario
-    layout = _StreamLayout.of(compiled)
-    program = PolicyProgram(compiled)
-    questions = [compile_condition(question.event, compiled) for question in scenario.questions]
-    questions += [compile_condition(observation.event, compiled)
-                  for observation in scenario.observations]
     streams = ChunkStreams(task.seed, task.first, task.size, task.runs)
     accumulator = _Accumulator(compiled, task.horizon, blocks=len(streams.sizes))
     numbers = compiled.slots.numbers
@@ -377,25 +371,39 @@ def run_chunk(compiled: Compiled, task: ChunkTask,
     if task.parameter_uniforms is not None:
         drawn = task.parameter_uniforms.T
     state = initial_state(compiled, drawn)
-    question_week = np.full((task.size, len(questions)), NEVER, dtype=np.int64)
+    events = len(compiled.scenario.questions) + len(compiled.scenario.observations)
+    question_week = np.full((task.size, events), NEVER, dtype=np.int64)
     if task.engine == "compiled":
         _run_compiled(compiled, task, streams.key, state, accumulator, question_week)
         if advance is not None:
             advance(task.horizon)
     else:
-        _record_questions(questions, state, question_week)
-        accumulator.record_week(state)
-        for week in range(1, task.horizon + 1):
-            state.week = week
-            step(compiled, program, state, streams.uniforms(layout.rows), layout)
-            _record_questions(questions, state, question_week)
-            accumulator.record_week(state)
-            if advance is not None:
-                advance(week)
+        _run_vectorised(compiled, task, streams, state, accumulator, question_week, advance)
     accumulator.record_chunk(state, question_week)
     per_run = ({"outcome": final_outcomes(state), "end_week": state.end_week.copy(),
                 "event_week": question_week} if task.keep_runs else {})
     return FinishedChunk(accumulator=accumulator, per_run=per_run)
+
+
+def _run_vectorised(compiled: Compiled, task: ChunkTask, streams: ChunkStreams, state: State,
+                    accumulator: _Accumulator, question_week: NDArray[np.int64],
+                    advance: Callable[[int], None] | None) -> None:
+    """Run the chunk week by week through the vectorised mechanisms (the reference engine)."""
+    scenario = compiled.scenario
+    layout = _StreamLayout.of(compiled)
+    program = PolicyProgram(compiled)
+    events = ([question.event for question in scenario.questions]
+              + [observation.event for observation in scenario.observations])
+    questions = [compile_condition(event, compiled) for event in events]
+    _record_questions(questions, state, question_week)
+    accumulator.record_week(state)
+    for week in range(1, task.horizon + 1):
+        state.week = week
+        step(compiled, program, state, streams.uniforms(layout.rows), layout)
+        _record_questions(questions, state, question_week)
+        accumulator.record_week(state)
+        if advance is not None:
+            advance(week)
 
 
 def _run_compiled(compiled: Compiled, task: ChunkTask, key: int, state: State,

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 
 def _default_mode() -> int:
@@ -22,16 +24,20 @@ def _default_mode() -> int:
 
 
 def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically, creating parent directories.
+    """Write ``text`` to ``path`` atomically, creating parent directories (:func:`write_atomic`)."""
+    data = text.encode(encoding)
+    return write_atomic(path, lambda handle: handle.write(data))
+
+
+def write_atomic(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
+    """Write a file atomically: ``write(handle)`` fills a temporary file, then it is moved.
 
     Parameters
     ----------
     path : str or Path
         Destination file. Its parent directories are created if missing.
-    text : str
-        The complete contents.
-    encoding : str, optional
-        Text encoding, UTF-8 by default.
+    write : callable
+        Writes the complete contents to the binary file handle it is given.
 
     Returns
     -------
@@ -53,8 +59,7 @@ def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> P
     except FileNotFoundError:
         mode = _default_mode()
     handle = tempfile.NamedTemporaryFile(
-        "w",
-        encoding=encoding,
+        "wb",
         dir=destination.parent,
         prefix=f".{destination.name}.",
         suffix=".tmp",
@@ -63,7 +68,7 @@ def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> P
     temporary = Path(handle.name)
     try:
         with handle:
-            handle.write(text)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
