@@ -784,7 +784,7 @@ def compile_kernel() -> float:
     """Compile the kernel (or load it from Numba's cache); returns the seconds it took.
 
     ``make install`` calls this (``python -m redline.engine.kernel``) so that the
-    first simulation does not wait for the compiler (about a minute).
+    first simulation does not wait for the compiler (about 90 seconds).
     """
     import time
 
