@@ -338,6 +338,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     lost = np.zeros(n_actors)
     options = np.zeros(3, dtype=np.int64)
     utility = np.zeros(3)
+    # Red-line risk of each (actor, rung), filled as the decisions ask for it and cleared
+    # whenever a red line's known interval moves: the same sums, computed once.
+    risk_table = np.zeros((n_actors, n_rungs))
+    risk_known = np.zeros((n_actors, n_rungs), dtype=np.bool_)
 
     # Helpers used at several places of the week, as closures: Numba inlines them, where a
     # function taking the state's arrays as arguments costs ~0.5 us a call (measured).
@@ -469,6 +473,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         run = first_run + n
         trust_a = 1.0
         trust_b = 1.0
+        trust_stale = True  # trust moves only with support and broken deals
+        risk_known[:, :] = False
         for week in range(horizon + 1):
             if week > 0:
                 for a in range(n_actors):
@@ -523,6 +529,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                 active[n, x] = True
                             elif kind == pg.ACT_SUPPORT:
                                 support[n, x] = action_level[n, y]
+                                trust_stale = True
                             elif kind == pg.ACT_OPEN_FRONT:
                                 front_open[n, x] = True
                             else:  # ACT_OFFER_TALKS
@@ -569,21 +576,25 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     delta = weight[a] * (effect[n, rung] - effect[n, current])
                                     gain = _contest_success(own + delta, other, m) - p_now
                                 price = cost[n, rung] * cost_sensitivity[n, a]
-                                risk = 0.0
-                                for line in range(n_lines):  # red-line risk
-                                    if not applies[line, a]:
-                                        continue
-                                    lo, hi, level = low[n, line], high[n, line], rung + 1
-                                    belief = _belief(belief_cdf[a, line, lo],
-                                                     belief_cdf[a, line, hi],
-                                                     belief_cdf[a, line, min(level, hi)], lo,
-                                                     hi, tested[n, line], level)
-                                    rho = follow_through_mean[line]
-                                    expected = rho * harm[n, response_rung[line]]
-                                    if fallback_rung[line] >= 0:
-                                        expected = expected + (1.0 - rho) * harm[
-                                            n, fallback_rung[line]]
-                                    risk += belief * expected
+                                if not risk_known[a, rung]:
+                                    risk = 0.0
+                                    for line in range(n_lines):  # red-line risk
+                                        if not applies[line, a]:
+                                            continue
+                                        lo, hi, level = low[n, line], high[n, line], rung + 1
+                                        belief = _belief(belief_cdf[a, line, lo],
+                                                         belief_cdf[a, line, hi],
+                                                         belief_cdf[a, line, min(level, hi)],
+                                                         lo, hi, tested[n, line], level)
+                                        rho = follow_through_mean[line]
+                                        expected = rho * harm[n, response_rung[line]]
+                                        if fallback_rung[line] >= 0:
+                                            expected = expected + (1.0 - rho) * harm[
+                                                n, fallback_rung[line]]
+                                        risk += belief * expected
+                                    risk_table[a, rung] = risk
+                                    risk_known[a, rung] = True
+                                risk = risk_table[a, rung]
                                 switching = 0.0 if k == 1 else switching_cost
                                 utility[k] = plan * (gain - price) - switching - risk
                                 top = max(top, utility[k])
@@ -608,6 +619,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             level = max(level, posture[n, a] + 1)
                     if level < 0 or level <= tested[n, line]:
                         continue
+                    risk_known[:, :] = False  # the line's known interval moves
                     if level >= declared[line]:
                         crossed[n, line] = True
                     tested[n, line] = level
@@ -676,8 +688,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 power_0, power_1 = side_power(n)
                 win_probability[n] = _contest_success(power_0, power_1, m)
                 # -- bargaining (mechanisms.bargaining) --
-                trust_a = trust(0, n)
-                trust_b = trust(1, n)
+                if trust_stale:
+                    trust_a = trust(0, n)
+                    trust_b = trust(1, n)
+                    trust_stale = False
                 if settled[n]:
                     hazard = break_hazard * (1.0 - min(trust_a, trust_b))
                     u = _uniform(key, run, week, row_bargaining + 1)
@@ -763,9 +777,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 sums[week, c + line] += shown[low[n, line]]
                 sums[week, c + n_lines + line] += shown[high[n, line]]
             c += 2 * n_lines
-            if week == 0:
+            if trust_stale:  # week 0: trust before anything happened
                 trust_a = trust(0, n)
                 trust_b = trust(1, n)
+                trust_stale = False
             sums[week, c] += trust_a  # as of the end of the week (trust changes only in bargaining)
             sums[week, c + 1] += trust_b
             c += 2
