@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench scaling lint clean distclean
+.PHONY: install run test fuzz bench scaling lint clean distclean
 
 # The stamp is newer than pyproject.toml once the install succeeded, so
 # `make install` is a no-op until the dependencies change.
@@ -39,6 +39,12 @@ test: install
 			apt-get install -y --no-install-recommends chromium; }
 	$(BIN)/ruff check src tests
 	REDLINE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+# The scenario-loader fuzzing suite with ten times the cases of `make test`
+# (tests/test_fuzz.py; FUZZ_EXAMPLES per property, about 40 minutes at 10,000).
+FUZZ_EXAMPLES ?= 10000
+fuzz: install
+	REDLINE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py
 
 bench: install
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python -m benchmarks.run; \

@@ -144,7 +144,7 @@ def read_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Issue]]:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = _within(text, mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         return None, SourceMap(), [Issue(file, line, column, f"YAML syntax: {problem}",
                                          "well-formed YAML")]
@@ -160,3 +160,15 @@ def read_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Issue]]:
     except RecursionError:
         return None, SourceMap(), [Issue(file, 1, 1, "nesting too deep", "a flatter document")]
     return data, builder.source, builder.issues
+
+
+def _within(text: str, line: int, column: int) -> tuple[int, int]:
+    """A position inside ``text``.
+
+    The reader reports an error at the end of input one line past the last;
+    it is moved to the end of the last line.
+    """
+    lines = text.split("\n")
+    if line > len(lines):
+        return len(lines), len(lines[-1]) + 1
+    return line, column
