@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from redline.engine.compiled import Compiled, compile_scenario
 from redline.engine.executors import Executor
+from redline.engine.memory import check_memory
 from redline.engine.programs import compile_programs
 from redline.engine.results import EnsembleResult, Estimate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
@@ -281,6 +282,13 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     engine : ``"compiled"`` (default, fast) or ``"numpy"`` (the vectorised reference);
         both give the same runs.
 
+    Raises
+    ------
+    ValueError
+        An argument out of range, before any work starts; its subclass
+        :class:`redline.engine.memory.MemoryLimitError` when the chunk (or the kept
+        per-run records) would not fit in memory.
+
     """
     check_run_arguments(runs, seed, horizon, chunk_size)
     if engine not in ENGINES:
@@ -288,6 +296,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     horizon = int(horizon or scenario.horizon)
     chunk = normalise_chunk_size(chunk_size, runs)
     compiled = compile_scenario(scenario)
+    check_memory(compiled, runs, chunk, keep_runs)
     n_slots = len(compiled.slots.numbers)
     if parameter_uniforms is not None and np.shape(parameter_uniforms) != (runs, n_slots):
         raise ValueError(f"parameter_uniforms must have shape ({runs}, {n_slots}), "
