@@ -1,0 +1,179 @@
+"""Where the compiled kernel spends its cycles, mechanism by mechanism.
+
+Usage::
+
+    python -m benchmarks.kernel_sections [--runs 32768] [--scenario kursk-2024]
+
+``perf`` sees the kernel as one anonymous block of JIT code, so this tool
+makes an instrumented copy of :mod:`redline.engine.kernel`: at each section
+comment of the weekly loop (``# -- decisions ...``, ``# -- fronts ...``) it
+inserts a read of the CPU's cycle counter (LLVM's ``readcyclecounter``) and
+adds the cycles since the previous mark to that section's total. The copy is
+compiled afresh (about 90 seconds, not cached) and run on one thread through
+:func:`redline.simulate`; the table gives each section's share and its cycles
+per run-week. Each mark costs some tens of cycles itself, so the marks sit at
+section level only; shares are more reliable than absolute counts, and on a
+busy machine the counts include time the thread was descheduled. The results
+are printed, and written to ``benchmarks/results/sections-<date>-<host>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Section comments of the kernel's weekly loop, and the section each starts.
+MARKERS = {
+    "# -- events: deployments": "deployments",
+    "# -- conditional policies": "policies",
+    "# -- decisions": "decisions",
+    "# -- red lines": "red lines",
+    "# -- fronts": "fronts",
+    "# -- power": "power",
+    "# -- bargaining": "bargaining",
+    "# -- trust and stability": "stability",
+    "# -- termination": "termination",
+    "# -- records": "records: events",
+}
+SECTIONS = ["week start", *MARKERS.values(), "records: sums"]
+
+_TICK = '''
+
+@intrinsic
+def _tick(typingctx):  # the CPU's cycle counter
+    def codegen(context, builder, sig, args):
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.IntType(64), []), "llvm.readcyclecounter")
+        return builder.call(function, [])
+    return types.int64(), codegen
+'''
+
+
+def instrument(source: str) -> str:
+    """The kernel's source with a cycle-counter mark at the start of every section."""
+    source = source.replace("from redline.mechanisms.decisions import EXP_FLUSH",
+                            "from redline.mechanisms.decisions import EXP_FLUSH\n" + _TICK)
+    source = source.replace("rung_counts, question_week):", "rung_counts, question_week, prof):")
+    source = source.replace("                        question_week)\n",
+                            "                        question_week, prof[block])\n", 1)
+    source = source.replace("counts, question_week):", "counts, question_week, prof):")
+    lines = source.split("\n")
+    out: list[str] = []
+
+    def mark(indent: int, section: str) -> list[str]:
+        pad = " " * indent
+        return [f"{pad}_now = _tick()", f"{pad}prof[section] += _now - _last",
+                f"{pad}_last = _now", f"{pad}section = {SECTIONS.index(section)}"]
+
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        for marker, section in MARKERS.items():
+            if stripped.startswith(marker):
+                out += mark(indent, section)
+        if stripped.startswith("for n in range(block * BLOCK_SIZE"):
+            out += [f"{' ' * indent}_last = _tick()", f"{' ' * indent}section = 0"]
+        if (stripped == "for a in range(n_actors):" and i + 1 < len(lines)
+                and "sums[week, a] += severity" in lines[i + 1]):
+            out += mark(indent, "records: sums")
+        out.append(line)
+        if stripped == "for week in range(horizon + 1):":
+            out += mark(indent + 4, "week start")
+    return "\n".join(out).replace("cache=True", "cache=False")
+
+
+def _load_instrumented(folder: Path) -> Any:
+    from redline.engine import kernel
+
+    path = folder / "kernel_sections_copy.py"
+    path.write_text(instrument(Path(kernel.__file__).read_text(encoding="utf-8")))
+    spec = importlib.util.spec_from_file_location("kernel_sections_copy", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def profile(scenario_name: str, runs: int) -> dict[str, Any]:
+    """Run ``runs`` futures through the instrumented kernel; cycles per section."""
+    from redline.engine import kernel, run
+    from redline.scenario.loader import load_scenario
+    from redline.scenarios import resolve
+
+    totals: list[np.ndarray] = []
+    with tempfile.TemporaryDirectory() as folder:
+        copy = _load_instrumented(Path(folder))
+
+        def run_kernel(compiled: Any, programs: Any, state: Any, key: int, first_run: int,
+                       horizon: int, block_sums: Any, rung_counts: Any, question_week: Any,
+                       shown_severity: Any) -> None:
+            prof = np.zeros((block_sums.shape[0], len(SECTIONS)), dtype=np.int64)
+            copy._simulate_blocks(
+                copy.kernel_model(compiled, shown_severity), copy.kernel_state(state),
+                (programs.op, programs.arg, programs.value, programs.start),
+                (programs.action_kind, programs.action_arg, programs.action_value,
+                 programs.action_start), max(programs.depth, 1), np.uint64(key), first_run,
+                horizon, len(compiled.policy_ids), block_sums, rung_counts, question_week, prof)
+            totals.append(prof.sum(axis=0))
+            state.week = horizon
+
+        original = kernel.run_kernel
+        kernel.run_kernel = run_kernel
+        try:
+            scenario = load_scenario(resolve(scenario_name))
+            started = time.perf_counter()
+            run.simulate(scenario, runs=1024, seed=0, horizon=2)
+            compile_seconds = time.perf_counter() - started
+            totals.clear()
+            started = time.perf_counter()
+            result = run.simulate(scenario, runs=runs, seed=5)
+            seconds = time.perf_counter() - started
+        finally:
+            kernel.run_kernel = original
+    cycles = np.sum(totals, axis=0)
+    run_weeks = runs * result.horizon
+    return {
+        "scenario": scenario_name, "runs": runs, "weeks": result.horizon,
+        "seconds": seconds, "compile_seconds": compile_seconds,
+        "sections": {name: {"share": float(cycles[i] / cycles.sum()),
+                            "cycles_per_run_week": float(cycles[i] / run_weeks)}
+                     for i, name in enumerate(SECTIONS)},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=32768)
+    parser.add_argument("--scenario", default="kursk-2024")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    from benchmarks.run import RESULTS, machine
+
+    report = profile(args.scenario, args.runs)
+    report["machine"] = machine()
+    report["load_average"] = os.getloadavg()
+    ordered = sorted(report["sections"].items(), key=lambda item: -item[1]["share"])
+    print(f"{args.scenario}: {args.runs} runs x {report['weeks']} weeks, one thread")
+    for name, row in ordered:
+        print(f"  {name:18s} {100 * row['share']:5.1f}%  {row['cycles_per_run_week']:7.0f}"
+              " cycles/run-week")
+    day = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"
+    path = RESULTS / f"sections-{day}-{report['machine']['hostname']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"written: {path}")
+
+
+if __name__ == "__main__":
+    main()
