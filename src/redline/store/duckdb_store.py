@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -31,6 +33,8 @@ SCHEMA_VERSION = 1
 
 #: The default database file of the command line.
 DEFAULT_DB = "redline.duckdb"
+#: Seconds to wait for another process to release the database (``REDLINE_DB_WAIT``).
+DEFAULT_LOCK_WAIT = 60.0
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS schema_info (
@@ -190,10 +194,7 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
         raise StoreError(f"no results database at {path}")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        connection = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as error:
-        raise StoreError(f"cannot open the results database {path}: {error}") from error
+    connection = _open_waiting(path, read_only)
     try:
         if not read_only:
             _create_schema(connection)
@@ -201,6 +202,45 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
         yield connection
     finally:
         connection.close()
+
+
+def lock_wait_seconds() -> float:
+    """How long to wait for another process's hold on the database (``REDLINE_DB_WAIT``)."""
+    text = os.environ.get("REDLINE_DB_WAIT", str(DEFAULT_LOCK_WAIT))
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise StoreError(f"REDLINE_DB_WAIT must be a number of seconds, got {text!r}") from None
+    if not 0 <= seconds <= 86_400:
+        raise StoreError(f"REDLINE_DB_WAIT must be between 0 and 86400 seconds, got {text!r}")
+    return seconds
+
+
+def _open_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting while another process holds the file (DuckDB lets one process in).
+
+    Another redline process holds the database only while it stores or reads
+    a run, so waiting our turn is the right answer; after
+    :func:`lock_wait_seconds` without getting in, a :class:`StoreError` says who holds it.
+    """
+    deadline = time.monotonic() + lock_wait_seconds()
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise StoreError(f"cannot open the results database {path}: {error}") from error
+            if time.monotonic() >= deadline:
+                holder = str(error).split("Conflicting lock is held in", 1)[-1].split(".")[0]
+                raise StoreError(
+                    f"the results database {path} is in use by another process"
+                    f" ({holder.strip()}); waited {lock_wait_seconds():g} s"
+                    " (set REDLINE_DB_WAIT to wait longer)") from error
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+        except duckdb.Error as error:
+            raise StoreError(f"cannot open the results database {path}: {error}") from error
 
 
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:

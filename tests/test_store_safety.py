@@ -1,0 +1,159 @@
+"""Nothing lost, nothing half-written: killed runs, interrupted runs, two writers.
+
+A run is stored in one transaction at its end; these tests check that a
+process killed outright (SIGKILL) at any moment, or interrupted (SIGINT),
+leaves the database as it was or with the whole new run, and that two
+processes writing to the same file take turns instead of failing or
+corrupting it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from fake_results import SMALL_SCENARIO, make_result
+from redline.scenario.models import OUTCOMES
+from redline.store import StoreError, list_runs, save_result
+
+CHILD_TABLES = ("outcomes", "questions", "question_weeks", "outcome_weeks", "ladder_reached",
+                "trajectories")
+
+
+def redline_process(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "redline", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def toy(tmp_path: Path) -> Path:
+    path = tmp_path / "toy.yaml"
+    path.write_text(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    return path
+
+
+def assert_whole_runs(db: Path) -> set[str]:
+    """Every stored run has all its rows, and no row belongs to a run that is not stored."""
+    with duckdb.connect(str(db), read_only=True) as connection:
+        runs = {row[0] for row in connection.execute("SELECT id FROM runs").fetchall()}
+        for run_id in runs:
+            (outcomes,) = connection.execute(
+                "SELECT count(*) FROM outcomes WHERE run_id = ?", [run_id]).fetchone()
+            assert outcomes == len(OUTCOMES), run_id
+            for table in ("questions", "outcome_weeks", "ladder_reached", "trajectories"):
+                (rows,) = connection.execute(
+                    f"SELECT count(*) FROM {table} WHERE run_id = ?", [run_id]).fetchone()
+                assert rows > 0, (table, run_id)
+        for table in CHILD_TABLES:
+            orphans = connection.execute(
+                f"SELECT count(*) FROM {table} WHERE run_id NOT IN (SELECT id FROM runs)"
+            ).fetchone()[0]
+            assert orphans == 0, table
+    return runs
+
+
+def test_a_run_killed_at_random_moments_never_leaves_a_partial_run(toy, tmp_path):
+    db = tmp_path / "results.duckdb"
+    first = redline_process("run", toy, "--runs", "3000", "--seed", "1", "--db", db)
+    assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
+    before = assert_whole_runs(db)
+    assert len(before) == 1
+    started = time.perf_counter()
+    timed = redline_process("run", toy, "--runs", "3000", "--seed", "2", "--db", db)
+    assert timed.wait(timeout=300) == 0
+    full = time.perf_counter() - started
+    stored = assert_whole_runs(db)
+    assert len(stored) == 2
+    delays = random.Random(20241028)
+    for _ in range(6):  # kills spread over the whole life of the process, storing included
+        process = redline_process("run", toy, "--runs", "3000", "--seed", "3", "--db", db)
+        time.sleep(delays.uniform(0.2, 1.1) * full)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        now = assert_whole_runs(db)
+        assert stored <= now and len(now) - len(stored) <= 1
+        stored = now
+
+
+def test_ctrl_c_stores_nothing_and_says_so(toy, tmp_path):
+    db = tmp_path / "results.duckdb"
+    process = redline_process("run", toy, "--runs", "20000000", "--seed", "4", "--db", db)
+    time.sleep(8)  # imports and the first chunks
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "nothing was stored" in err
+    assert "Traceback" not in err
+    assert not db.exists() or assert_whole_runs(db) == set()
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time, duckdb
+    connection = duckdb.connect(sys.argv[1])
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    connection.close()
+""")
+
+
+def hold(db: Path, seconds: float) -> subprocess.Popen:
+    """Another process with the database open for ``seconds``."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def test_a_second_writer_waits_its_turn(tmp_path, monkeypatch):
+    db = tmp_path / "results.duckdb"
+    save_result(make_result(), db)
+    holder = hold(db, 2.0)
+    monkeypatch.setenv("REDLINE_DB_WAIT", "60")
+    started = time.perf_counter()
+    save_result(make_result(), db)
+    assert time.perf_counter() - started > 0.5  # it waited for the holder
+    holder.wait(timeout=30)
+    assert len(list_runs(db)) == 2
+    assert len(assert_whole_runs(db)) == 2
+
+
+def test_a_writer_that_cannot_get_in_says_who_holds_the_file(tmp_path, monkeypatch):
+    db = tmp_path / "results.duckdb"
+    save_result(make_result(), db)
+    holder = hold(db, 20.0)
+    try:
+        monkeypatch.setenv("REDLINE_DB_WAIT", "0.5")
+        with pytest.raises(StoreError, match="in use by another process"):
+            save_result(make_result(), db)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert len(assert_whole_runs(db)) == 1
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "1e9"])
+def test_a_bad_wait_setting_is_a_clear_error(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("REDLINE_DB_WAIT", value)
+    with pytest.raises(StoreError, match="REDLINE_DB_WAIT"):
+        save_result(make_result(), tmp_path / "results.duckdb")
+
+
+def test_two_processes_storing_at_once_both_succeed(toy, tmp_path):
+    db = tmp_path / "results.duckdb"
+    processes = [redline_process("run", toy, "--runs", "2000", "--seed", str(seed), "--db", db)
+                 for seed in (11, 12)]
+    for process in processes:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    assert len(assert_whole_runs(db)) == 2
