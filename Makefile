@@ -41,7 +41,7 @@ test: install
 	REDLINE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 # The scenario-loader fuzzing suite with ten times the cases of `make test`
-# (tests/test_fuzz.py; FUZZ_EXAMPLES per property, about 40 minutes at 10,000).
+# (tests/test_fuzz.py; FUZZ_EXAMPLES cases per property: ten times make test's share of time).
 FUZZ_EXAMPLES ?= 10000
 fuzz: install
 	REDLINE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py
@@ -56,9 +56,11 @@ bench: install
 scaling: install
 	$(BIN)/python -m benchmarks.scaling $(SCALING_FLAGS)
 
+# Style, types, and known vulnerabilities in the installed dependencies (pip-audit).
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy src
+	$(BIN)/python tools/audit_dependencies.py
 
 # Caches and build outputs; results (redline.duckdb, reports/) are kept.
 clean:
