@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -35,12 +37,13 @@ from redline.cli.common import (
     stdout,
 )
 from redline.engine.results import EnsembleResult
-from redline.engine.run import ENGINES, check_run_arguments
+from redline.engine.run import ENGINES, PerRunSink, check_run_arguments
 from redline.report import format_probability, markdown_report
 from redline.report.files import write_text_atomic
 from redline.report.markdown import OUTCOME_MEANINGS, week_date
-from redline.scenario.models import OUTCOMES
+from redline.scenario.models import OUTCOMES, Scenario
 from redline.store import DEFAULT_DB, StoreError, list_runs, save_result
+from redline.store.per_run import PerRunWriter
 
 
 def _print_result(result: EnsembleResult) -> None:
@@ -110,6 +113,12 @@ def run(
         Path | None,
         typer.Option("--markdown", dir_okay=False, help="Also write a Markdown report here."),
     ] = None,
+    per_run: Annotated[
+        Path | None,
+        typer.Option("--per-run", dir_okay=False,
+                     help="Also stream every run's record (outcome, end week, first week of "
+                     "each question) to this Parquet file, chunk by chunk."),
+    ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     engine: Annotated[
@@ -130,6 +139,7 @@ def run(
         _fail(f"error: --engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     _check_executor(workers, scheduler)
     _check_output_path(markdown, "the report path")
+    _check_output_path(per_run, "the per-run file")
     if not no_db:
         _check_output_path(db, "the database path")
     loaded, path = _load(scenario)
@@ -139,10 +149,11 @@ def run(
         scenario_text = None
     try:
         with _executor(workers, scheduler) as executor, \
-                _progress(not json_output, f"simulating {loaded.name}") as progress:
+                _progress(not json_output, f"simulating {loaded.name}") as progress, \
+                _per_run_writer(per_run, loaded) as sink:
             result = redline.simulate(
                 loaded, runs=runs, seed=seed, horizon=horizon, chunk_size=chunk_size,
-                progress=progress, executor=executor, engine=engine,
+                progress=progress, executor=executor, engine=engine, per_run_sink=sink,
             )
     except ValueError as error:
         _fail(f"error: {error}")
@@ -167,10 +178,28 @@ def run(
         sys.stdout.write(json.dumps(result.to_dict() | {"run_id": run_id}) + "\n")
         return
     _print_result(result)
+    if per_run is not None:
+        stdout.print(Text(f"per-run records written to {per_run}"))
     if run_id is not None:
         stdout.print(Text(f"stored run {run_id} in {db}"))
     if markdown is not None:
         stdout.print(Text(f"report written to {markdown}"))
+
+
+@contextmanager
+def _per_run_writer(path: Path | None, scenario: Scenario) -> Iterator[PerRunSink | None]:
+    """The Parquet writer's ``write`` for --per-run (renamed into place on success), or None."""
+    if path is None:
+        yield None
+        return
+    writer = PerRunWriter(path, scenario)
+    stack = ExitStack()
+    try:
+        stack.enter_context(writer)
+    except OSError as error:
+        _fail(f"error: could not write the per-run file {path}: {error}", EXIT_FAILURE)
+    with stack:
+        yield writer.write
 
 
 @app.command("runs")

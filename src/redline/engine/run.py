@@ -55,6 +55,7 @@ from redline.scenario.distributions import is_distribution
 from redline.scenario.models import OUTCOMES, Scenario
 
 Progress = Callable[[int, int], None]
+PerRunSink = Callable[[int, dict[str, NDArray[np.int64]]], None]
 
 #: Largest run count accepted by one call (larger ensembles: run several seeds).
 MAX_RUNS = 100_000_000
@@ -258,7 +259,8 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
              chunk_size: int | None = None, progress: Progress | None = None, *,
              keep_runs: bool = False,
              parameter_uniforms: NDArray[np.float64] | None = None,
-             executor: Executor | None = None, engine: str = "compiled") -> EnsembleResult:
+             executor: Executor | None = None, engine: str = "compiled",
+             per_run_sink: PerRunSink | None = None) -> EnsembleResult:
     """Run ``runs`` futures of ``scenario`` and aggregate them.
 
     Parameters
@@ -281,6 +283,9 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
         same for any executor.
     engine : ``"compiled"`` (default, fast) or ``"numpy"`` (the vectorised reference);
         both give the same runs.
+    per_run_sink : called as ``per_run_sink(first_run, records)`` with each chunk's
+        per-run records (as ``keep_runs``), in run order, as chunks finish; memory
+        stays bounded by the chunk (e.g. :class:`redline.store.per_run.PerRunWriter`).
 
     Raises
     ------
@@ -303,7 +308,8 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
                          f"got {np.shape(parameter_uniforms)}")
     tasks = [
         ChunkTask(seed=seed, first=first, size=min(chunk, runs - first), runs=runs,
-                  horizon=horizon, keep_runs=keep_runs, engine=engine,
+                  horizon=horizon, keep_runs=keep_runs or per_run_sink is not None,
+                  engine=engine,
                   parameter_uniforms=None if parameter_uniforms is None else
                   np.asarray(parameter_uniforms[first:first + chunk], dtype=np.float64))
         for first in range(0, runs, chunk)
@@ -312,8 +318,11 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     started = time.perf_counter()
     total = runs * horizon
     kept: list[dict[str, NDArray[np.int64]]] = []
-    for finished in _finished_chunks(compiled, tasks, executor, progress, total):
+    finished_chunks = _finished_chunks(compiled, tasks, executor, progress, total)
+    for task, finished in zip(tasks, finished_chunks, strict=True):
         accumulator.absorb(finished.accumulator)
+        if per_run_sink is not None:
+            per_run_sink(task.first, finished.per_run)
         if keep_runs:
             kept.append(finished.per_run)
     result = accumulator.result(scenario, runs, seed, chunk, time.perf_counter() - started)

@@ -1,0 +1,84 @@
+"""Per-run records streamed to Parquet: the records of keep_runs, written whole or not at all."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+import redline
+from fake_results import SMALL_SCENARIO, small_scenario
+from redline.engine.state import NEVER
+from redline.scenario.models import OUTCOMES
+from redline.store.per_run import PerRunWriter, event_ids
+
+MINI = Path(__file__).parent / "data" / "mini.yaml"
+
+
+def test_the_file_holds_the_same_records_as_keep_runs(tmp_path):
+    scenario = redline.load(str(MINI))
+    path = tmp_path / "runs.parquet"
+    with PerRunWriter(path, scenario) as writer:
+        streamed = redline.simulate(scenario, runs=3000, seed=9, chunk_size=1024,
+                                    per_run_sink=writer.write)
+    kept = redline.simulate(scenario, runs=3000, seed=9, keep_runs=True)
+    assert streamed.outcomes == kept.outcomes  # streaming changes nothing else
+    table = pq.read_table(path)
+    assert table.num_rows == 3000
+    assert pq.ParquetFile(path).num_row_groups == 3  # one per chunk
+    columns = table.to_pydict()
+    assert columns["run"] == list(range(3000))
+    assert columns["outcome"] == [OUTCOMES[i] for i in kept.per_run["outcome"]]
+    end = kept.per_run["end_week"]
+    assert columns["end_week"] == [None if w == NEVER else int(w) for w in end]
+    for q, name in enumerate(event_ids(scenario)):
+        weeks = kept.per_run["event_week"][:, q]
+        assert columns[f"week:{name}"] == [None if w == NEVER else int(w) for w in weeks]
+
+
+def test_an_interrupted_ensemble_leaves_no_file(tmp_path):
+    scenario = small_scenario()
+    path = tmp_path / "runs.parquet"
+
+    def failing_sink(first_run, records):
+        writer.write(first_run, records)
+        if first_run > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), PerRunWriter(path, scenario) as writer:
+        redline.simulate(scenario, runs=4096, seed=1, chunk_size=1024,
+                         per_run_sink=failing_sink)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_chunks_out_of_order_are_refused(tmp_path):
+    scenario = small_scenario()
+    records = {"outcome": np.zeros(4, dtype=np.int64), "end_week": np.full(4, NEVER),
+               "event_week": np.full((4, len(event_ids(scenario))), NEVER)}
+    with PerRunWriter(tmp_path / "x.parquet", scenario) as writer:
+        with pytest.raises(ValueError, match="run order"):
+            writer.write(1024, records)
+        writer.write(0, records)
+    assert pq.read_table(tmp_path / "x.parquet").num_rows == 4
+
+
+def test_the_command_line_streams_per_run_records(tmp_path):
+    scenario = tmp_path / "toy.yaml"
+    scenario.write_text(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    out = tmp_path / "out" / "runs.parquet"
+    process = subprocess.run(
+        [sys.executable, "-m", "redline", "run", str(scenario), "--runs", "2500", "--no-db",
+         "--per-run", str(out)], capture_output=True, text=True, timeout=300, check=False)
+    assert process.returncode == 0, process.stderr
+    assert pq.read_table(out).num_rows == 2500
+    assert "per-run records written" in process.stdout
+    refused = subprocess.run(
+        [sys.executable, "-m", "redline", "run", str(scenario), "--runs", "100", "--no-db",
+         "--per-run", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
+    assert refused.returncode == 2
+    assert "directory" in refused.stderr
