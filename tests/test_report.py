@@ -244,3 +244,18 @@ def test_every_condition_and_action_has_a_description():
         assert isinstance(describe_condition(instance), str), cls
     for cls in members(models.Action):
         assert isinstance(describe_action(_example(cls)), str), cls
+
+
+def test_scenario_markup_is_escaped_in_the_markdown_report():
+    """A viewer that renders HTML inside Markdown must show a hostile title, not run it."""
+    hostile = "<script>alert(1)</script>"
+    base = small_scenario()
+    questions = [base.questions[0].model_copy(update={"text": f"Will {hostile} happen?"}),
+                 *base.questions[1:]]
+    scenario = small_scenario(title=f"Crisis {hostile}",
+                              questions=[q.model_dump() for q in questions])
+    text = markdown_report(make_result(scenario=scenario), generated=GENERATED)
+    assert hostile not in text
+    assert "<script" not in text.lower()
+    assert "# redline report: Crisis &lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "Will &lt;script&gt;alert(1)&lt;/script&gt; happen?" in text

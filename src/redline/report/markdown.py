@@ -9,6 +9,7 @@ ladder each actor went, each probability with its 95% Monte Carlo interval
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from importlib import metadata
 
@@ -66,9 +67,18 @@ def redline_version() -> str:
         return "unknown"
 
 
+def _plain(text: object) -> str:
+    """Scenario text with its markup characters escaped.
+
+    A viewer that renders HTML inside Markdown then shows ``<script>`` instead
+    of running it.
+    """
+    return html.escape(str(text), quote=False)
+
+
 def _cell(text: object) -> str:
     """Make text safe for one Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return " ".join(_plain(text).split()).replace("|", "\\|")
 
 
 def _table(header: list[str], rows: list[list[str]], align: list[str] | None = None) -> str:
@@ -202,7 +212,7 @@ def markdown_report(
     scenario = result.scenario
     title = scenario.title or scenario.name
     parts = [
-        f"# redline report: {title}",
+        f"# redline report: {' '.join(_plain(title).split())}",
         _summary(result, generated, run_id),
         "## Outcomes",
         _outcomes(result),
