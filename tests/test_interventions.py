@@ -73,6 +73,7 @@ def compared(kursk, baseline):
     (" horizon = 26 ", "horizon", 26),
     ("policies.x.description=a=b", "policies.x.description", "a=b"),
     ("support.7.level=0.02", "support.7.level", 0.02),
+    ("support.china_russia.level=0.02", "support.china_russia.level", 0.02),
 ])
 def test_parse_set_reads_yaml_values(text, path, value):
     assert parse_set(text) == (path, value)
@@ -201,17 +202,31 @@ def test_a_bad_change_fails_before_running(kursk):
 # -------------------------------------------------------- the kursk-2024 examples
 
 
-def test_positions_used_by_the_kursk_interventions(kursk):
-    """support.7 and commitments 0, 10-14 are the entries the interventions mean."""
-    china = kursk.support[7]
+def test_ids_used_by_the_kursk_interventions(kursk):
+    """The named support entry and commitments are the ones the interventions mean."""
+    china = next(entry for entry in kursk.support if entry.id == "china_russia")
     assert (china.by, china.to) == ("CHN", "RUS")
-    for i in (0, 10, 12, 13):
-        assert (kursk.commitments[i].by, kursk.commitments[i].to) == ("USA", "RUS"), i
-    for i in (11, 14):
-        assert (kursk.commitments[i].by, kursk.commitments[i].to) == ("RUS", "USA"), i
-    pairs = {(c.by, c.to) for i, c in enumerate(kursk.commitments)
-             if i not in (0, 10, 11, 12, 13, 14)}
-    assert not pairs & {("USA", "RUS"), ("RUS", "USA")}
+    named = {c.id: (c.by, c.to) for c in kursk.commitments if c.id is not None}
+    assert named == {"nato_no_expansion": ("USA", "RUS"), "abm_withdrawal": ("USA", "RUS"),
+                     "inf_withdrawal": ("USA", "RUS"), "open_skies_withdrawal": ("USA", "RUS"),
+                     "inf_violation": ("RUS", "USA"), "new_start_suspension": ("RUS", "USA")}
+    others = {(c.by, c.to) for c in kursk.commitments if c.id is None}
+    assert not others & {("USA", "RUS"), ("RUS", "USA")}  # every US-Russian record is named
+
+
+def test_overlays_address_support_and_commitments_by_id_or_position(kursk):
+    by_id = apply_overlay(kursk, {"support.china_russia.level": 0.3,
+                                  "commitments.abm_withdrawal.kept": True})
+    by_position = apply_overlay(kursk, {"support.7.level": 0.3, "commitments.10.kept": True})
+    assert by_id == by_position
+    assert by_id.support[7].level == 0.3 and by_id.commitments[10].kept
+
+
+def test_duplicate_support_and_commitment_ids_are_refused(kursk):
+    with pytest.raises(ScenarioError, match="duplicate id 'china_russia'"):
+        apply_overlay(kursk, {"support.0.id": "china_russia"})
+    with pytest.raises(ScenarioError, match="duplicate id 'abm_withdrawal'"):
+        apply_overlay(kursk, {"commitments.1.id": "abm_withdrawal"})
 
 
 def test_no_strike_ban_lift(compared):
@@ -228,6 +243,7 @@ def test_no_strike_ban_lift(compared):
 def test_china_support_doubles(kursk, compared):
     comparison = compared["china_support_doubles"]
     changed = comparison.changed.scenario
+    assert changed.support[7].id == "china_russia"
     assert changed.support[7].level.triangular == tuple(
         2 * x for x in kursk.support[7].level.triangular)
     # Russia's side is stronger: its chance to prevail is higher on average

@@ -106,6 +106,9 @@ class Actor(_Strict):
 class Support(_Strict):
     """Share of an actor's capability put behind a side's leader."""
 
+    id: Identifier | None = Field(
+        default=None, description="Optional name, unique among support entries: overlays and "
+        "interventions address the entry as support.ID.")
     by: ActorId
     to: ActorId
     level: Share = Field(description="Share of capability in [0, 1].")
@@ -220,6 +223,9 @@ class Deployment(_Strict):
 class Commitment(_Strict):
     """A past promise, kept or broken: the evidence behind trust."""
 
+    id: Identifier | None = Field(
+        default=None, description="Optional name, unique among commitments: overlays and "
+        "interventions address the entry as commitments.ID.")
     by: ActorId
     to: ActorId
     what: str = Field(min_length=1, max_length=500)

@@ -143,9 +143,12 @@ class _ReferenceChecker:
 
     def _unique(self) -> Iterator[Problem]:
         for field_name in ("ladder", "red_lines", "deployments", "policies", "questions",
-                           "hypotheses", "observations", "interventions"):
+                           "hypotheses", "observations", "interventions", "support",
+                           "commitments"):
             seen: set[str] = set()
             for i, item in _present(getattr(self.s, field_name)):
+                if item.id is None:  # support entries and commitments: ids are optional
+                    continue
                 if item.id in seen:
                     yield (field_name, i, "id"), f"duplicate id {item.id!r}", "unique ids"
                 seen.add(item.id)
