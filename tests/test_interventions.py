@@ -73,7 +73,7 @@ def compared(kursk, baseline):
     (" horizon = 26 ", "horizon", 26),
     ("policies.x.description=a=b", "policies.x.description", "a=b"),
     ("support.7.level=0.02", "support.7.level", 0.02),
-    ("support.china_russia.level=0.02", "support.china_russia.level", 0.02),
+    ("support.CHN.level=0.02", "support.CHN.level", 0.02),
 ])
 def test_parse_set_reads_yaml_values(text, path, value):
     assert parse_set(text) == (path, value)
@@ -204,8 +204,8 @@ def test_a_bad_change_fails_before_running(kursk):
 
 def test_ids_used_by_the_kursk_interventions(kursk):
     """The named support entry and commitments are the ones the interventions mean."""
-    china = next(entry for entry in kursk.support if entry.id == "china_russia")
-    assert (china.by, china.to) == ("CHN", "RUS")
+    china = next(entry for entry in kursk.support if entry.by == "CHN")
+    assert china.to == "RUS"
     named = {c.id: (c.by, c.to) for c in kursk.commitments if c.id is not None}
     assert named == {"nato_no_expansion": ("USA", "RUS"), "abm_withdrawal": ("USA", "RUS"),
                      "inf_withdrawal": ("USA", "RUS"), "open_skies_withdrawal": ("USA", "RUS"),
@@ -215,16 +215,21 @@ def test_ids_used_by_the_kursk_interventions(kursk):
 
 
 def test_overlays_address_support_and_commitments_by_id_or_position(kursk):
-    by_id = apply_overlay(kursk, {"support.china_russia.level": 0.3,
+    by_id = apply_overlay(kursk, {"support.CHN.level": 0.3,
                                   "commitments.abm_withdrawal.kept": True})
     by_position = apply_overlay(kursk, {"support.7.level": 0.3, "commitments.10.kept": True})
     assert by_id == by_position
     assert by_id.support[7].level == 0.3 and by_id.commitments[10].kept
 
 
-def test_duplicate_support_and_commitment_ids_are_refused(kursk):
-    with pytest.raises(ScenarioError, match="duplicate id 'china_russia'"):
-        apply_overlay(kursk, {"support.0.id": "china_russia"})
+def test_every_uncertain_parameter_name_is_an_overlay_path(kursk):
+    """The names a sensitivity analysis reports can be pasted into --set."""
+    slots = compile_scenario(kursk).slots
+    for slot in slots.uncertain():
+        apply_overlay(kursk, {slots.names[slot]: 0.5})  # raises if the path leads nowhere
+
+
+def test_duplicate_commitment_ids_are_refused(kursk):
     with pytest.raises(ScenarioError, match="duplicate id 'abm_withdrawal'"):
         apply_overlay(kursk, {"commitments.1.id": "abm_withdrawal"})
 
@@ -243,7 +248,7 @@ def test_no_strike_ban_lift(compared):
 def test_china_support_doubles(kursk, compared):
     comparison = compared["china_support_doubles"]
     changed = comparison.changed.scenario
-    assert changed.support[7].id == "china_russia"
+    assert changed.support[7].by == "CHN"
     assert changed.support[7].level.triangular == tuple(
         2 * x for x in kursk.support[7].level.triangular)
     # Russia's side is stronger: its chance to prevail is higher on average

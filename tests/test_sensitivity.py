@@ -302,3 +302,67 @@ def test_cli_refuses_bad_input(tiny, args, message):
     assert process.returncode == 2
     assert message in process.stderr
     assert "Traceback" not in process.stderr
+
+
+# ------------------------------------------------ Monte Carlo filtering (rsa)
+
+
+def test_filtering_distance_matches_its_closed_form():
+    """P(event | u) = u: F(u | B) = u^2, F(u | not B) = 2u - u^2, so D = max 2u(1 - u) = 1/2."""
+    from redline.analysis.sensitivity import _filtering
+
+    rng = np.random.default_rng(3)
+    quantiles = rng.random((200_000, 2))
+    happened = (rng.random(200_000) < quantiles[:, 0]).astype(np.float64)
+    found = _filtering(quantiles, happened)
+    assert found["ks"][0] == pytest.approx(0.5, abs=0.01)
+    assert found["ks"][1] < 0.01  # the second column has no effect
+    assert found["p_value"][0] < 1e-100 and found["p_value"][1] > 1e-3
+
+
+def test_filtering_without_events_is_undefined():
+    from redline.analysis.sensitivity import _filtering
+
+    found = _filtering(np.random.default_rng(0).random((500, 3)), np.zeros(500))
+    assert np.isnan(found["ks"]).all() and np.isnan(found["p_value"]).all()
+
+
+def test_ks_critical_distance():
+    from redline.analysis.sensitivity import ks_critical_distance
+
+    # c(0.05) = sqrt(-ln(0.025) / 2) = 1.3581 (Smirnov's asymptotic table)
+    assert ks_critical_distance(100, 100, 1) == pytest.approx(1.3581 * np.sqrt(0.02), rel=1e-4)
+    assert ks_critical_distance(100, 100, 10) > ks_critical_distance(100, 100, 1)  # Bonferroni
+    assert np.isnan(ks_critical_distance(0, 100, 1))
+
+
+def test_filtering_finds_the_lever_of_a_rare_outcome(one_lever):
+    result = analyse(one_lever, "rsa", samples=4000, replicates=1, seed=2,
+                     outcomes=["nuclear_use"])
+    assert result.points == result.runs == 4000
+    assert result.main_index == "ks"
+    lever = index(result, "nuclear_use", LEVER, "ks")
+    dummy = index(result, "nuclear_use", DUMMY, "ks")
+    floor = result.noise_floor("nuclear_use")
+    assert lever > 0.8  # nuclear use iff the threshold's quantile is below about 1/2
+    assert dummy < floor < lever
+    assert result.resolved("nuclear_use")
+    assert result.ranking("nuclear_use") == [LEVER, DUMMY]
+    same = analyse(one_lever, "rsa", samples=4000, replicates=1, seed=2,
+                   outcomes=["nuclear_use"])
+    assert same.to_dict()["targets"] == result.to_dict()["targets"]
+
+
+@pytest.mark.parametrize(("samples", "replicates", "message"), [
+    (50, 1, "at least 100 runs"), (1000, 4, "replicates must be 1")])
+def test_filtering_arguments(samples, replicates, message):
+    with pytest.raises(ValueError, match=message):
+        check_arguments("rsa", samples, replicates, 0)
+
+
+def test_filtering_tornado_draws_the_critical_distance(one_lever, tmp_path):
+    result = analyse(one_lever, "rsa", samples=2000, replicates=1, seed=4,
+                     outcomes=["nuclear_use"])
+    path = save_figure(tornado(result, "nuclear_use"), tmp_path / "rsa.svg")
+    text = path.read_text()
+    assert "critical distance" in text and "Monte Carlo filtering" in text

@@ -95,8 +95,8 @@ def parse_set(text: str) -> tuple[str, Any]:
     --------
     >>> parse_set("policies.lift_strike_ban.probability=0")
     ('policies.lift_strike_ban.probability', 0)
-    >>> parse_set("support.china_russia.level={triangular: [0.01, 0.02, 0.04]}")
-    ('support.china_russia.level', {'triangular': [0.01, 0.02, 0.04]})
+    >>> parse_set("support.CHN.level={triangular: [0.01, 0.02, 0.04]}")
+    ('support.CHN.level', {'triangular': [0.01, 0.02, 0.04]})
 
     """
     path, equals, value_text = text.partition("=")

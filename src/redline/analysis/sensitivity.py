@@ -40,6 +40,24 @@ absolute values :math:`\mu^*_i` ranks the parameters [Campolongo2007]_ and
 their standard deviation :math:`\sigma_i` flags non-linearity or interactions.
 SALib's effects, per grid unit, are rescaled by ``p / (p - 1)`` to that unit.
 
+Monte Carlo filtering [Hornberger1981]_ [Saltelli2004]_ (``method="rsa"``,
+regional sensitivity analysis), for rare outcomes. Sobol' and Morris need the
+outcome's probability to vary across design points, which a rare outcome does
+in a corner of the parameter space that few points visit. Filtering asks the
+question the other way round: among ``N`` runs, each with its own parameter
+quantiles, do the runs in which the outcome happened (``B``) have different
+parameters from the others (``B̄``)? For each parameter the index is the
+two-sample Kolmogorov-Smirnov distance :math:`D_i = \sup_u |F_i(u \mid B) -
+F_i(u \mid \bar B)|` between its quantiles in the two groups (0: the same
+distribution; 1: disjoint), with its p-value. Under no effect, :math:`D_i`
+exceeds :math:`c \sqrt{(n_B + n_{\bar B}) / (n_B n_{\bar B})}`, with
+:math:`c = \sqrt{-\ln(\alpha / 2) / 2}`, with probability about
+:math:`\alpha`; that critical distance at :math:`\alpha = 0.05 / D`
+(Bonferroni over the ``D`` parameters) is the method's noise floor. Every run
+counts, so 700 settlements among 100,000 runs (0.7%) are 700 points of
+evidence, where a Sobol' design of the same cost sees a handful of points with
+a non-zero probability. ``R`` is 1: each run is its own design point.
+
 Design. The SALib sample gives ``N`` points. Each point is evaluated by ``R``
 replicate runs that share its parameter quantiles; every other slot (the
 per-run draws, such as whether a deployment exists, named ``...#draw``) gets
@@ -102,6 +120,7 @@ from SALib.analyze import morris as morris_analysis
 from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import morris as morris_sampling
 from SALib.sample import sobol as sobol_sampling
+from scipy import stats
 
 from redline.engine.compiled import ParameterSlots, compile_scenario
 from redline.engine.executors import Executor
@@ -118,7 +137,8 @@ Progress = Callable[[int, int], None]
 #: 78,080 design points, a few seconds each with the compiled engine (Morris: 4 s on
 #: the 2-core development machine, docs/performance.md). Halving ``N`` doubles the
 #: Sobol intervals' variance; halving ``R`` doubles the noise floor.
-DEFAULTS: dict[str, tuple[int, int]] = {"sobol": (128, 16), "morris": (40, 32)}
+DEFAULTS: dict[str, tuple[int, int]] = {"sobol": (128, 16), "morris": (40, 32),
+                                        "rsa": (100_000, 1)}
 METHODS = tuple(DEFAULTS)
 #: Grid levels of the Morris design.
 MORRIS_LEVELS = 4
@@ -128,7 +148,10 @@ MORRIS_STEP = 0.5
 QUESTION_PREFIX = "question:"
 #: Indices reported by each method, the first being the one that ranks.
 INDEX_NAMES: dict[str, tuple[str, ...]] = {"sobol": ("ST", "S1"),
-                                           "morris": ("mu_star", "mu", "sigma")}
+                                           "morris": ("mu_star", "mu", "sigma"),
+                                           "rsa": ("ks", "p_value")}
+#: Family-wise significance level of the filtering method's critical distance.
+RSA_ALPHA = 0.05
 #: Confidence half-width (95%) reported with an index, where SALib gives one.
 CONF_NAMES: dict[str, str] = {"ST": "ST_conf", "S1": "S1_conf", "mu_star": "mu_star_conf"}
 _BOOTSTRAP_RESAMPLES = 100
@@ -208,8 +231,27 @@ def target_names(scenario: Scenario, outcomes: Sequence[str] | None = None,
 
 
 def design_size(method: str, samples: int, parameters: int) -> int:
-    """Number of design points: ``N (D + 2)`` for Sobol, ``r (D + 1)`` for Morris."""
+    """Number of design points: ``N (D + 2)`` for Sobol, ``r (D + 1)`` for Morris, ``N`` runs."""
+    if method == "rsa":
+        return samples
     return samples * (parameters + 2) if method == "sobol" else samples * (parameters + 1)
+
+
+def ks_critical_distance(events: int, others: int, parameters: int,
+                         alpha: float = RSA_ALPHA) -> float:
+    r"""Kolmogorov-Smirnov distance that no-effect parameters exceed with probability ``alpha``.
+
+    The asymptotic two-sample bound :math:`c(a) \sqrt{(n + m) / (n m)}` with
+    :math:`c(a) = \sqrt{-\ln(a / 2) / 2}` and :math:`a = \alpha / D` (Bonferroni);
+    NaN when either group is empty.
+
+    >>> round(ks_critical_distance(700, 99_300, 1), 4)  # c(0.05) = 1.358
+    0.0516
+    """
+    if events <= 0 or others <= 0:
+        return math.nan
+    c = math.sqrt(-math.log(alpha / max(parameters, 1) / 2.0) / 2.0)
+    return c * math.sqrt((events + others) / (events * others))
 
 
 def check_arguments(method: str, samples: int, replicates: int, seed: int) -> None:
@@ -224,12 +266,17 @@ def check_arguments(method: str, samples: int, replicates: int, seed: int) -> No
 
     """
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose {' or '.join(METHODS)}")
+        raise ValueError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     samples, replicates = int(samples), int(replicates)
     if method == "sobol" and (samples < 2 or samples & (samples - 1)):
         raise ValueError(f"Sobol samples must be a power of 2 (at least 2), got {samples}")
     if method == "morris" and samples < 2:
         raise ValueError(f"Morris needs at least 2 trajectories, got {samples}")
+    if method == "rsa" and samples < 100:
+        raise ValueError(f"Monte Carlo filtering needs at least 100 runs, got {samples}")
+    if method == "rsa" and replicates != 1:
+        raise ValueError("Monte Carlo filtering (rsa) uses one run per design point: "
+                         f"--replicates must be 1, got {replicates}")
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, got {replicates}")
     if not 0 <= int(seed) < 2**63:
@@ -289,7 +336,7 @@ class SensitivityResult:
 
     @property
     def main_index(self) -> str:
-        """The index that ranks parameters: ``ST`` (Sobol) or ``mu_star`` (Morris)."""
+        """The index that ranks parameters: ``ST`` (Sobol), ``mu_star`` (Morris), ``ks`` (rsa)."""
         return INDEX_NAMES[self.method][0]
 
     def constant(self, target: str) -> bool:
@@ -304,6 +351,9 @@ class SensitivityResult:
         module notes). NaN when it
         cannot be estimated (one replicate, or a constant target for Sobol).
         """
+        if self.method == "rsa":
+            events = self.events[target]
+            return ks_critical_distance(events, self.runs - events, len(self.parameters))
         noise = self.noise_variance[target]
         if self.method == "sobol":
             total = self.variance[target]
@@ -323,6 +373,8 @@ class SensitivityResult:
         if self.constant(target):
             return False
         floor = self.noise_floor(target)
+        if self.method == "rsa":  # a distance above the family-wise critical one
+            return bool(np.any(np.nan_to_num(self.indices[target]["ks"], nan=-1.0) > floor))
         bounds = {self.main_index: 0.0 if math.isnan(floor) else floor}
         if self.method == "sobol":
             bounds["S1"] = 0.0
@@ -396,15 +448,16 @@ def analyse(scenario: Scenario, method: str = "sobol", samples: int | None = Non
     ----------
     scenario : Scenario
         A validated scenario with at least one uncertain number.
-    method : {"sobol", "morris"}
+    method : {"sobol", "morris", "rsa"}
         Variance-based indices [Sobol2001]_ from Saltelli's design [Saltelli2002]_
         [Saltelli2010]_, or elementary-effects screening [Morris1991]_
-        [Campolongo2007]_, both through SALib [Herman2017]_.
+        [Campolongo2007]_, both through SALib [Herman2017]_; or Monte Carlo
+        filtering [Hornberger1981]_ [Saltelli2004]_ for rare outcomes.
     samples : int, optional
         Sobol: base samples ``N``, a power of 2 (``N (D + 2)`` points). Morris:
-        trajectories (``r (D + 1)`` points). Default from :data:`DEFAULTS`.
+        trajectories (``r (D + 1)`` points). rsa: runs. Default from :data:`DEFAULTS`.
     replicates : int, optional
-        Runs per design point. Default from :data:`DEFAULTS`.
+        Runs per design point (1 for rsa). Default from :data:`DEFAULTS`.
     seed : int
         Root seed of the design, the replicates, the engine and the bootstrap.
     outcomes, questions
@@ -453,6 +506,9 @@ def analyse(scenario: Scenario, method: str = "sobol", samples: int | None = Non
     if method == "sobol":
         design = sobol_sampling.sample(problem, samples, calc_second_order=False,
                                        seed=design_rng)
+        quantiles = design
+    elif method == "rsa":  # a plain Monte Carlo sample: each run its own point
+        design = design_rng.random((samples, len(uncertain)))
         quantiles = design
     else:
         design = morris_sampling.sample(problem, samples, num_levels=MORRIS_LEVELS,
@@ -527,6 +583,8 @@ def _indices(method: str, problem: dict[str, Any], design: NDArray[np.float64],
              rng: np.random.Generator) -> dict[str, NDArray[np.float64]]:
     """SALib's analysis of one target, as plain float arrays (NaN where undefined)."""
     size = problem["num_vars"]
+    if method == "rsa":
+        return _filtering(design, output)
     if method == "sobol":
         if np.ptp(output) == 0.0:  # constant: V = 0, the indices are 0/0
             nan = np.full(size, math.nan)
@@ -550,11 +608,26 @@ def _indices(method: str, problem: dict[str, Any], design: NDArray[np.float64],
             for name in names}
 
 
+def _filtering(quantiles: NDArray[np.float64],
+               happened: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    """Kolmogorov-Smirnov distance and p-value between runs with and without the event."""
+    mask = happened > 0.5
+    size = quantiles.shape[1]
+    if mask.all() or not mask.any():
+        nan = np.full(size, math.nan)
+        return {"ks": nan.copy(), "p_value": nan.copy()}
+    test = stats.ks_2samp(quantiles[mask], quantiles[~mask], axis=0, method="asymp")
+    return {"ks": np.asarray(test.statistic, dtype=np.float64),
+            "p_value": np.asarray(test.pvalue, dtype=np.float64)}
+
+
 # ----------------------------------------------------------------- tornado chart
 
 _AXIS_LABELS = {
     "ST": "total-order Sobol' index S_T (share of the variance of {p}, 0 to 1)",
     "mu_star": "Morris μ* (mean |change in {p}| per unit of the parameter's quantile scale)",
+    "ks": ("Kolmogorov-Smirnov distance between the parameter's quantiles in runs with and "
+           "without the event (0 to 1)"),
 }
 _CAPTIONS = {
     "ST": ("How to read: a longer bar means the parameter's uncertainty explains more of the "
@@ -563,7 +636,16 @@ _CAPTIONS = {
     "mu_star": ("How to read: a longer bar means moving the parameter across its range "
                 "changes {p} more; whiskers are 95% bootstrap intervals; bars left of the "
                 "dashed line are within replicate noise."),
+    "ks": ("How to read: a longer bar means the runs in which the event happened drew this "
+           "parameter from a more different part of its range (Monte Carlo filtering); bars "
+           "left of the dashed line are within what chance gives one of the parameters "
+           "(5%, Bonferroni)."),
 }
+
+
+_BAR_LABELS = {"ST": "S_T (total)", "mu_star": "μ*", "ks": "KS distance D"}
+_METHOD_TITLES = {"ST": "Sobol' total-order indices", "mu_star": "Morris elementary effects",
+                  "ks": "Monte Carlo filtering"}
 
 
 def _label(target: str) -> str:
@@ -609,7 +691,8 @@ def tornado(result: SensitivityResult, target: str | None = None, top: int = 15)
     names = result.ranking(target, top)
     rows = [result.parameters.index(name) for name in names]
     values = np.nan_to_num(table[main][rows])
-    conf = np.nan_to_num(table[CONF_NAMES[main]][rows])
+    conf = (np.nan_to_num(table[CONF_NAMES[main]][rows]) if main in CONF_NAMES
+            else np.zeros(len(rows)))
     p = _label(target)
 
     height = max(3.6, 2.2 + 0.3 * len(rows))
@@ -617,24 +700,25 @@ def tornado(result: SensitivityResult, target: str | None = None, top: int = 15)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = np.arange(len(rows))
-    axes.barh(positions, values, xerr=conf, color="#9ecae1", edgecolor="#3182bd",
-              ecolor="#333333", capsize=2.5, label="S_T (total)" if main == "ST" else "μ*")
+    axes.barh(positions, values, xerr=conf if main in CONF_NAMES else None, color="#9ecae1",
+              edgecolor="#3182bd", ecolor="#333333", capsize=2.5,
+              label=_BAR_LABELS[main])
     if main == "ST":
         axes.barh(positions, np.nan_to_num(table["S1"][rows]), height=0.35, color="#08519c",
                   label="S_1 (first order)")
     floor = result.noise_floor(target)
     if not math.isnan(floor):
         axes.axvline(floor, color="#d62728", linestyle="--", linewidth=1.0,
-                     label=f"noise floor ({floor:.3g})")
+                     label=(f"critical distance ({floor:.3g})" if main == "ks"
+                            else f"noise floor ({floor:.3g})"))
     axes.set_yticks(positions, names, fontsize=8)
     axes.invert_yaxis()
     axes.axvline(0.0, color="black", linewidth=0.6)
     axes.set_xlabel(_AXIS_LABELS[main].format(p=p), fontsize=9)
     axes.set_ylabel("uncertain parameter (scenario path)", fontsize=9)
-    method = "Sobol' total-order indices" if main == "ST" else "Morris elementary effects"
-    axes.set_title(f"{result.scenario}: what drives {p}\n{method}, {result.points:,} points x "
-                   f"{result.replicates} replicates, seed {result.seed}; mean {p} = "
-                   f"{result.mean[target]:.3g}", fontsize=10)
+    axes.set_title(f"{result.scenario}: what drives {p}\n{_METHOD_TITLES[main]}, "
+                   f"{result.points:,} points x {result.replicates} replicates, seed "
+                   f"{result.seed}; mean {p} = {result.mean[target]:.3g}", fontsize=10)
     axes.legend(fontsize=8, loc="best")
     axes.grid(axis="x", alpha=0.3)
     caption = textwrap.fill(_CAPTIONS[main].format(p=p), 150)

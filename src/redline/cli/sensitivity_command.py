@@ -49,7 +49,12 @@ from redline.cli.common import (
     stdout,
 )
 
-_HEADINGS = {"ST": "S_T", "S1": "S_1", "mu_star": "mu*", "mu": "mu", "sigma": "sigma"}
+_HEADINGS = {"ST": "S_T", "S1": "S_1", "mu_star": "mu*", "mu": "mu", "sigma": "sigma",
+             "ks": "KS D", "p_value": "p"}
+_METHOD_NAMES = {"sobol": "Sobol' indices (S_T total, S_1 first order)",
+                 "morris": "Morris elementary effects (mu* per unit of quantile scale)",
+                 "rsa": "Monte Carlo filtering (KS distance between runs with and without "
+                        "the event)"}
 
 
 def _cell(value: float, digits: int = 3) -> str:
@@ -57,8 +62,7 @@ def _cell(value: float, digits: int = 3) -> str:
 
 
 def _print_tables(result: SensitivityResult, top: int) -> None:
-    method = ("Sobol' indices (S_T total, S_1 first order)" if result.method == "sobol"
-              else "Morris elementary effects (mu* per unit of quantile scale)")
+    method = _METHOD_NAMES[result.method]
     stdout.print(Text(
         f"{result.scenario}: {method}; {len(result.parameters)} uncertain parameters, "
         f"{result.points:,} points x {result.replicates} replicates = {result.runs:,} runs, "
@@ -71,8 +75,9 @@ def _print_tables(result: SensitivityResult, top: int) -> None:
             columns.append("± 95%")
     for target in result.targets:
         floor = result.noise_floor(target)
+        floor_name = "critical distance" if result.method == "rsa" else "noise floor"
         title = (f"{target}: mean P {result.mean[target]:.4f} over the design (in "
-                 f"{result.events[target]:,} runs), noise floor of "
+                 f"{result.events[target]:,} runs), {floor_name} of "
                  f"{_HEADINGS[result.main_index]} {_cell(floor)}")
         if result.constant(target):
             stdout.print(Text(f"{target}: P = {result.mean[target]:.4g} at every design "
@@ -85,12 +90,20 @@ def _print_tables(result: SensitivityResult, top: int) -> None:
             i = result.parameters.index(parameter)
             cells = [str(rank), parameter]
             for name in names:
-                cells.append(_cell(float(result.indices[target][name][i])))
+                value = float(result.indices[target][name][i])
+                cells.append(f"{value:.1e}" if name == "p_value" and 0 < value < 1e-3
+                             else _cell(value))
                 if name in CONF_NAMES:
                     cells.append(_cell(float(result.indices[target][CONF_NAMES[name]][i])))
             rows.append(cells)
         stdout.print(Text(title, style="bold"))
         stdout.print(_table(None, columns, rows, right=columns[2:]))
+    if result.method == "rsa":
+        stdout.print(Text(
+            "A distance at or below the critical one is what chance gives a parameter without "
+            "effect (5% family-wise); more --samples lower it. A target marked NOT RESOLVED "
+            "had no parameter clear of it, or no runs with the event."))
+        return
     stdout.print(Text(
         "Indices at or below the noise floor cannot be told from no effect: with "
         f"{result.replicates} replicates per point, the noise in each point's probability "
@@ -105,16 +118,17 @@ def sensitivity(
     method: Annotated[str, typer.Option(
         "--method", "-m",
         help="sobol: variance shares (Saltelli design); morris: elementary-effects "
-             "screening, cheaper.")] = "sobol",
+             "screening, cheaper; rsa: Monte Carlo filtering, for rare outcomes.")] = "sobol",
     samples: Annotated[int | None, typer.Option(
         "--samples", min=1,
         help="Sobol: base samples N, a power of 2 (N x (parameters + 2) points); Morris: "
-             f"trajectories (r x (parameters + 1) points). Default: "
-             f"{DEFAULTS['sobol'][0]} / {DEFAULTS['morris'][0]}.")] = None,
+             "trajectories (r x (parameters + 1) points); rsa: runs. Default: "
+             f"{DEFAULTS['sobol'][0]} / {DEFAULTS['morris'][0]} / {DEFAULTS['rsa'][0]}.")
+    ] = None,
     replicates: Annotated[int | None, typer.Option(
         "--replicates", min=1,
-        help="Runs per design point, averaged to its probability. Default: "
-             f"{DEFAULTS['sobol'][1]} / {DEFAULTS['morris'][1]}.")] = None,
+        help="Runs per design point, averaged to its probability (rsa: 1). Default: "
+             f"{DEFAULTS['sobol'][1]} / {DEFAULTS['morris'][1]} / 1.")] = None,
     seed: SeedOption = 0,
     outcome: Annotated[list[str] | None, typer.Option(
         "--outcome", "-o",
@@ -135,7 +149,7 @@ def sensitivity(
     """Sensitivity of outcome probabilities to every uncertain parameter, with intervals."""
     method = method.lower()
     if method not in METHODS:
-        _fail(f"error: unknown method {method!r}; choose {' or '.join(METHODS)}")
+        _fail(f"error: unknown method {method!r}; choose {', '.join(METHODS)}")
     samples = DEFAULTS[method][0] if samples is None else samples
     replicates = DEFAULTS[method][1] if replicates is None else replicates
     try:

@@ -104,11 +104,11 @@ class Actor(_Strict):
 
 
 class Support(_Strict):
-    """Share of an actor's capability put behind a side's leader."""
+    """Share of an actor's capability put behind a side's leader.
 
-    id: Identifier | None = Field(
-        default=None, description="Optional name, unique among support entries: overlays and "
-        "interventions address the entry as support.ID.")
+    One entry per supporting actor; overlays address it by that actor (``support.CHN.level``).
+    """
+
     by: ActorId
     to: ActorId
     level: Share = Field(description="Share of capability in [0, 1].")

@@ -7,8 +7,11 @@ An overlay maps dotted paths to new values, e.g.::
     policies.lift_strike_ban.probability: 0.9
 
 A path walks mappings by key and lists either by position (``red_lines.0``)
-or, for lists of elements with an ``id``, by that id. The changed scenario is
-validated again as a whole, so an overlay can never produce an invalid one.
+or, for lists of elements with an ``id``, by that id; support entries, one
+per supporting actor, by that actor (``support.CHN.level``). Every uncertain
+parameter's name in a sensitivity analysis is such a path. The changed
+scenario is validated again as a whole, so an overlay can never produce an
+invalid one.
 """
 
 from __future__ import annotations
@@ -87,6 +90,10 @@ def _index(items: list[Any], part: str, so_far: str) -> int:
     for position, item in enumerate(items):
         if isinstance(item, dict) and item.get("id") == part:
             return position
+    if so_far.split(".")[0] == "support":  # one entry per supporting actor: its name
+        for position, item in enumerate(items):
+            if isinstance(item, dict) and item.get("by") == part:
+                return position
     if part.isdigit() and int(part) < len(items):
         return int(part)
     raise OverlayError(f"{so_far!r}: no element with id or position {part!r}")

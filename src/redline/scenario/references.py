@@ -143,11 +143,10 @@ class _ReferenceChecker:
 
     def _unique(self) -> Iterator[Problem]:
         for field_name in ("ladder", "red_lines", "deployments", "policies", "questions",
-                           "hypotheses", "observations", "interventions", "support",
-                           "commitments"):
+                           "hypotheses", "observations", "interventions", "commitments"):
             seen: set[str] = set()
             for i, item in _present(getattr(self.s, field_name)):
-                if item.id is None:  # support entries and commitments: ids are optional
+                if item.id is None:  # commitments: ids are optional
                     continue
                 if item.id in seen:
                     yield (field_name, i, "id"), f"duplicate id {item.id!r}", "unique ids"
