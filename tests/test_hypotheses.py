@@ -18,6 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from redline import load as redline_load
 from redline.analysis.hypotheses import (
     NON_DIAGNOSTIC,
     NoHypothesesError,
@@ -29,6 +30,7 @@ from redline.analysis.hypotheses import (
     report_likelihood,
 )
 from redline.engine.run import simulate
+from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import validate_data
 from redline.scenario.models import Scenario
 from redline.scenario.overlay import apply_overlay
@@ -278,3 +280,51 @@ def test_cli_bad_overlay_exits_2(tmp_path: Path):
 
 def test_noninformative_constant():
     assert math.exp(NON_DIAGNOSTIC) == pytest.approx(1.05)
+
+
+# ------------------------------------------------------------ shared sources
+
+
+def _relayed(reliabilities, group="agency"):
+    data = yaml.safe_load(SYNTHETIC)
+    base = data["observations"][0]
+    data["observations"] = [
+        base | {"id": f"relay_{i}", "reliability": r, "source_group": group}
+        for i, r in enumerate(reliabilities)]
+    return validate_data(data, file="relayed")
+
+
+def test_reports_relaying_one_source_count_once_at_the_best_reliability():
+    grouped = evaluate_hypotheses(_relayed([0.6, 0.9, 0.7]), runs=4000, seed=3, draws=200)
+    single = evaluate_hypotheses(_relayed([0.9]), runs=4000, seed=3, draws=200)
+    assert grouped.counted == ["relay_1"]
+    np.testing.assert_allclose(grouped.posterior, single.posterior, rtol=1e-12)
+    np.testing.assert_allclose([grouped.lo, grouped.hi], [single.lo, single.hi], rtol=1e-12)
+    assert any("relay one source" in note and "relay_1" in note for note in grouped.notes)
+    # the ACH matrix still shows every report
+    assert grouped.observations == ["relay_0", "relay_1", "relay_2"]
+    document = grouped.to_dict()
+    assert document["counted"] == ["relay_1"]
+    assert document["observations"]["relay_0"]["source_group"] == "agency"
+
+
+def test_independent_reports_move_the_posterior_further_than_one_relayed_source():
+    independent = evaluate_hypotheses(_relayed([0.9, 0.9], group=None), runs=4000, seed=3,
+                                      draws=200)
+    relayed = evaluate_hypotheses(_relayed([0.9, 0.9]), runs=4000, seed=3, draws=200)
+    dense = independent.hypotheses.index("dense")
+    assert independent.posterior[dense] > relayed.posterior[dense] > 0.5
+
+
+def test_a_source_group_whose_reports_disagree_is_refused():
+    data = yaml.safe_load(SYNTHETIC)
+    for observation in data["observations"]:
+        observation["source_group"] = "agency"  # brigade_seen and militia_seen: other events
+    with pytest.raises(ScenarioError, match="does not report what 'brigade_seen' reports"):
+        validate_data(data, file="bad")
+
+
+def test_kursk_observations_share_their_source():
+    kursk = redline_load("kursk-2024")
+    groups = {o.id: o.source_group for o in kursk.observations}
+    assert set(groups.values()) == {"south_korean_intelligence"}

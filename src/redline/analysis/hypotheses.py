@@ -32,9 +32,17 @@ depends on the world only through its own event), so by Bayes' rule::
     P(H_h | reports) = pi_h prod_o L_oh / sum_g pi_g prod_o L_og,   L_oh = P(report_o | H_h)
 
 computed in log space (:func:`posterior`). The hypotheses are treated as
-exclusive and exhaustive: the priors are normalised to sum to one. Two
-reports resting on the same underlying source should be entered as one
-observation, or the assumption double-counts them.
+exclusive and exhaustive: the priors are normalised to sum to one.
+
+**Shared sources.** Reports that relay one underlying source (two officials
+citing the same intelligence) are not independent: if the source erred, all
+of them err together. An observation's ``source_group`` marks such reports;
+the model is a single source whose report each member relays faithfully, so a
+group is one piece of evidence, ``P(report | H) = r q + (1 - r)(1 - q)`` with
+``r`` the highest reliability among its members (the best-informed relay's
+judgement of the source). The loader requires a group's members to report the
+same event by the same week; the ACH matrix still shows every report, and
+the posterior counts each group once (:attr:`HypothesisAnalysis.counted`).
 
 **Intervals.** The ``q_oh`` are Monte Carlo estimates, so the posterior is
 uncertain too. Its 95% interval is a parametric bootstrap over that
@@ -295,7 +303,11 @@ class HypothesisAnalysis:
         bootstrap draws).
     weeks : weeks simulated per hypothesis (up to the latest observation).
     notes : statements about the analysis a reader must see (normalised priors,
-        no observations, misaligned random numbers, impossible evidence).
+        no observations, misaligned random numbers, impossible evidence, shared
+        sources).
+    counted : the observations the posterior counts: all, except that each
+        source group is counted once, through its most reliable member.
+    source_groups : observation -> its source group, for those in one.
 
     """
 
@@ -316,6 +328,8 @@ class HypothesisAnalysis:
     draws: int
     weeks: int
     notes: list[str] = field(default_factory=list)
+    counted: list[str] = field(default_factory=list)
+    source_groups: dict[str, str] = field(default_factory=dict)
 
     def rating(self, observation: str, hypothesis: str) -> str:
         """ACH rating (``C``, ``N``, ``I``) of one observation under one hypothesis."""
@@ -354,8 +368,9 @@ class HypothesisAnalysis:
         (observation -> [hypothesis it most favours, hypothesis it most disfavours], or
         ``null`` when it favours none);
         ``inconsistency`` (hypothesis -> count of ``I``); ``observations``
-        (observation -> ``reliability``, ``observed``); ``notes``. Undefined numbers
-        (NaN) are ``null``.
+        (observation -> ``reliability``, ``observed``, ``source_group``); ``counted``
+        (the observations the posterior counts); ``notes``. Undefined numbers (NaN)
+        are ``null``.
         """
         h_ids, o_ids = self.hypotheses, self.observations
         return {
@@ -384,8 +399,10 @@ class HypothesisAnalysis:
                           for obs, pair in self.separates.items()},
             "inconsistency": self.inconsistency,
             "observations": {obs: {"reliability": float(self.reliability[o]),
-                                   "observed": bool(self.observed[o])}
+                                   "observed": bool(self.observed[o]),
+                                   "source_group": self.source_groups.get(obs)}
                              for o, obs in enumerate(o_ids)},
+            "counted": list(self.counted),
             "notes": list(self.notes),
         }
 
@@ -501,11 +518,14 @@ def evaluate_hypotheses(scenario: Scenario, runs: int = 10_000, seed: int = 0,
         done += int(runs) * weeks_of[h]
 
     likelihoods = report_likelihood(counts / runs, reliability[None, :], observed[None, :])
-    point = posterior(prior, likelihoods)
+    counted = counted_observations(observations)
+    notes += _shared_source_notes(observations, counted)
+    point = posterior(prior, likelihoods[:, counted])
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), _BOOTSTRAP_TAG]))
     keys = [_event_key(observation) for observation in observations]
-    groups = [keys.index(key) for key in keys]
-    lo, hi = posterior_interval(prior, counts, runs, reliability, observed, rng, draws, groups)
+    groups = [keys.index(keys[c]) for c in counted]
+    lo, hi = posterior_interval(prior, counts[:, counted], runs, reliability[counted],
+                                observed[counted], rng, draws, groups)
     lo, hi = np.fmin(lo, point), np.fmax(hi, point)
     if not np.isfinite(point).all():
         notes.append("the reports are impossible under every hypothesis (a source of "
@@ -514,4 +534,40 @@ def evaluate_hypotheses(scenario: Scenario, runs: int = 10_000, seed: int = 0,
         scenario=scenario.name, hypotheses=h_ids, observations=o_ids, prior=prior,
         events=events, reliability=reliability, observed=observed, likelihoods=likelihoods,
         posterior=point, lo=lo, hi=hi, diagnosticity=diagnosticity(likelihoods),
-        runs=int(runs), seed=int(seed), draws=int(draws), weeks=max(weeks_of), notes=notes)
+        runs=int(runs), seed=int(seed), draws=int(draws), weeks=max(weeks_of), notes=notes,
+        counted=[o_ids[c] for c in counted],
+        source_groups={o.id: o.source_group for o in observations if o.source_group})
+
+
+def counted_observations(observations: Sequence[Any]) -> list[int]:
+    """Indices of the observations the posterior counts: each source group once.
+
+    A group is represented by its most reliable member (the first on a tie);
+    observations without a group are all counted.
+
+    >>> from types import SimpleNamespace as O
+    >>> counted_observations([O(source_group=None, reliability=0.6),
+    ...                       O(source_group="g", reliability=0.6),
+    ...                       O(source_group="g", reliability=0.85)])
+    [0, 2]
+    """
+    best: dict[str, int] = {}
+    for i, observation in enumerate(observations):
+        group = observation.source_group
+        if group is not None and (group not in best or observation.reliability
+                                  > observations[best[group]].reliability):
+            best[group] = i
+    return [i for i, observation in enumerate(observations)
+            if observation.source_group is None or best[observation.source_group] == i]
+
+
+def _shared_source_notes(observations: Sequence[Any], counted: list[int]) -> list[str]:
+    notes = []
+    for group in dict.fromkeys(o.source_group for o in observations if o.source_group):
+        members = [o for o in observations if o.source_group == group]
+        if len(members) < 2:
+            continue
+        lead = next(observations[c] for c in counted if observations[c].source_group == group)
+        notes.append(f"{', '.join(o.id for o in members)} relay one source (group {group!r}): "
+                     f"counted once, as {lead.id} (reliability {lead.reliability:g})")
+    return notes

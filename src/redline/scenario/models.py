@@ -595,6 +595,11 @@ class Observation(_Strict):
         default=1.0, description="Probability the source reports truly."
     )
     source: str | None = Field(default=None, max_length=500)
+    source_group: Identifier | None = Field(
+        default=None, description="Reports that relay one underlying source (two officials "
+        "citing the same intelligence) share a group: the posterior counts the group once, "
+        "at its members' highest reliability. Members must report the same event by the "
+        "same week.")
 
 
 class Intervention(_Strict):

@@ -132,6 +132,7 @@ class _ReferenceChecker:
         for field_name in ("questions", "observations"):
             for i, item in _present(getattr(self.s, field_name)):
                 yield from self.condition((field_name, i, "event"), item.event)
+        yield from self._source_groups()
         for i, commitment in _present(self.s.commitments):
             yield from self.actor(("commitments", i, "by"), commitment.by)
             yield from self.actor(("commitments", i, "to"), commitment.to)
@@ -151,6 +152,24 @@ class _ReferenceChecker:
                 if item.id in seen:
                     yield (field_name, i, "id"), f"duplicate id {item.id!r}", "unique ids"
                 seen.add(item.id)
+
+    def _source_groups(self) -> Iterator[Problem]:
+        """Reports relaying one source must say the same thing (same event, week, report)."""
+        first: dict[str, Any] = {}
+        for i, observation in _present(self.s.observations):
+            group = observation.source_group
+            if group is None:
+                continue
+            if group not in first:
+                first[group] = observation
+                continue
+            lead = first[group]
+            if (observation.event != lead.event or observation.by_week != lead.by_week
+                    or observation.observed != lead.observed):
+                yield (("observations", i, "source_group"),
+                       f"observation {observation.id!r} is in source group {group!r} but does "
+                       f"not report what {lead.id!r} reports",
+                       "the same event, by_week and observed as the group's first report")
 
     def _sides(self) -> Iterator[Problem]:
         if len(self.s.sides) != 2:
