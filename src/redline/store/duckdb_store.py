@@ -478,3 +478,35 @@ def load_run(db_path: str | Path, run_id: str) -> dict[str, Any]:
         "scenario_json": json.loads(canonical),
         "scenario_text": text,
     }
+
+
+def delete_run(db_path: str | Path, run_id: str) -> None:
+    """Delete one stored run and all its rows, in one transaction.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        The database file.
+    run_id : str
+        The run id.
+
+    Raises
+    ------
+    StoreError
+        The database is missing or holds no run with that id.
+
+    """
+    with connect(db_path) as connection:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            found = connection.execute("SELECT count(*) FROM runs WHERE id = ?",
+                                       [run_id]).fetchone()
+            if not found or not found[0]:
+                raise StoreError(f"no run {run_id!r} in {db_path}")
+            for table in (*_COLUMNS, "sweep_cells"):
+                connection.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+            connection.execute("DELETE FROM runs WHERE id = ?", [run_id])
+            connection.execute("COMMIT")
+        except BaseException:
+            _rollback(connection)
+            raise
