@@ -409,12 +409,13 @@ def test_hypotheses(client: TestClient) -> None:
 
 
 def test_hypotheses_of_a_scenario_without_any(client: TestClient) -> None:
-    text = "\n".join(line for line in redline.resolve("cuba-1962").read_text(
-        encoding="utf-8").split("\n"))
-    data = client.post("/api/validate", json={"text": text}).json()
-    if data["hypotheses"]:
-        pytest.skip("cuba-1962 has hypotheses")
-    assert client.post("/api/hypotheses", json={"text": text}).status_code == 422
+    lines = redline.resolve("cuba-1962").read_text(encoding="utf-8").split("\n")
+    start = lines.index("hypotheses:")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i][:1].isalpha())
+    text = "\n".join(lines[:start] + lines[end:])
+    assert client.post("/api/validate", json={"text": text}).json()["hypotheses"] == []
+    response = client.post("/api/hypotheses", json={"text": text})
+    assert response.status_code == 422 and "hypothes" in response.json()["error"]
 
 
 def test_sensitivity(client: TestClient) -> None:
@@ -491,3 +492,12 @@ def test_serve_refuses_0000_without_a_token() -> None:
                              env=env_free, check=False)
     assert process.returncode == 2
     assert "without an access token" in process.stderr and "Traceback" not in process.stderr
+
+
+def test_job_results_are_strict_json() -> None:
+    import numpy as np
+
+    from redline.web.jobs import json_ready
+
+    assert json_ready({"a": float("nan"), "b": [np.float64(np.inf), np.int64(3)], "c": "x"}) == {
+        "a": None, "b": [None, 3], "c": "x"}

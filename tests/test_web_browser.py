@@ -130,10 +130,13 @@ class Session:
     def outside(self) -> list[str]:
         return [url for url in self.requests if not self._local(url)]
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, scroll_to: str | None = None) -> None:
         folder = os.environ.get("REDLINE_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
+            if scroll_to:
+                self.page.locator(scroll_to).first.scroll_into_view_if_needed()
+                self.page.evaluate("(y) => window.scrollBy(0, y)", -60)
             self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
 
 
@@ -205,6 +208,7 @@ def test_the_analyst_workflow_in_the_browser(browser: Any, server: str) -> None:
     assert sum(figure["tips"] for figure in figures) > 10  # hover values
     assert page.locator("#question-weeks svg polyline").count() >= 10
     session.shot("run")
+    session.shot("figures", scroll_to="#figures")
 
     # the numbers shown are the API's
     stored = get_json(f"{server}/api/runs/{run_id}")

@@ -11,6 +11,7 @@ the engine stops between chunks and nothing is stored.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -26,6 +27,19 @@ FINISHED = frozenset({DONE, FAILED, CANCELLED})
 
 Progress = Callable[[int, int], None]
 Work = Callable[[Progress], dict[str, Any]]
+
+
+def json_ready(value: Any) -> Any:
+    """A copy of ``value`` that strict JSON can carry: NaN and infinities become None."""
+    if isinstance(value, dict):
+        return {str(key): json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()  # a NumPy scalar
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 class JobCancelled(Exception):
@@ -136,7 +150,7 @@ class JobManager:
             job.error = str(error) or type(error).__name__
             self._finish(job, FAILED)
         else:
-            job.result = result
+            job.result = json_ready(result)
             if job.total:
                 job.done = job.total
             self._finish(job, DONE)
