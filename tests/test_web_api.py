@@ -501,3 +501,15 @@ def test_job_results_are_strict_json() -> None:
 
     assert json_ready({"a": float("nan"), "b": [np.float64(np.inf), np.int64(3)], "c": "x"}) == {
         "a": None, "b": [None, 3], "c": "x"}
+
+
+def test_a_database_that_is_not_redlines_is_503(tmp_path: Path) -> None:
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as connection:
+        connection.execute("CREATE TABLE t (x INTEGER)")
+    with TestClient(create_app(Settings(db=other))) as c:
+        response = c.get("/api/runs")
+        assert response.status_code == 503 and "not a redline" in response.json()["error"]
+        assert c.get("/api/runs/abc").status_code == 503

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from redline import __version__
+from redline.store import StoreError
 from redline.web import api, service
 from redline.web.jobs import JobManager
 from redline.web.security import Guard
@@ -80,6 +81,10 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(api.ApiError)
     async def api_error(_: Request, error: api.ApiError) -> JSONResponse:
         return _error(error.status, error.message, **error.extra)
+
+    @app.exception_handler(StoreError)
+    async def store_error(_: Request, error: StoreError) -> JSONResponse:
+        return _error(503, f"the results database cannot be used: {error}")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

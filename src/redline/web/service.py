@@ -34,7 +34,7 @@ from redline.scenario.loader import load_scenario, load_text
 from redline.scenario.models import Scenario
 from redline.scenario.overlay import apply_overlay
 from redline.scenarios import builtin_names, builtin_resolutions, resolve
-from redline.store import delete_run, list_runs, load_run, save_result
+from redline.store import StoreError, delete_run, list_runs, load_run, save_result
 from redline.store.duckdb_store import connect
 
 Progress = Callable[[int, int], None]
@@ -232,8 +232,10 @@ class Results:
         with self.lock:
             try:
                 document = load_run(self.db, run_id)
-            except Exception as error:
-                raise NotFound(str(error)) from error
+            except StoreError as error:
+                if str(error).startswith("no run"):
+                    raise NotFound(str(error)) from error
+                raise
             with connect(self.db, read_only=True) as connection:
                 rows = connection.execute(
                     "SELECT question, week, p FROM question_weeks WHERE run_id = ? "
@@ -251,8 +253,10 @@ class Results:
         with self.lock:
             try:
                 delete_run(self.db, run_id)
-            except Exception as error:
-                raise NotFound(str(error)) from error
+            except StoreError as error:
+                if str(error).startswith("no run"):
+                    raise NotFound(str(error)) from error
+                raise
             self._cache.pop(run_id, None)
             self._figures.pop(run_id, None)
 
