@@ -303,10 +303,23 @@ def test_scenario_text_is_shown_as_text(browser: Any, server: str) -> None:
     page = session.page
     page.goto(server + "/#library/kursk-2024", wait_until="load")
     page.wait_for_selector("#validation.ok")
+    original = page.input_value("#yaml")
     page.fill("#yaml", "name: <img src=x onerror=alert(1)>\nactors: [<script>alert(2)</script>\n")
     page.wait_for_selector("#validation.bad")
     page.wait_for_timeout(300)
     assert page.locator("#errors img, #errors script").count() == 0
+    # a valid scenario whose title is markup: run it, and its title is shown as text
+    markup = "<img src=x onerror=alert(3)><b>bold</b>"
+    lines = [f"title: '{markup}'" if line.startswith("title:") else line
+             for line in original.split("\n")]
+    page.fill("#yaml", "\n".join(lines))
+    page.wait_for_selector("#validation.ok")
+    page.fill("#run-runs", "100")
+    page.click("#run-button")
+    page.wait_for_selector("#run-results:not([hidden])")
+    assert markup in page.text_content("#run-title")
+    assert page.locator("#view-run img, #view-run b, #view-run script").count() == 0
+    page.wait_for_selector("#figures figure[data-figure='network']")
     assert not session.dialogs
     assert not session.outside
     page.close()
