@@ -84,10 +84,15 @@ def test_openapi_and_offline_docs(client: TestClient) -> None:
                  "/api/jobs/{job_id}/events", "/api/compare", "/api/forecast", "/api/score",
                  "/api/hypotheses", "/api/sensitivity", "/api/runs/{run_id}/report"]:
         assert path in schema["paths"], path
-    page = client.get("/docs")
+    page = client.get("/docs/reference")
     assert page.status_code == 200 and "/api/runs/{run_id}" in page.text
     assert "http://" not in page.text and "https://" not in page.text  # nothing fetched
     assert "default-src 'self'" in page.headers["content-security-policy"]
+    swagger = client.get("/docs")
+    assert swagger.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in swagger.text
+    assert "http://" not in swagger.text and "https://" not in swagger.text
+    for name in ("swagger/swagger-ui-bundle.js", "swagger/swagger-ui.css", "docs.js"):
+        assert client.get(f"/static/{name}").status_code == 200, name
 
 
 def test_dashboard_page_and_static_files(client: TestClient) -> None:

@@ -323,3 +323,21 @@ def test_scenario_text_is_shown_as_text(browser: Any, server: str) -> None:
     assert not session.dialogs
     assert not session.outside
     page.close()
+
+
+def test_the_api_reference_is_drawn_offline(browser: Any, server: str) -> None:
+    """/docs is Swagger UI from the package's own copy: it draws every operation."""
+    session = Session(browser, server)
+    page = session.page
+    page.goto(server + "/docs", wait_until="load")
+    page.wait_for_selector(".opblock")
+    paths = page.eval_on_selector_all(".opblock-summary-path",
+                                      "(nodes) => nodes.map((n) => n.textContent.trim())")
+    for path in ("/api/validate", "/api/runs", "/api/jobs/{job_id}/events", "/api/compare"):
+        assert path in [p.replace("\u200b", "") for p in paths], paths
+    session.shot("api")
+    page.goto(server + "/docs/reference", wait_until="load")
+    assert "/api/runs/{run_id}" in page.text_content("table")
+    assert not session.outside, session.outside
+    assert not session.errors, session.errors
+    page.close()

@@ -4,7 +4,8 @@
 (:mod:`redline.web.security`), the job queue (:mod:`redline.web.jobs`), the
 API routes (:mod:`redline.web.api`), the dashboard's page and static files
 (everything it loads is served from the package: it works offline), and an
-offline API reference at ``/docs`` drawn from the OpenAPI schema
+offline API reference at ``/docs`` (Swagger UI, shipped in the package) and
+``/docs/reference`` (plain HTML) drawn from the OpenAPI schema
 (``/openapi.json``). Errors are JSON: ``{"error": message, "status": code}``,
 plus ``errors`` (each with its ``line``) for an invalid scenario.
 """
@@ -112,7 +113,25 @@ def _pages(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
+        return HTMLResponse(SWAGGER_PAGE, headers=headers)
+
+    @app.get("/docs/reference", include_in_schema=False)
+    def reference() -> HTMLResponse:
         return HTMLResponse(api_reference(app.openapi()), headers=headers)
+
+
+#: Swagger UI on ``/openapi.json``, from the package's own copy (static/swagger).
+SWAGGER_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>redline API</title>
+<link rel="icon" type="image/png" href="/static/swagger/favicon-32x32.png">
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+<script src="/static/swagger/swagger-ui-bundle.js" defer></script>
+<script src="/static/docs.js" defer></script></head>
+<body><p style="font-family: sans-serif; margin: 1rem 2rem 0">
+<a href="/">Dashboard</a> &middot; <a href="/openapi.json">OpenAPI schema</a> &middot;
+<a href="/docs/reference">plain reference (no script)</a></p>
+<div id="swagger-ui"></div></body></html>
+"""
 
 
 def api_reference(schema: dict[str, Any]) -> str:
