@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -339,5 +340,31 @@ def test_the_api_reference_is_drawn_offline(browser: Any, server: str) -> None:
     page.goto(server + "/docs/reference", wait_until="load")
     assert "/api/runs/{run_id}" in page.text_content("table")
     assert not session.outside, session.outside
+    assert not session.errors, session.errors
+    page.close()
+
+
+def test_cancel_a_run_in_the_browser(browser: Any, server: str) -> None:
+    session = Session(browser, server)
+    page = session.page
+    page.goto(server + "/#library/kursk-2024", wait_until="load")
+    page.wait_for_selector("#validation.ok")
+    page.fill("#run-runs", "1000000")
+    page.click("#run-button")
+    page.wait_for_function("() => document.getElementById('job-status').textContent"
+                           " === 'running'")
+    run_id = page.evaluate("location.hash").split("/")[1]
+    page.click("#job-cancel")
+    page.wait_for_function("() => document.getElementById('job-status').textContent"
+                           ".startsWith('cancelled')")
+    assert page.locator("#run-results").is_hidden()
+    assert get_json(f"{server}/api/jobs/{run_id}")["status"] == "cancelled"
+    try:
+        get_json(f"{server}/api/runs/{run_id}")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404  # nothing was stored
+    else:
+        raise AssertionError("a cancelled run was stored")
+    assert not session.outside
     assert not session.errors, session.errors
     page.close()
