@@ -146,6 +146,14 @@ def test_saving_a_scenario(client: TestClient, settings: Settings) -> None:
     bad = client.put("/api/scenarios/broken", json={"text": "name: x\nactors: [1\n"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["line"] >= 2
     assert client.put("/api/scenarios/bad name!", json={"text": text}).status_code == 422
+    # a broken file of the user's opens in the editor, with its errors
+    (settings.scenario_dir / "half-done.yaml").write_text("name: x\nhorizon: soon\n")
+    opened = client.get("/api/scenarios/half-done").json()
+    assert not opened["valid"] and opened["text"].startswith("name: x")
+    assert opened["errors"] and opened["errors"][0]["line"] >= 1
+    listed = {e["name"]: e for e in client.get("/api/scenarios").json()["scenarios"]}
+    assert listed["half-done"]["valid"] is False
+    (settings.scenario_dir / "half-done.yaml").unlink()
 
 
 def test_saving_without_a_folder_is_a_conflict(tmp_path: Path) -> None:

@@ -162,14 +162,18 @@ def scenarios(request: Request) -> dict[str, Any]:
 
 @router.get("/scenarios/{name}", tags=["scenarios"])
 def scenario_text(request: Request, name: str) -> dict[str, Any]:
-    """A library scenario's YAML text and summary."""
+    """A library scenario's YAML text, and its summary (or its ``errors``, each at its line)."""
     library = _state(request).library
     try:
         text = library.text(name)
     except NotFound as error:
         raise ApiError(404, str(error)) from None
-    scenario, _ = _load(request, ScenarioSource(text=text))
-    return {"name": name, "text": text, **service.summary(scenario)}
+    try:
+        scenario, _ = library.load(None, text)
+    except ScenarioError as error:  # shown in the editor, to be fixed there
+        return {"name": name, "text": text, "valid": False,
+                "errors": service.issues_to_json(error)}
+    return {"name": name, "text": text, "valid": True, **service.summary(scenario)}
 
 
 @router.put("/scenarios/{name}", tags=["scenarios"])
