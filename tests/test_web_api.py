@@ -488,6 +488,14 @@ def test_other_hosts_and_cross_site_posts_are_refused(client: TestClient) -> Non
     assert same.status_code == 422
 
 
+def test_allowed_host_names(tmp_path: Path) -> None:
+    settings = Settings(db=tmp_path / "h.duckdb", allowed_hosts=("crisis.example.org",))
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/api/health", headers={"Host": "crisis.example.org"}).status_code == 200
+        assert c.get("/api/health", headers={"Host": "localhost:8000"}).status_code == 200
+        assert c.get("/api/health", headers={"Host": "other.example.org"}).status_code == 421
+
+
 def test_binding_beyond_loopback_needs_a_token() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")

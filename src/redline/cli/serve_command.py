@@ -24,6 +24,9 @@ def serve(
     scenarios: Annotated[Path | None, typer.Option(
         "--scenarios", file_okay=False, help="Folder of your scenario files (*.yaml), shown "
         "in the library; the editor saves there.")] = None,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", metavar="NAME", help="Also answer requests for this host name "
+        "(repeatable), e.g. the public name a reverse proxy passes on.")] = None,
     max_body: Annotated[int, typer.Option("--max-body", min=1, help="Largest request body "
                                           "(bytes).")] = limits.MAX_BODY_BYTES,
     max_runs: Annotated[int, typer.Option("--max-runs", min=1, help="Most Monte Carlo runs "
@@ -37,7 +40,8 @@ def serve(
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI reference at /docs)."""
     settings = limits.Settings(db=db, host=host, port=port, token=token or None,
-                               scenario_dir=scenarios, max_body_bytes=max_body,
+                               scenario_dir=scenarios, allowed_hosts=tuple(allow_host or ()),
+                               max_body_bytes=max_body,
                                max_runs=max_runs, max_jobs=max_jobs, max_queued=max_queued)
     try:
         settings.check()

@@ -10,8 +10,9 @@ page and static file:
 - **Size.** A body larger than ``max_body_bytes`` gets 413 before it is read
   (from Content-Length, or counted while reading a chunked body).
 - **Host and Origin.** A request whose ``Host`` is not this server's (DNS
-  rebinding) gets 421; a state-changing request whose ``Origin`` is another
-  site (cross-site request forgery) gets 403.
+  rebinding) gets 421 (``--allow-host`` adds names, e.g. a reverse proxy's);
+  a state-changing request whose ``Origin`` is another site (cross-site
+  request forgery) gets 403.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class Guard:
 
     def _allowed_host(self, host: str) -> bool:
         name = urlparse(f"//{host}").hostname or ""
-        if is_loopback(name) or name in {self.settings.host, "testserver"}:
+        if is_loopback(name) or name in {self.settings.host, "testserver",
+                                         *self.settings.allowed_hosts}:
             return True
         # listening on every address: any name reaches us, and the token guards it
         return self.settings.host in {"0.0.0.0", "::"} and bool(self.settings.token)

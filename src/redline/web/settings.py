@@ -52,6 +52,8 @@ class Settings:
     token : access token every API call and page then requires; ``None``: no token.
     scenario_dir : a folder of the user's scenario files (``*.yaml``) shown in the
         library beside the built-in ones, and where the editor saves; ``None``: none.
+    allowed_hosts : host names the server answers for besides loopback names and
+        ``host`` (e.g. the public name a reverse proxy passes on); others get 421.
     max_body_bytes, max_runs, max_jobs, max_queued : the limits above.
     """
 
@@ -60,6 +62,7 @@ class Settings:
     port: int = 8000
     token: str | None = None
     scenario_dir: Path | None = None
+    allowed_hosts: tuple[str, ...] = ()
     max_body_bytes: int = MAX_BODY_BYTES
     max_runs: int = MAX_RUNS_PER_REQUEST
     max_jobs: int = MAX_CONCURRENT_JOBS
