@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test fuzz bench scaling lint clean distclean
+.PHONY: install run serve test fuzz bench scaling lint clean distclean
 
 # The stamp is newer than pyproject.toml once the install succeeded, so
 # `make install` is a no-op until the dependencies change.
@@ -28,7 +28,11 @@ run: install
 		--markdown reports/kursk-2024.md
 	$(BIN)/redline report kursk-2024 --runs 20000 --seed 20241028 -o reports/kursk-2024.html
 
-# The browser tests of the HTML report need Debian's chromium (never a browser
+# The dashboard and the JSON API on http://127.0.0.1:8000/ (docs/web.md), on redline.duckdb.
+serve: install
+	$(BIN)/redline serve --db redline.duckdb
+
+# The browser tests of the HTML report and the dashboard need Debian's chromium (never a browser
 # downloaded by Playwright); REDLINE_REQUIRE_BROWSER makes its absence a failure.
 test: install
 	@[ -x /usr/bin/chromium ] || { \

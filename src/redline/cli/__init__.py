@@ -19,6 +19,7 @@ from redline.cli import (
     run_commands,
     scenario_commands,
     sensitivity_command,
+    serve_command,
     sweep_command,
     verify_command,
 )
@@ -26,7 +27,7 @@ from redline.cli.common import app
 
 __all__ = ["analysis_commands", "app", "compare_command", "hypotheses_command", "main",
            "report_command", "run_commands", "scenario_commands", "sensitivity_command",
-           "sweep_command", "verify_command"]
+           "serve_command", "sweep_command", "verify_command"]
 
 
 def main() -> None:

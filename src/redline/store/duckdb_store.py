@@ -518,3 +518,43 @@ def load_run(db_path: str | Path, run_id: str) -> dict[str, Any]:
         "scenario_json": json.loads(canonical),
         "scenario_text": text,
     }
+
+
+def delete_run(db_path: str | Path, run_id: str) -> None:
+    """Delete one stored run and all its rows.
+
+    DuckDB checks a foreign key against the state before the transaction, so
+    the rows that reference the run are deleted and committed first, then the
+    run itself. If the second step fails, the run is still listed and deleting
+    it again finishes the job.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        The database file.
+    run_id : str
+        The run id.
+
+    Raises
+    ------
+    StoreError
+        The database is missing or holds no run with that id.
+
+    """
+    if not Path(db_path).is_file():
+        raise StoreError(f"no results database at {db_path}")
+    with connect(db_path) as connection:
+        found = connection.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()
+        if not found or not found[0]:
+            raise StoreError(f"no run {run_id!r} in {db_path}")
+        for statements in ([f"DELETE FROM {table} WHERE run_id = ?"
+                            for table in (*_COLUMNS, "sweep_cells")],
+                           ["DELETE FROM runs WHERE id = ?"]):
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                for statement in statements:
+                    connection.execute(statement, [run_id])
+                connection.execute("COMMIT")
+            except BaseException:
+                _rollback(connection)
+                raise
