@@ -157,3 +157,25 @@ def test_two_processes_storing_at_once_both_succeed(toy, tmp_path):
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
     assert len(assert_whole_runs(db)) == 2
+
+
+def test_a_deletion_stopped_half_way_is_invisible_and_finished_later(tmp_path, monkeypatch):
+    """delete_run takes two transactions; between them the run is neither listed nor loaded."""
+    from redline.store import delete_run, duckdb_store, load_run
+
+    db = tmp_path / "results.duckdb"
+    keep, gone = save_result(make_result(), db), save_result(make_result(), db)
+    monkeypatch.setattr(duckdb_store, "_finish_deletions", lambda connection: None)
+    delete_run(db, gone)  # stops after the first transaction, as a killed process would
+    assert set(list_runs(db)["id"]) == {keep}
+    with pytest.raises(StoreError, match="no run"):
+        load_run(db, gone)
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+    monkeypatch.undo()
+    save_result(make_result(), db)  # any connection that may write finishes the deletion
+    with duckdb.connect(str(db), read_only=True) as connection:
+        ids = {row[0] for row in connection.execute("SELECT id FROM runs").fetchall()}
+        assert gone not in ids and keep in ids
+        assert connection.execute("SELECT count(*) FROM deleted_runs").fetchone()[0] == 0
+    assert_whole_runs(db)

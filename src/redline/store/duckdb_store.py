@@ -102,6 +102,9 @@ CREATE TABLE IF NOT EXISTS ladder_reached (
     count BIGINT NOT NULL CHECK (count >= 0),
     PRIMARY KEY (run_id, actor, rung)
 );
+CREATE TABLE IF NOT EXISTS deleted_runs (
+    id VARCHAR PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS sweep_cells (
     sweep_id VARCHAR NOT NULL,
     run_id VARCHAR NOT NULL REFERENCES runs (id),
@@ -199,6 +202,8 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
         if not read_only:
             _create_schema(connection)
         _check_version(connection, path)
+        if not read_only:
+            _finish_deletions(connection)  # a deletion a stopped process left half-done
         yield connection
     finally:
         connection.close()
@@ -464,11 +469,14 @@ def list_runs(db_path: str | Path = DEFAULT_DB) -> pd.DataFrame:
                max(o.p) FILTER (WHERE o.outcome = 'great_power_war') AS great_power_war,
                max(o.p) FILTER (WHERE o.outcome = 'nuclear_use') AS nuclear_use
         FROM runs AS r LEFT JOIN outcomes AS o ON o.run_id = r.id
+        {live}
         GROUP BY ALL
         ORDER BY r.created DESC, r.id
     """
     with connect(db_path, read_only=True) as connection:
-        return connection.execute(query).df()
+        live = ("WHERE r.id NOT IN (SELECT id FROM deleted_runs)"
+                if _has_tombstones(connection) else "")
+        return connection.execute(query.format(live=live)).df()
 
 
 def load_run(db_path: str | Path, run_id: str) -> dict[str, Any]:
@@ -503,6 +511,9 @@ def load_run(db_path: str | Path, run_id: str) -> dict[str, Any]:
                FROM runs WHERE id = ?""",
             [run_id],
         ).fetchone()
+        if row is not None and _has_tombstones(connection) and _count(connection.execute(
+                "SELECT count(*) FROM deleted_runs WHERE id = ?", [run_id]).fetchone()):
+            row = None  # being deleted
     if row is None:
         raise StoreError(f"no run {run_id!r} in {db_path}")
     (identifier, created, title, sha256, chunk_size, elapsed, version, canonical, text,
@@ -521,12 +532,15 @@ def load_run(db_path: str | Path, run_id: str) -> dict[str, Any]:
 
 
 def delete_run(db_path: str | Path, run_id: str) -> None:
-    """Delete one stored run and all its rows.
+    """Delete one stored run and all its rows; a reader never sees part of a run.
 
     DuckDB checks a foreign key against the state before the transaction, so
-    the rows that reference the run are deleted and committed first, then the
-    run itself. If the second step fails, the run is still listed and deleting
-    it again finishes the job.
+    a run's own row cannot go in the transaction that deletes the rows that
+    reference it. The first transaction therefore records the id in
+    ``deleted_runs`` (from then on the run is neither listed nor loaded) and
+    deletes the referencing rows; the second deletes the run's row and the
+    record. If the process stops between the two, the next connection that
+    may write finishes the deletion.
 
     Parameters
     ----------
@@ -547,14 +561,38 @@ def delete_run(db_path: str | Path, run_id: str) -> None:
         found = connection.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()
         if not found or not found[0]:
             raise StoreError(f"no run {run_id!r} in {db_path}")
-        for statements in ([f"DELETE FROM {table} WHERE run_id = ?"
-                            for table in (*_COLUMNS, "sweep_cells")],
-                           ["DELETE FROM runs WHERE id = ?"]):
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                for statement in statements:
-                    connection.execute(statement, [run_id])
-                connection.execute("COMMIT")
-            except BaseException:
-                _rollback(connection)
-                raise
+        _in_transaction(connection, [
+            ("INSERT INTO deleted_runs VALUES (?) ON CONFLICT DO NOTHING", run_id),
+            *((f"DELETE FROM {table} WHERE run_id = ?", run_id)
+              for table in (*_COLUMNS, "sweep_cells"))])
+        _finish_deletions(connection)
+
+
+def _in_transaction(connection: duckdb.DuckDBPyConnection,
+                    statements: list[tuple[str, str]]) -> None:
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for statement, argument in statements:
+            connection.execute(statement, [argument])
+        connection.execute("COMMIT")
+    except BaseException:
+        _rollback(connection)
+        raise
+
+
+def _finish_deletions(connection: duckdb.DuckDBPyConnection) -> None:
+    """Delete the rows of runs whose referencing rows are gone (see :func:`delete_run`)."""
+    for (run_id,) in connection.execute("SELECT id FROM deleted_runs").fetchall():
+        _in_transaction(connection, [("DELETE FROM runs WHERE id = ?", run_id),
+                                     ("DELETE FROM deleted_runs WHERE id = ?", run_id)])
+
+
+def _has_tombstones(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database has the ``deleted_runs`` table (older files may not)."""
+    return bool(_count(connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'deleted_runs'").fetchone()))
+
+
+def _count(row: tuple[Any, ...] | None) -> int:
+    """The number a ``SELECT count(*)`` returned."""
+    return int(row[0]) if row else 0
