@@ -23,10 +23,33 @@ from redline.scenario.errors import ScenarioError
 from redline.scenario.models import Scenario
 from redline.store.duckdb_store import MAX_SEED, new_run_id
 from redline.web import service
-from redline.web.jobs import FINISHED, NotCancellable, QueueFull
+from redline.web.jobs import FINISHED, NotCancellable, QueueFull, ShuttingDown
 from redline.web.service import Conflict, NotFound
 
-router = APIRouter(prefix="/api")
+#: Every error's body: a message a person can act on, and the status again (JSON, also
+#: from the routes that answer HTML or SVG when they succeed).
+ERROR_BODY = {"application/json": {"schema": {
+    "type": "object", "required": ["error", "status"],
+    "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}}}
+
+#: The statuses any API call may answer with besides its own (docs/web.md).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": ERROR_BODY}
+    for status, description in (
+        (400, "a body that cannot be read as JSON"),
+        (401, "no or wrong access token (when the server has one)"),
+        (403, "a cross-site request"),
+        (404, "no such scenario, run or job"),
+        (409, "the job is not in a state that allows this"),
+        (413, "the request body is larger than the server accepts"),
+        (421, "a host name the server does not answer for"),
+        (422, "an invalid scenario or request, with each error's line where it has one"),
+        (429, "the job queue is full: try again later"),
+        (503, "the results database cannot be used, or the server is stopping"),
+    )
+}
+
+router = APIRouter(prefix="/api", responses=ERRORS)
 
 
 class ApiError(Exception):
@@ -83,8 +106,12 @@ class ScoreRequest(RunRequest):
 class SensitivityRequest(ScenarioSource):
     """A global sensitivity analysis."""
 
-    method: Literal["morris", "sobol"] = "morris"
-    samples: int | None = Field(default=None, ge=2, le=4096)
+    method: Literal["morris", "sobol", "rsa"] = Field(
+        default="morris", description="morris (screening), sobol (variance shares) or rsa "
+        "(Monte Carlo filtering, for rare outcomes).")
+    samples: int | None = Field(default=None, ge=2, le=1_000_000,
+                                description="Sobol base samples, Morris trajectories, or rsa "
+                                "runs; the runs it makes count against --max-runs.")
     replicates: int | None = Field(default=None, ge=1, le=1024)
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
 
@@ -132,6 +159,8 @@ def _submit(request: Request, kind: str, label: str,
         job = _state(request).jobs.submit(kind, label, work, job_id=job_id, extra=extra)
     except QueueFull as error:
         raise ApiError(429, str(error)) from None
+    except ShuttingDown as error:
+        raise ApiError(503, str(error)) from None
     document = job.to_dict() | {"url": f"/api/jobs/{job.id}",
                                 "events": f"/api/jobs/{job.id}/events"}
     if kind == "run":

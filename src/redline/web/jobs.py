@@ -46,6 +46,10 @@ class JobCancelled(Exception):
     """Raised inside a job's progress callback once the job was cancelled."""
 
 
+class ShuttingDown(Exception):
+    """The server is stopping and takes no new job."""
+
+
 class QueueFull(Exception):
     """No room in the queue: too many jobs are waiting."""
 
@@ -101,8 +105,17 @@ class JobManager:
         self.max_queued = max_queued
         self.keep_finished = keep_finished
         self._pool = ThreadPoolExecutor(max_workers=max_jobs, thread_name_prefix="redline-job")
+        self._closed = False
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Take jobs again after :meth:`shutdown` (a server started anew in one process)."""
+        with self._lock:
+            if self._closed:
+                self._pool = ThreadPoolExecutor(max_workers=self.max_jobs,
+                                                thread_name_prefix="redline-job")
+                self._closed = False
 
     def submit(self, kind: str, label: str, work: Work, *, job_id: str | None = None,
                extra: dict[str, Any] | None = None) -> Job:
@@ -112,9 +125,13 @@ class JobManager:
         ------
         QueueFull
             When ``max_queued`` jobs are already waiting.
+        ShuttingDown
+            When the server is stopping.
 
         """
         with self._lock:
+            if self._closed:
+                raise ShuttingDown("the server is shutting down; no new jobs")
             waiting = sum(job.status == QUEUED for job in self._jobs.values())
             if waiting >= self.max_queued:
                 raise QueueFull(f"{waiting} jobs are already waiting (the limit is "
@@ -123,7 +140,7 @@ class JobManager:
                       extra=dict(extra or {}))
             self._jobs[job.id] = job
             self._forget_old()
-        job.future = self._pool.submit(self._run, job, work)
+            job.future = self._pool.submit(self._run, job, work)
         return job
 
     def _forget_old(self) -> None:
@@ -198,4 +215,6 @@ class JobManager:
         """Cancel every job and stop the workers."""
         for job in self.all():
             job.cancel_requested.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            self._pool.shutdown(wait=False, cancel_futures=True)
