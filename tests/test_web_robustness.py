@@ -153,3 +153,24 @@ def test_oversized_bodies_and_bad_tokens_on_the_live_server(server: tuple[str, P
     assert status == 413 and "error" in body
     status, body = call(url, "GET", "/api/runs", token="wrong")
     assert status == 401 and "token" in body["error"]
+
+
+def test_scenario_names_cannot_reach_files_outside_the_library(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("name: secret\n")
+    mine = tmp_path / "mine"
+    with TestClient(create_app(Settings(db=tmp_path / "p.duckdb", scenario_dir=mine))) as c:
+        for name in ("..%2Fsecret", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "secret",
+                     "..", "mine%2F..%2Fsecret"):
+            response = c.get(f"/api/scenarios/{name}")
+            assert response.status_code == 404, (name, response.text)
+            assert "name: secret" not in response.text and "root:" not in response.text
+        for name in ("..%2Fescaped", "a%2Fb", "..", "x%00y"):
+            response = c.put(f"/api/scenarios/{name}", json={"text": "name: x\n"})
+            assert response.status_code in (404, 422), (name, response.text)
+        assert not (tmp_path / "escaped.yaml").exists()
+        assert {p.name for p in tmp_path.iterdir()} <= {"p.duckdb", "secret.yaml"}
+        run = c.post("/api/runs", json={"scenario": "../secret", "runs": 10})
+        assert run.status_code == 404

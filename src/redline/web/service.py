@@ -28,6 +28,7 @@ from redline.analysis.scoring import score
 from redline.engine.results import EnsembleResult
 from redline.engine.seeding import BLOCK_SIZE
 from redline.report import figures
+from redline.report.files import write_text_atomic
 from redline.report.html import CAPTIONS, html_report
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import load_scenario, load_text
@@ -131,9 +132,7 @@ class Library:
             raise ValueError("a scenario name has letters, digits, '-' and '_' only")
         load_text(text, EDITOR_FILE)
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{name}.yaml"
-        path.write_text(text, encoding="utf-8")
-        return path
+        return write_text_atomic(self.folder / f"{name}.yaml", text)
 
     def load(self, name: str | None, text: str | None) -> tuple[Scenario, str | None]:
         """A validated scenario from a library name or from YAML text, with its text.
