@@ -87,5 +87,5 @@ def test_backtest_json_keys_through_the_cli(small, tmp_path):
         for model in ("redline", "climatology", "logistic"):
             assert {score, "log"} <= set(data["targets"][target][model])
     assert set(data["calibration"]["intervals_95"]) == {
-        "escalation", "talks_hazard", "decisiveness"}
+        "escalation", "rationality", "talks_hazard"}
     assert plot.stat().st_size > 1000

@@ -74,10 +74,10 @@ def test_every_crisis_scenario_validates():
 @given(kind=st.builds(CrisisType, trigger=st.sampled_from(["non_military", "military", "violent"]),
                       gravity=st.sampled_from(["low", "medium", "high"]),
                       balance=st.sampled_from(["weaker", "even", "stronger"])),
-       escalation=st.floats(0.1, 5.0), talks=st.floats(0.001, 0.9),
-       decisiveness=st.floats(0.1, 5.0))
-def test_forecasts_are_distributions(kind, escalation, talks, decisiveness):
-    params = MappingParameters(escalation, talks, decisiveness)
+       escalation=st.floats(0.1, 5.0), rationality=st.floats(0.5, 100.0),
+       talks=st.floats(0.001, 0.9))
+def test_forecasts_are_distributions(kind, escalation, rationality, talks):
+    params = MappingParameters(escalation, rationality, talks)
     forecast = forecast_type(kind, params, runs=40, seed=3)
     for probabilities in (forecast.violence, forecast.outcome):
         assert np.all(probabilities >= -1e-12) and abs(probabilities.sum() - 1.0) < 1e-9

@@ -1,6 +1,6 @@
 """Calibrating the mapping's global parameters by maximum likelihood, simulator in the loop.
 
-The parameters theta = (escalation, talks_hazard, decisiveness) of
+The parameters theta = (escalation, rationality, talks_hazard) of
 :class:`redline.history.mapping.MappingParameters` are fitted to the training
 crises by maximising
 
@@ -15,7 +15,7 @@ nothing to the base rates). Every crisis
 type is simulated with the same seed at every theta (common random numbers),
 so l is a deterministic function of theta; it is still piecewise constant at
 the scale of single runs, so the optimiser is derivative-free (Nelder-Mead on
-log escalation, logit talks hazard, log decisiveness) with an initial simplex
+log escalation, log rationality, logit talks hazard) with an initial simplex
 of steps 0.5, well above that scale. Actor outcomes are fitted on each
 training crisis's first crisis actor (the actor whose trigger is the crisis's
 start), which bounds the number of distinct scenarios per evaluation.
@@ -44,7 +44,7 @@ from redline.history.forecast import TypeForecast, forecast_type
 from redline.history.mapping import CrisisType, MappingParameters, crisis_type
 
 #: Names of the calibrated parameters, in the optimiser's order.
-PARAMETERS = ("escalation", "talks_hazard", "decisiveness")
+PARAMETERS = ("escalation", "rationality", "talks_hazard")
 #: Targets and their number of classes.
 TARGETS = {"violence": 4, "outcome": 4, "agreement": 2}
 #: Starting point (natural scale): the mapping's defaults.
@@ -56,18 +56,17 @@ Z_95 = 1.959963984540054
 
 
 def to_params(x: ArrayLike) -> MappingParameters:
-    """Unconstrained vector (log, logit, log) -> parameters."""
+    """Unconstrained vector (log, log, logit) -> parameters."""
     x = np.asarray(x, dtype=np.float64)
-    return MappingParameters(escalation=math.exp(x[0]),
-                             talks_hazard=1.0 / (1.0 + math.exp(-x[1])),
-                             decisiveness=math.exp(x[2]))
+    return MappingParameters(escalation=math.exp(x[0]), rationality=math.exp(x[1]),
+                             talks_hazard=1.0 / (1.0 + math.exp(-x[2])))
 
 
 def to_vector(params: MappingParameters) -> NDArray[np.float64]:
     """Parameters -> unconstrained vector."""
     p = params.talks_hazard
-    return np.array([math.log(params.escalation), math.log(p / (1.0 - p)),
-                     math.log(params.decisiveness)])
+    return np.array([math.log(params.escalation), math.log(params.rationality),
+                     math.log(p / (1.0 - p))])
 
 
 def class_probabilities(target: str, forecast: TypeForecast) -> NDArray[np.float64]:

@@ -6,14 +6,13 @@ Per run (``simulate(..., keep_runs=True)``), with ``CA`` the crisis actor:
   horizon: none (below ``clashes``), minor clashes, serious clashes,
   full-scale war (``war``, or nuclear use);
 - agreement: the run ends in ``settlement`` (a deal holds at the horizon);
-- the crisis actor's outcome: a run that settles is a compromise, or a
-  victory or defeat for ``CA`` when its terms are lopsided (side 0's share
-  above 0.6 or below 0.4; terms are recorded as their mean and spread over
-  the settled runs, so the split assumes they are normal); a run that does
-  not settle is a victory for ``CA`` if it retook the contested ground
-  (question ``ca_gains``), a defeat if the adversary took most of it
-  (``adv_gains``; the later of the two when both happen) and otherwise a
-  stalemate.
+- the crisis actor's outcome: a run that settles is a compromise (an
+  agreed outcome: ICB's modal content for crises that end in agreement); a
+  run that does not settle is a victory for ``CA`` if it retook the
+  contested ground (question ``ca_gains``) or the adversary backed down below
+  the rung it started on (``adv_backs_down``) without taking ground, a
+  defeat if the adversary took 40% of the ground or more (``adv_gains``; the
+  later of the ground events when both happen) and otherwise a stalemate.
 
 The frequencies are returned raw; :func:`smooth` mixes them with the
 training base rates (the calibrated model-error weight), so that no class
@@ -24,7 +23,6 @@ the base rates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,8 +36,6 @@ from redline.scenario.models import OUTCOMES
 VIOLENCE = ("none", "minor clashes", "serious clashes", "full-scale war")
 #: ICB actor outcomes (OUTCOM 1-4), in order.
 OUTCOME = ("victory", "compromise", "stalemate", "defeat")
-#: Terms (side 0's share) above which a deal is the crisis actor's victory (below 1 - this: defeat).
-LOPSIDED = 0.6
 
 
 @dataclass(frozen=True)
@@ -67,21 +63,15 @@ def forecast_type(kind: CrisisType, params: MappingParameters, runs: int,
     settled = outcome_index == OUTCOMES.index("settlement")
     agreement = float(settled.mean())
     gains, losses = ids.index("ca_gains"), ids.index("adv_gains")
-    won = happened[:, gains] & (~happened[:, losses] | (weeks[:, gains] > weeks[:, losses]))
-    lost = happened[:, losses] & ~won
+    backed = happened[:, ids.index("adv_backs_down")]
+    won_ground = happened[:, gains] & (~happened[:, losses]
+                                       | (weeks[:, gains] > weeks[:, losses]))
+    lost = happened[:, losses] & ~won_ground
+    won = won_ground | (backed & ~lost)
     open_runs = ~settled
-    share_won = share_lost = 0.0
-    if settled.any():
-        mean, sd = result.terms.get("mean", 0.5), result.terms.get("sd", 0.0)
-        if np.isfinite(mean) and np.isfinite(sd) and sd > 1e-9:
-            law = NormalDist(mean, sd)
-            share_won, share_lost = 1.0 - law.cdf(LOPSIDED), law.cdf(1.0 - LOPSIDED)
-        elif np.isfinite(mean):
-            share_won = float(mean > LOPSIDED)
-            share_lost = float(mean < 1.0 - LOPSIDED)
-    victory = (open_runs & won).mean() + agreement * share_won
-    defeat = (open_runs & lost).mean() + agreement * share_lost
-    compromise = agreement * (1.0 - share_won - share_lost)
+    victory = (open_runs & won).mean()
+    defeat = (open_runs & lost).mean()
+    compromise = agreement
     stalemate = (open_runs & ~won & ~lost).mean()
     outcome = np.array([victory, compromise, stalemate, defeat], dtype=np.float64)
     return TypeForecast(violence=violence, outcome=outcome / outcome.sum(), agreement=agreement)

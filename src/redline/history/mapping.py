@@ -87,14 +87,14 @@ class MappingParameters:
 
     escalation : multiplies every rung's military effect (the gain that
         tempts an actor up the ladder against its costs and risks).
+    rationality : the logit precision lambda of every decision (McKelvey and
+        Palfrey): low values make moves up and down the ladder noisy.
     talks_hazard : weekly chance that a deal is struck when one exists.
-    decisiveness : the contest success function's exponent m (Tullock), how
-        fast a military advantage becomes victory.
     """
 
     escalation: float = 1.0
+    rationality: float = 30.0
     talks_hazard: float = 0.1
-    decisiveness: float = 1.0
 
 
 def _int(value: Any) -> int | None:
@@ -162,6 +162,11 @@ def crisis_type(start: CrisisStart) -> CrisisType:
 
 
 _RESOLVE = {"low": 0.3, "medium": 0.5, "high": 0.7}
+#: Stakes of the crisis by gravity: rung costs are relative to the stakes, so an actor's
+#: cost sensitivity is divided by them (a protracted conflict multiplies them by 1.5).
+_STAKES = {"low": 1.0, "medium": 1.5, "high": 3.0}
+#: Contest decisiveness m for whole crises (as kursk-2024 argues; CDB90's 0.37 is per battle).
+DECISIVENESS = 1.0
 _THRESHOLD = {"low": 4.5, "medium": 3.8, "high": 3.2}
 _CAPABILITY = {"weaker": (0.4, 1.0), "even": (1.0, 1.0), "stronger": (1.0, 0.4)}
 _INITIAL = {"non_military": "pressure", "military": "show_of_force", "violent": "clashes"}
@@ -181,13 +186,17 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
                   title: str | None = None, start: dt.date | None = None) -> dict[str, Any]:
     """The generated scenario as plain data (what ``redline crises scenario`` writes)."""
     cap_ca, cap_adv = _CAPABILITY[kind.balance]
-    war_cost = 0.8 if kind.nuclear else 0.5
+    war_cost = 0.45 if kind.nuclear else 0.3
+    stakes = _STAKES[kind.gravity] * (1.5 if kind.protracted else 1.0)
     actors: dict[str, Any] = {
         "CA": {"name": "Crisis actor", "capability": cap_ca, "nuclear": kind.nuclear,
                "resolve": _RESOLVE[kind.gravity], "war_cost": war_cost,
-               "cost_sensitivity": 1.5 if kind.democracy else 0.8},
+               "cost_sensitivity": round((1.5 if kind.democracy else 0.8) / stakes, 6),
+               "optimism": {"uniform": [0.0, 0.2]}},
         "ADV": {"name": "Source of the threat", "capability": cap_adv, "nuclear": kind.nuclear,
-                "resolve": 0.5, "war_cost": war_cost, "cost_sensitivity": 1.0,
+                "resolve": 0.5, "war_cost": war_cost,
+                "cost_sensitivity": round(1.0 / stakes, 6),
+                "optimism": {"uniform": [0.0, 0.2]},
                 "initial_posture": _INITIAL[kind.trigger]},
     }
     sides: dict[str, list[str]] = {"CA": ["CA"], "ADV": ["ADV"]}
@@ -227,10 +236,13 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
         "reinforcement": {"ADV": 500 * cap_adv, "CA": 500 * cap_ca},
         "control_speed": 0.05, "weight": 0.5 if kind.home else 0.2, "active": False,
     }
-    conflict = [{"by": "ADV", "to": "CA", "kept": not kind.protracted,
-                 "what": "past agreements between the parties (protracted conflict: broken)"},
-                {"by": "CA", "to": "ADV", "kept": not kind.protracted,
-                 "what": "past agreements between the parties (protracted conflict: broken)"}]
+    conflict = [{"by": by, "to": to, "kept": True,
+                 "what": "past agreements between the parties, kept"}
+                for by, to in (("ADV", "CA"), ("CA", "ADV"))]
+    if kind.protracted:
+        conflict += [{"by": by, "to": to, "kept": False,
+                      "what": "a protracted conflict: an earlier agreement broken"}
+                     for by, to in (("ADV", "CA"), ("CA", "ADV"))]
     either_at = [{"reached": {"actor": actor, "rung": "clashes"}} for actor in ("CA", "ADV")]
     questions = [
         {"id": f"violence_{rung}", "event": {"any": [
@@ -243,6 +255,8 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
          "by_week": HORIZON},
         {"id": "adv_gains", "event": {"control_above": {"front": "main", "value": 0.4}},
          "by_week": HORIZON},
+        {"id": "adv_backs_down", "event": {"not": {"posture_at_least": {
+            "actor": "ADV", "rung": _INITIAL[kind.trigger]}}}, "by_week": HORIZON},
     ]
     return {
         "name": name,
@@ -265,7 +279,8 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
         "commitments": conflict,
         "questions": questions,
         "model": {"talks_hazard": round(params.talks_hazard, 6),
-                  "decisiveness": round(params.decisiveness, 6)},
+                  "rationality": round(params.rationality, 6),
+                  "decisiveness": DECISIVENESS},
     }
 
 
