@@ -66,6 +66,14 @@ def test_every_forecast_is_a_distribution(result):
             assert np.all(forecast >= 0)
 
 
+def test_paired_differences_are_mean_differences(result):
+    for name, target in result.targets.items():
+        for baseline in ("climatology", "logistic"):
+            for key, value in target.differences(baseline).items():
+                expected = target.scores("redline")[key] - target.scores(baseline)[key]
+                assert value["difference"] == pytest.approx(expected, abs=1e-12), name
+
+
 def test_same_seed_same_result(small, result):
     again = run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
                          intervals=False)

@@ -18,6 +18,7 @@ better).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,33 @@ class TargetResult:
         return {"rps": ranked_probability_score(p, self.observed.tolist()),
                 "log": categorical_log_score(p, self.observed.tolist())}
 
+    def case_scores(self, model: str) -> dict[str, NDArray[np.float64]]:
+        """Each test case's score (same keys as :meth:`scores`, whose means they are)."""
+        p = self.forecasts[model]
+        rows = range(len(self.observed))
+        if self.name == "agreement":
+            happened = self.observed == 1
+            return {"brier": np.square(p[:, 1] - happened),
+                    "log": np.array([log_score([p[i, 1]], [bool(happened[i])]) for i in rows])}
+        return {"rps": np.array([ranked_probability_score(p[i:i + 1], [int(self.observed[i])])
+                                 for i in rows]),
+                "log": np.array([categorical_log_score(p[i:i + 1], [int(self.observed[i])])
+                                 for i in rows])}
+
+    def differences(self, baseline: str) -> dict[str, dict[str, float]]:
+        """The score of redline minus ``baseline``: mean paired difference and its standard error.
+
+        Paired over the test cases (actor cases of one crisis are not independent, so
+        for outcomes the standard error is somewhat optimistic).
+        """
+        ours, theirs = self.case_scores("redline"), self.case_scores(baseline)
+        result = {}
+        for key in ours:
+            diff = ours[key] - theirs[key]
+            se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else math.nan
+            result[key] = {"difference": float(diff.mean()), "se": se}
+        return result
+
     def reliability(self, model: str = "redline") -> list[dict[str, Any]]:
         """Reliability diagram: every class forecast one-vs-rest, binned."""
         p = self.forecasts[model]
@@ -107,7 +135,8 @@ class BacktestResult:
         return {
             "train_n": self.train_n, "test_n": self.test_n, "test_from": self.test_from,
             "targets": {name: {"n": len(t.observed), "train_n": t.train_n,
-                               **{model: t.scores(model) for model in MODELS}}
+                               **{model: t.scores(model) for model in MODELS},
+                               "redline_minus": {b: t.differences(b) for b in MODELS[1:]}}
                         for name, t in self.targets.items()},
             "calibration": self.calibration.to_dict(),
             "reliability": {name: t.reliability() for name, t in self.targets.items()},
