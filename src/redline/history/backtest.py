@@ -35,6 +35,7 @@ from redline.analysis.scoring import (
 )
 from redline.history.baselines import LogisticBaseline, climatology
 from redline.history.calibration import (
+    HESSIAN_EVALUATIONS,
     TARGETS,
     Calibration,
     Objective,
@@ -165,7 +166,7 @@ def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 200, see
         raise ValueError(f"--test-from {test_from} leaves no "
                          f"{'training' if not train.crises else 'test'} crisis "
                          f"(the data's crises run from {min(years)} to {max(years)})")
-    total = max_evaluations + 2 + (13 if intervals else 0) + 1
+    total = max_evaluations + 2 + (HESSIAN_EVALUATIONS if intervals else 0) + 1
 
     def step(done: int) -> None:
         if progress is not None:
