@@ -128,7 +128,8 @@ def crises_scenario(number: Annotated[int, typer.Argument(help="ICB crisis numbe
     """Write the generic scenario generated from the crisis's coded start (YAML on stdout).
 
     The scenario uses only what was known at the trigger (see docs/history.md)
-    and the mapping's default parameters; `redline run FILE` simulates it.
+    and the mapping's parameters calibrated on 1918-1989; `redline run FILE`
+    simulates it.
     """
     data = _data()
     _crisis_rows(data, number)

@@ -47,8 +47,9 @@ from redline.history.mapping import CrisisType, MappingParameters, crisis_type
 PARAMETERS = ("escalation", "rationality", "talks_hazard")
 #: Targets and their number of classes.
 TARGETS = {"violence": 4, "outcome": 4, "agreement": 2}
-#: Starting point (natural scale): the mapping's defaults.
-START = MappingParameters()
+#: Starting point of the optimiser (natural scale): the engine's default rationality, a
+#: unit escalation and a talks hazard of 0.1 a week.
+START = MappingParameters(escalation=1.0, rationality=30.0, talks_hazard=0.1)
 #: Step of the numerical Hessian on the unconstrained scale.
 HESSIAN_STEP = 0.25
 #: z for 95% intervals.

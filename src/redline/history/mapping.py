@@ -97,6 +97,11 @@ class MappingParameters:
     talks_hazard: float = 0.1
 
 
+#: The parameters fitted on the crises of 1918-1989 (`redline backtest --test-from 1990`,
+#: docs/validation.md): what `redline crises scenario` uses.
+FITTED = MappingParameters(escalation=0.41, rationality=2.41, talks_hazard=0.79)
+
+
 def _int(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
@@ -291,10 +296,13 @@ def build_scenario(kind: CrisisType, params: MappingParameters, **names: Any) ->
 
 def scenario_for_crisis(data: ICBData, crisno: int,
                         params: MappingParameters | None = None) -> dict[str, Any]:
-    """Scenario data for crisis ``crisno`` from its first actor's coded start."""
+    """Scenario data for crisis ``crisno`` from its first actor's coded start.
+
+    ``params`` default to :data:`FITTED`, the values calibrated on 1918-1989.
+    """
     first = crisis_start(data, crisno)
     date = dt.date(first.year, first.month or 1, first.day or 1)
-    return scenario_data(crisis_type(first), params or MappingParameters(),
+    return scenario_data(crisis_type(first), params or FITTED,
                          name=f"icb-{crisno}", title=f"ICB {crisno}: {first.name.title()} "
                          f"(generic scenario from the coded start; crisis actor {first.actor})",
                          start=date)
