@@ -10,6 +10,16 @@ For forecasts p_i of binary events with outcomes o_i in {0, 1}:
 * a calibration table (reliability diagram; Murphy & Winkler 1977): forecasts
   grouped into bins, each bin's mean forecast beside its observed frequency.
 
+For forecasts of K ordered categories (probability vectors p_i, observed
+category k_i):
+
+* the ranked probability score (Epstein 1969), mean over forecasts of
+  sum_{j<K} (P_ij - O_ij)^2 / (K - 1), with P and O the cumulative forecast
+  and outcome: 0 is perfect, 1 the worst; lower is better. It rewards
+  forecasts that put probability near the observed category;
+* the categorical log score, mean log p_i[k_i] (clipped as above); higher
+  (closer to 0) is better.
+
 Both scores are strictly proper: a forecaster minimises its expected Brier
 score (maximises its expected log score) by stating its true belief
 (Gneiting & Raftery 2007). Baselines: always 0.5, and each question's own
@@ -51,6 +61,42 @@ def log_score(forecasts: Sequence[float], outcomes: Sequence[bool]) -> float:
     p = np.clip(np.asarray(forecasts, dtype=np.float64), EPSILON, 1.0 - EPSILON)
     o = np.asarray(outcomes, dtype=bool)
     return float(np.mean(np.log(np.where(o, p, 1.0 - p)))) if p.size else math.nan
+
+
+def ranked_probability_score(forecasts: Any, observed: Sequence[int]) -> float:
+    """Mean ranked probability score of ordered-category forecasts (Epstein 1969).
+
+    ``forecasts`` is (n, K), each row summing to one; ``observed`` the index
+    (0..K-1) of each observed category. Normalised by K - 1, so 0 is perfect
+    and 1 the worst.
+
+    >>> ranked_probability_score([[1.0, 0.0, 0.0]], [2])
+    1.0
+    >>> ranked_probability_score([[0.5, 0.5, 0.0]], [1])
+    0.125
+    """
+    p = np.atleast_2d(np.asarray(forecasts, dtype=np.float64))
+    k = np.asarray(observed, dtype=np.int64)
+    if p.shape[0] == 0:
+        return math.nan
+    categories = p.shape[1]
+    cumulative = np.cumsum(p, axis=1)[:, :-1]
+    outcome = (np.arange(categories - 1)[None, :] >= k[:, None]).astype(np.float64)
+    return float(np.mean(np.sum(np.square(cumulative - outcome), axis=1) / (categories - 1)))
+
+
+def categorical_log_score(forecasts: Any, observed: Sequence[int]) -> float:
+    """Mean log probability given to the observed category; 0 is perfect.
+
+    >>> round(categorical_log_score([[0.25, 0.75]], [1]), 6)
+    -0.287682
+    """
+    p = np.atleast_2d(np.asarray(forecasts, dtype=np.float64))
+    k = np.asarray(observed, dtype=np.int64)
+    if p.shape[0] == 0:
+        return math.nan
+    chosen = np.clip(p[np.arange(p.shape[0]), k], EPSILON, 1.0)
+    return float(np.mean(np.log(chosen)))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,223 @@
+"""The history commands: the ICB crisis library, generated scenarios and the backtest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+import yaml
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from redline.cli.common import (
+    JsonOption,
+    SeedOption,
+    _check_output_path,
+    _fail,
+    _json_default,
+    _table,
+    app,
+    stderr,
+    stdout,
+)
+from redline.history.backtest import MODELS, TEST_FROM, BacktestResult, run_backtest
+from redline.history.codebook import CODEBOOK, WHEN, meaning
+from redline.history.icb import ICBData, ICBDataError, load_icb
+from redline.history.mapping import crisis_start, crisis_type, scenario_for_crisis
+
+crises_app = typer.Typer(help="The International Crisis Behavior crises, 1918-2004 (ICB v15).",
+                         no_args_is_help=False)
+app.add_typer(crises_app, name="crises")
+
+
+def _data(icb1: Path | None = None, icb2: Path | None = None) -> ICBData:
+    try:
+        return load_icb(icb1, icb2)
+    except ICBDataError as error:
+        _fail(f"error: {error}")
+
+
+def _summary(data: ICBData) -> list[dict[str, Any]]:
+    actors = data.actors.groupby("crisno")["actor"].apply(list).to_dict()
+    rows = []
+    for _, row in data.crises.iterrows():
+        crisno = int(row["crisno"])
+        end = row["yrterm"]
+        rows.append({"crisno": crisno, "name": str(row["crisname"]),
+                     "years": f"{int(row['yrtrig'])}-{'?' if pd.isna(end) else int(end)}",
+                     "actors": actors.get(crisno, []),
+                     "violence": meaning("viol", row["viol"]),
+                     "outcome": meaning("forout", row["forout"])})
+    return rows
+
+
+@crises_app.callback(invoke_without_command=True)
+def crises(
+    context: typer.Context,
+    search: Annotated[str | None, typer.Option(
+        "--search", help="Only crises whose name or actors contain this text.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List the crises: number, name, years, actors, violence, form of outcome."""
+    if context.invoked_subcommand is not None:
+        return
+    rows = _summary(_data())
+    if search:
+        needle = search.lower()
+        rows = [r for r in rows if needle in r["name"].lower()
+                or any(needle in a.lower() for a in r["actors"])]
+    if json_output:
+        typer.echo(json.dumps({"crises": rows}, indent=2))
+        return
+    stdout.print(_table(f"ICB crises ({len(rows)})",
+                        ["no.", "name", "years", "actors", "violence", "outcome"],
+                        [[r["crisno"], r["name"].title(), r["years"], " ".join(r["actors"]),
+                          r["violence"], r["outcome"]] for r in rows]))
+
+
+def _crisis_rows(data: ICBData, number: int) -> tuple[Any, Any]:
+    crisis = data.crises[data.crises["crisno"] == number]
+    if crisis.empty:
+        _fail(f"error: no crisis number {number} (see `redline crises`)")
+    return crisis.iloc[0], data.actors[data.actors["crisno"] == number]
+
+
+@crises_app.command("show")
+def crises_show(number: Annotated[int, typer.Argument(help="ICB crisis number.")],
+                json_output: JsonOption = False) -> None:
+    """One crisis's coded variables with their codebook meaning."""
+    data = _data()
+    crisis, actors = _crisis_rows(data, number)
+
+    def coded(row: Any, names: list[str]) -> list[dict[str, Any]]:
+        return [{"variable": name, "code": None if pd.isna(row[name]) else int(row[name]),
+                 "meaning": meaning(name, row[name]),
+                 "label": CODEBOOK[name][0], "known": WHEN.get(name, "")}
+                for name in names if name in CODEBOOK]
+
+    system = coded(crisis, ["break", "viol", "forout"])
+    per_actor = {str(row["actor"]): coded(row, [n for n in CODEBOOK if n in row.index])
+                 for _, row in actors.iterrows()}
+    if json_output:
+        typer.echo(json.dumps({"crisno": number, "name": str(crisis["crisname"]),
+                               "crisis": system, "actors": per_actor}, indent=2))
+        return
+    stdout.print(Text(f"ICB crisis {number}: {str(crisis['crisname']).title()} "
+                      f"(triggered {int(crisis['yrtrig'])})"))
+    columns = ["variable", "code", "meaning", "known"]
+    stdout.print(_table("System level", columns,
+                        [[v["label"], v["code"], v["meaning"], v["known"]] for v in system]))
+    for actor, variables in per_actor.items():
+        stdout.print(_table(f"Crisis actor {actor}", columns,
+                            [[v["label"], v["code"], v["meaning"], v["known"]]
+                             for v in variables]))
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes every value out: the scenario loader refuses anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+@crises_app.command("scenario")
+def crises_scenario(number: Annotated[int, typer.Argument(help="ICB crisis number.")]) -> None:
+    """Write the generic scenario generated from the crisis's coded start (YAML on stdout).
+
+    The scenario uses only what was known at the trigger (see docs/history.md)
+    and the mapping's parameters calibrated on 1918-1989; `redline run FILE`
+    simulates it.
+    """
+    data = _data()
+    _crisis_rows(data, number)
+    kind = crisis_type(crisis_start(data, number))
+    scenario = scenario_for_crisis(data, number)
+    header = (f"# Generated by `redline crises scenario {number}` from the ICB coded start of\n"
+              f"# the crisis (classes: {kind}).\n# Edit freely: a historical analogue to start "
+              "a new scenario from.\n")
+    typer.echo(header + yaml.dump(scenario, Dumper=_PlainDumper, sort_keys=False, width=100),
+               nl=False)
+
+
+def _print_backtest(result: BacktestResult) -> None:
+    rows = []
+    for name, target in result.targets.items():
+        for model in MODELS:
+            scores = target.scores(model)
+            first = "rps" if "rps" in scores else "brier"
+            rows.append([name, len(target.observed), model, first, f"{scores[first]:.4f}",
+                         f"{scores['log']:.4f}"])
+    stdout.print(_table(
+        f"Backtest: trained on {result.train_n} crises before {result.test_from}, "
+        f"tested on {result.test_n} from {result.test_from} on",
+        ["target", "n", "model", "score", "value (lower better)", "log (higher better)"], rows))
+    fitted = result.calibration
+    stdout.print(_table("Calibrated parameters (95% Wald interval from the CRN Hessian)",
+                        ["parameter", "estimate", "interval"],
+                        [[name, f"{value:.4g}", " - ".join(f"{b:.4g}" for b in
+                                                          fitted.intervals.get(name, ()))]
+                         for name, value in fitted.params.__dict__.items()]
+                        + [[f"weight on base rates ({t})", f"{w:.3f}", ""]
+                           for t, w in fitted.weights.items()]))
+    for name, target in result.targets.items():
+        stdout.print(_table(f"Reliability of redline's {name} forecasts (one-vs-rest)",
+                            ["bin", "forecasts", "mean forecast", "observed"],
+                            [[f"{b['low']:.1f}-{b['high']:.1f}", b["count"],
+                              f"{b['mean_forecast']:.3f}", f"{b['observed_frequency']:.3f}"]
+                             for b in target.reliability() if b["count"]]))
+        if name != "agreement":
+            stdout.print(_table(f"Most wrong ({name}): least probability on what happened",
+                                ["case", "observed", "probability"],
+                                [[w["case"], w["observed"], f"{w['probability']:.3f}"]
+                                 for w in target.worst()]))
+
+
+@app.command()
+def backtest(
+    icb1: Annotated[Path | None, typer.Option(
+        "--icb1", dir_okay=False, help="System-level ICB CSV (default: the shipped v15).")] = None,
+    icb2: Annotated[Path | None, typer.Option(
+        "--icb2", dir_okay=False, help="Actor-level ICB CSV (default: the shipped v15).")] = None,
+    test_from: Annotated[int, typer.Option(
+        "--test-from", help="Test on crises triggered from this year on.")] = TEST_FROM,
+    runs: Annotated[int, typer.Option(
+        "--runs", "-n", min=10, help="Runs per crisis type and evaluation.")] = 100,
+    seed: SeedOption = 0,
+    evaluations: Annotated[int, typer.Option(
+        "--evaluations", min=1, help="Most simulator evaluations of the optimiser.")] = 40,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", dir_okay=False, help="Write the reliability diagrams to this image.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Calibrate on crises before --test-from, forecast later ones from their start, score.
+
+    Scores violence (RPS, log), each actor's outcome (RPS, log) and agreement
+    (Brier, log) against climatology and a logistic regression.
+    """
+    _check_output_path(plot, "plot")
+    data = _data(icb1, icb2)
+    try:
+        if json_output:
+            result = run_backtest(data, test_from, runs=runs, seed=seed,
+                                  max_evaluations=evaluations)
+        else:
+            with Progress(TextColumn("calibrating and forecasting"), BarColumn(),
+                          TextColumn("{task.completed}/{task.total} simulator evaluations"),
+                          TimeElapsedColumn(), console=stderr) as bar:
+                task = bar.add_task("backtest", total=None)
+                result = run_backtest(
+                    data, test_from, runs=runs, seed=seed, max_evaluations=evaluations,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except ValueError as error:
+        _fail(f"error: {error}")
+    if plot is not None:
+        from redline.history.figures import reliability_figure
+        reliability_figure(result, plot)
+        stderr.print(f"wrote {plot}")
+    if json_output:
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
+    else:
+        _print_backtest(result)

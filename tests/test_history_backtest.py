@@ -1,0 +1,99 @@
+"""The backtest on a small slice of the ICB data (fast: few runs, few evaluations)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from redline.history.backtest import run_backtest
+from redline.history.baselines import climatology
+from redline.history.cases import build_cases
+from redline.history.icb import load_icb, shipped_path
+
+#: The slice: crises 1-70 (1918-1937); test on those triggered from 1935 on.
+LAST_CRISIS, TEST_FROM = 70, 1935
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("icb")
+    paths = []
+    for level in (1, 2):
+        lines = shipped_path(level).read_text(encoding="utf-8").splitlines()
+        column = lines[0].split(",").index("crisno")
+        keep = [lines[0]] + [line for line in lines[1:]
+                             if int(line.split(",")[column]) <= LAST_CRISIS]
+        path = folder / f"icb{level}.csv"
+        path.write_text("\n".join(keep) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+@pytest.fixture(scope="module")
+def result(small):
+    return run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
+                        intervals=False)
+
+
+def test_split_and_case_counts(small, result):
+    cases = build_cases(load_icb(*small))
+    train, test = cases.split(TEST_FROM)
+    assert result.train_n == len(train.crises) and result.test_n == len(test.crises)
+    assert all(c.year < TEST_FROM for c in train.crises)
+    assert all(c.year >= TEST_FROM for c in test.crises)
+    assert len(result.targets["outcome"].observed) == len(test.actors)
+
+
+def test_climatology_equals_training_base_rates(small, result):
+    train, _ = build_cases(load_icb(*small)).split(TEST_FROM)
+    violence = result.targets["violence"].forecasts["climatology"]
+    expected = climatology([c.violence for c in train.crises], 4)
+    assert np.allclose(violence, expected[None, :])
+    agreement = result.targets["agreement"].forecasts["climatology"][0, 1]
+    yes = sum(c.agreement for c in train.crises)
+    assert agreement == pytest.approx((yes + 1) / (len(train.crises) + 2))
+
+
+def test_every_forecast_is_a_distribution(result):
+    for target in result.targets.values():
+        for forecast in target.forecasts.values():
+            assert np.allclose(forecast.sum(axis=1), 1.0)
+            assert np.all(forecast >= 0)
+
+
+def test_paired_differences_are_mean_differences(result):
+    for name, target in result.targets.items():
+        for baseline in ("climatology", "logistic"):
+            for key, value in target.differences(baseline).items():
+                expected = target.scores("redline")[key] - target.scores(baseline)[key]
+                assert value["difference"] == pytest.approx(expected, abs=1e-12), name
+
+
+def test_same_seed_same_result(small, result):
+    again = run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
+                         intervals=False)
+    assert json.dumps(again.to_dict(), default=str) == json.dumps(result.to_dict(), default=str)
+
+
+def test_backtest_json_keys_through_the_cli(small, tmp_path):
+    plot = tmp_path / "reliability.png"
+    done = subprocess.run(
+        [sys.executable, "-m", "redline", "backtest", "--icb1", str(small[0]), "--icb2",
+         str(small[1]), "--test-from", str(TEST_FROM), "--runs", "20", "--evaluations", "2",
+         "--json", "--plot", str(plot)],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert {"train_n", "test_n", "targets"} <= set(data)
+    for target, score in (("violence", "rps"), ("outcome", "rps"), ("agreement", "brier")):
+        assert {"n", "redline", "climatology", "logistic"} <= set(data["targets"][target])
+        for model in ("redline", "climatology", "logistic"):
+            assert {score, "log"} <= set(data["targets"][target][model])
+    assert set(data["calibration"]["intervals_95"]) == {
+        "escalation", "rationality", "talks_hazard"}
+    assert plot.stat().st_size > 1000
