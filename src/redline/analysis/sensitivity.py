@@ -246,7 +246,7 @@ def ks_critical_distance(events: int, others: int, parameters: int,
     NaN when either group is empty.
 
     >>> round(ks_critical_distance(700, 99_300, 1), 4)  # c(0.05) = 1.358
-    0.0516
+    0.0515
     """
     if events <= 0 or others <= 0:
         return math.nan
