@@ -18,10 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -31,6 +27,8 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright import sync_api
+
+from live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
@@ -47,37 +45,11 @@ if not CHROMIUM.exists():
                 allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("web")
-    port = free_port()
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "redline", "serve", "--port", str(port),
-         "--db", str(folder / "web.duckdb")], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/api/health", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail((folder / "server.log").read_text())
-                time.sleep(0.25)
-        else:
-            pytest.fail("the server did not start: " + (folder / "server.log").read_text())
+    with live_server(folder, "--db", str(folder / "web.duckdb")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -32,6 +30,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
+from live_server import live_server
 from redline.store import list_runs
 from redline.web import Settings, create_app
 
@@ -58,39 +57,14 @@ def test_no_generated_request_gets_a_server_error(case: Any) -> None:
 # ------------------------------------------------------------- a live server
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("load")
-    port = free_port()
     db = folder / "load.duckdb"
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "redline", "serve", "--port", str(port), "--db", str(db),
-         "--token", "load-test-token", "--max-queued", "32", "--max-body", "100000"],
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                call(url, "GET", "/api/health")
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail((folder / "server.log").read_text())
-                time.sleep(0.25)
-        else:
-            pytest.fail("the server did not start: " + (folder / "server.log").read_text())
+    with live_server(folder, "--db", str(db), "--token", "load-test-token", "--max-queued",
+                     "32", "--max-body", "100000",
+                     health_headers={"Authorization": "Bearer load-test-token"}) as url:
         yield url, db
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def call(url: str, method: str, path: str, body: Any = None, token: str = "load-test-token",
