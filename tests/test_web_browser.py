@@ -265,6 +265,13 @@ def test_hypotheses_and_sensitivity_views(browser: Any, server: str) -> None:
     keys = [figure["key"] for figure in page.evaluate(FIGURE_STATE, "#sensitivity-figures")]
     assert keys == ["tornado"]
     session.shot("analysis")
+    page.select_option("#sensitivity-method", "rsa")  # Monte Carlo filtering, 2,000 runs
+    page.fill("#sensitivity-samples", "2000")
+    page.evaluate("document.getElementById('sensitivity-result').hidden = true")
+    page.click("#sensitivity-button")
+    page.wait_for_selector("#sensitivity-result:not([hidden])")
+    svg = page.inner_html("#sensitivity-figures")
+    assert "Kolmogorov-Smirnov" in svg
     assert not session.outside
     assert not session.errors, session.errors
     page.close()

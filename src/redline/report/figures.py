@@ -754,6 +754,7 @@ SENSITIVITY_INDICES: dict[str, str] = {
     "mu_star": "Morris mu* (mean |elementary effect|, probability)",
     "mu": "Morris mu (mean elementary effect, probability)",
     "sigma": "Morris sigma (sd of elementary effects, probability)",
+    "ks": "Kolmogorov-Smirnov distance, runs with the event against runs without (0 to 1)",
 }
 
 

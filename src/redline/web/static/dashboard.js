@@ -652,10 +652,12 @@ async function weighHypotheses() {
 
 async function runSensitivity() {
   $("sensitivity-result").hidden = true;
+  const method = $("sensitivity-method").value;
   const result = await runJob("analysis", "/api/sensitivity", {
-    scenario: $("analysis-scenario").value, method: "morris",
+    scenario: $("analysis-scenario").value, method: method,
     samples: Number($("sensitivity-samples").value),
-    replicates: Number($("sensitivity-replicates").value),
+    // filtering uses one run per design point
+    replicates: method === "rsa" ? 1 : Number($("sensitivity-replicates").value),
     seed: Number($("analysis-seed").value) });
   if (!result) return;
   showFigures($("sensitivity-figures"), result.figures);
