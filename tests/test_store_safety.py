@@ -89,7 +89,7 @@ def test_a_run_killed_at_random_moments_never_leaves_a_partial_run(toy, tmp_path
 def test_ctrl_c_stores_nothing_and_says_so(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline_process("run", toy, "--runs", "20000000", "--seed", "4", "--db", db)
-    time.sleep(8)  # imports and the first chunks
+    time.sleep(12)  # imports, the kernel loaded from its cache, the first chunks
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
