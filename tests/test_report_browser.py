@@ -14,7 +14,6 @@ set (as ``make test`` and CI do), where its absence is a failure.
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,22 +22,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright import sync_api
 
+from browser import RecordedPage, chromium, require_chromium
 from test_report_html import ALL_FIGURES, full_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
-if not CHROMIUM.exists():
-    if os.environ.get("REDLINE_REQUIRE_BROWSER"):
-        pytest.fail(f"REDLINE_REQUIRE_BROWSER is set but {CHROMIUM} is missing: install "
-                    "Debian's chromium (make test does)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium, or run make test)",
-                allow_module_level=True)
+require_chromium()
 
 
 def is_local(url: str) -> bool:
@@ -51,44 +41,18 @@ def is_local(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
-class Visit:
-    """One page load, with every request, dialog, console error and page error recorded."""
+class Visit(RecordedPage):
+    """One page load of a report file, with everything it did recorded."""
 
     def __init__(self, browser: Any, path: Path) -> None:
-        self.requests: list[str] = []
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1200, "height": 900})
-        # record every request; let local ones through and abort the rest, so that
-        # a faulty page is caught without ever reaching the network
-        self.page.route("**/*", self._route)
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("dialog", self._dialog)
-        self.page.on("console", lambda message: self.errors.append(message.text)
-                     if message.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        super().__init__(browser, is_local, viewport={"width": 1200, "height": 900},
+                         accept_dialogs=False)
         self.page.goto(path.resolve().as_uri(), wait_until="load")
         self.page.wait_for_timeout(200)  # late fetches (fonts, lazy images) would come now
-
-    def _route(self, route: Any) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            route.abort()
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    @property
-    def remote(self) -> list[str]:
-        return [url for url in self.requests if not is_local(url)]
 
 
 FIGURE_STATE = """
@@ -143,7 +107,7 @@ def test_every_figure_is_drawn_and_nothing_is_fetched(browser, tmp_path):
     visit = Visit(browser, path)
     check_figures(visit, ALL_FIGURES)
     assert visit.requests == [path.resolve().as_uri()]
-    assert not visit.remote
+    assert not visit.outside
     assert not visit.dialogs, "a script from the scenario's text ran"
     assert visit.page.evaluate("document.scripts.length") == 0
     assert not visit.errors
@@ -169,7 +133,7 @@ def test_the_flagship_report_from_the_command_line(browser, tmp_path):
     state = check_figures(visit, expected)
     network = next(figure for figure in state if figure["key"] == "network")
     assert network["texts"] >= 12  # one label per actor at least
-    assert not visit.remote
+    assert not visit.outside
     assert not visit.errors
     visit.page.close()
 
@@ -180,5 +144,5 @@ def test_the_recorder_catches_a_remote_fetch(browser, tmp_path):
     path.write_text('<!DOCTYPE html><html><body><figure><img src="http://192.0.2.1/x.png">'
                     "<figcaption>leaky</figcaption></figure></body></html>")
     visit = Visit(browser, path)
-    assert visit.remote == ["http://192.0.2.1/x.png"]
+    assert visit.outside == ["http://192.0.2.1/x.png"]
     visit.page.close()

@@ -26,23 +26,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright import sync_api
 
+from browser import RecordedPage, chromium, require_chromium
 from live_server import live_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 RUNS = 500
 FIGURES = ["outcomes", "questions", "escalation", "ladder", "knowledge", "control", "network"]
 
-if not CHROMIUM.exists():
-    if os.environ.get("REDLINE_REQUIRE_BROWSER"):
-        pytest.fail(f"REDLINE_REQUIRE_BROWSER is set but {CHROMIUM} is missing: install "
-                    "Debian's chromium (make test does)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium, or run make test)",
-                allow_module_level=True)
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def get_json(url: str) -> Any:
@@ -65,43 +54,20 @@ def get_json(url: str) -> Any:
         return json.load(response)
 
 
-class Session:
+class Session(RecordedPage):
     """A page on the dashboard, with every request and error recorded."""
 
     def __init__(self, browser: Any, base: str) -> None:
         self.base = base
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        self.page.route("**/*", self._route)
-        self.page.on("request", lambda request: self.requests.append(request.url))
         # an invalid scenario is answered 422 on purpose: the browser logs that response
-        self.page.on("console", lambda message: self.errors.append(message.text)
-                     if message.type == "error" and "status of 422" not in message.text
-                     else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("dialog", self._dialog)
+        super().__init__(browser, self._local, viewport={"width": 1400, "height": 1000},
+                         accept_dialogs=True, console_ignored="status of 422")
         self.page.set_default_timeout(90_000)
 
     def _local(self, url: str) -> bool:
         parsed = urlparse(url)
         return parsed.scheme in {"data", "about", "blob"} or (
             f"{parsed.scheme}://{parsed.netloc}" == self.base)
-
-    def _route(self, route: Any) -> None:
-        if self._local(route.request.url):
-            route.continue_()
-        else:
-            route.abort()
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.accept()
-
-    @property
-    def outside(self) -> list[str]:
-        return [url for url in self.requests if not self._local(url)]
 
     def shot(self, name: str, scroll_to: str | None = None) -> None:
         folder = os.environ.get("REDLINE_SCREENSHOTS")
