@@ -119,11 +119,10 @@ def profile(scenario_name: str, runs: int) -> dict[str, Any]:
                        horizon: int, block_sums: Any, rung_counts: Any, question_week: Any,
                        shown_severity: Any) -> None:
             prof = np.zeros((block_sums.shape[0], len(SECTIONS)), dtype=np.int64)
+            conditions, actions = copy.program_tables(programs)
             copy._simulate_blocks(
                 copy.kernel_model(compiled, shown_severity), copy.kernel_state(state),
-                (programs.op, programs.arg, programs.value, programs.start),
-                (programs.action_kind, programs.action_arg, programs.action_value,
-                 programs.action_start), max(programs.depth, 1), np.uint64(key), first_run,
+                conditions, actions, max(programs.depth, 1), np.uint64(key), first_run,
                 horizon, len(compiled.policy_ids), block_sums, rung_counts, question_week, prof)
             totals.append(prof.sum(axis=0))
             state.week = horizon

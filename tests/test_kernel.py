@@ -155,3 +155,31 @@ def test_result_does_not_depend_on_the_number_of_threads():
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine"):
         simulate(load_scenario(MINI), runs=10, engine="fortran")
+
+
+# ------------------------------------------------- what each condition reads
+
+def test_every_leaf_opcode_declares_what_it_reads():
+    """A leaf without READS_ bits would never be evaluated again after its first week."""
+    from redline.engine import programs as pg
+
+    logic = {pg.OP_ALL, pg.OP_ANY, pg.OP_NOT}
+    leaves = {value for name, value in vars(pg).items() if name.startswith("OP_")} - logic
+    assert leaves == set(pg._READS)
+    assert all(bits in {1, 2, 4, 8, 16, 32, 64, 128} for bits in pg._READS.values())
+
+
+def test_a_condition_reads_the_union_of_its_leaves():
+    from redline.engine import programs as pg
+    from redline.engine.compiled import compile_scenario
+
+    scenario = redline_load("kursk-2024")
+    compiled = compile_scenario(scenario)
+    programs = pg.compile_programs(compiled)
+    index = {policy.id: p for p, policy in enumerate(scenario.policies)}
+    # any of: a red line crossed, control above a value, four actors' postures reached
+    assert programs.reads[index["russia_mobilises"]] == (
+        pg.READS_RED_LINES | pg.READS_EVERY_WEEK | pg.READS_POSTURE)
+    assert programs.reads[index["europe_compensates"]] == pg.READS_POLICIES
+    assert programs.reads[index["lift_strike_ban"]] == pg.READS_DEPLOYMENTS
+    assert len(programs.reads) == len(programs.start) - 1

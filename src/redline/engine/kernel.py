@@ -163,13 +163,19 @@ def run_kernel(compiled: Compiled, programs: Programs, state: State, key: int, f
     """
     model = kernel_model(compiled, shown_severity)
     st = kernel_state(state)
-    conditions = (programs.op, programs.arg, programs.value, programs.start)
-    actions = (programs.action_kind, programs.action_arg, programs.action_value,
-               programs.action_start)
+    conditions, actions = program_tables(programs)
     _simulate_blocks(model, st, conditions, actions, max(programs.depth, 1), np.uint64(key),
                      first_run, horizon, len(compiled.policy_ids), block_sums, rung_counts,
                      question_week)
     state.week = horizon
+
+
+def program_tables(programs: Programs) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The condition programs and the action rows of ``programs``, as the kernel reads them."""
+    conditions = (programs.op, programs.arg, programs.value, programs.start, programs.reads)
+    actions = (programs.action_kind, programs.action_arg, programs.action_value,
+               programs.action_start)
+    return conditions, actions
 
 
 @njit(cache=True, parallel=True, error_model="numpy", nogil=True)
@@ -273,7 +279,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     each) and does not inline across functions reliably, so the weekly loop
     makes no call that takes the state.
     """
-    op, arg, value, start = conditions
+    op, arg, value, start, reads = conditions
     action_kind, action_arg, action_value, action_start = actions
     # constants
     side_of, leaders, may_use, chooser = model.side_of, model.leaders, model.may_use, model.chooser
@@ -331,6 +337,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     n_events = question_week.shape[1]
     holds = np.zeros(max(n_conditions, 1), dtype=np.bool_)
     needed = np.zeros(max(n_conditions, 1), dtype=np.bool_)
+    # A condition's value in ``holds`` stays valid until something it reads changes: the
+    # mechanisms mark what they change (``touch``), and only stale conditions, or those that
+    # read what moves every week, are evaluated again (measured: the programs were 22% of
+    # a week, and most of a run's weeks change no posture, permission or red line).
+    stale = np.ones(max(n_conditions, 1), dtype=np.bool_)
     stack = np.zeros(depth, dtype=np.bool_)
     arrivals = np.zeros((max(n_fronts, 1), 2))
     before = np.zeros((max(n_fronts, 1), 2))
@@ -412,11 +423,18 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             power_1 += ground_1
         return power_0, power_1
 
+    def mark_stale(changed):
+        """Mark stale the conditions that read any of the ``changed`` READS_ bits."""
+        for c in range(n_conditions if changed else 0):
+            if reads[c] & changed:
+                stale[c] = True
+
     def evaluate(first, last, n, week):
         """Evaluate the ``needed`` postfix programs among ``first .. last - 1`` into ``holds``."""
         for c in range(first, last):
-            if not needed[c]:
+            if not needed[c] or not (stale[c] or reads[c] & pg.READS_EVERY_WEEK):
                 continue
+            stale[c] = False
             top = 0
             for i in range(start[c], start[c + 1]):
                 code = op[i]
@@ -486,6 +504,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         weights_stale = True  # weights move only with support and fronts opening
         risk_known[:, :] = False
         steps_known[:, :] = False
+        stale[:] = True
+        changed = 0  # READS_ bits of what changed since conditions were last marked
         for week in range(horizon + 1):
             if week > 0:
                 for a in range(n_actors):
@@ -500,6 +520,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             and not in_combat[n, d]
                             and week >= since[n, d] + np.int64(deployment_delay[n, d])):
                         in_combat[n, d] = True
+                        changed |= pg.READS_DEPLOYMENTS
                         f, role = deployment_front[d], deployment_role[d]
                         joining = strength[n, d]
                         pool = forces[n, f, role] + arrivals[f, role]
@@ -517,40 +538,50 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 # -- conditional policies (mechanisms.policies) --
                 for p in range(n_policies):
                     needed[p] = not decided[n, p]
-                if n_policies > 0:
-                    evaluate(0, n_policies, n, week)
-                for p in range(n_policies):
-                    if not decided[n, p] and holds[p]:
-                        decided[n, p] = True
-                        if _uniform(key, run, week, row_policies + p) < (
-                                policy_probability[n, p]):
-                            due[n, p] = week + np.int64(policy_delay[n, p])
-                    if not fired[n, p] and due[n, p] <= week:
-                        fired[n, p] = True
-                        for j in range(action_start[p], action_start[p + 1]):
-                            kind = action_kind[j]
-                            x, y, z = action_arg[j, 0], action_arg[j, 1], action_arg[j, 2]
-                            if kind == pg.ACT_PERMIT:
-                                grants[n, x, y, z] = True
-                                steps_known[:, :] = False
-                            elif kind == pg.ACT_FORBID:
-                                grants[n, x, y, z] = False
-                                steps_known[:, :] = False
-                            elif kind == pg.ACT_DEPLOY:
-                                if not active[n, x]:
-                                    since[n, x] = week
-                                active[n, x] = True
-                            elif kind == pg.ACT_SUPPORT:
-                                support[n, x] = action_level[n, y]
-                                trust_stale = True
-                                weights_stale = True
-                            elif kind == pg.ACT_OPEN_FRONT:
-                                front_open[n, x] = True
-                                weights_stale = True
-                            else:  # ACT_OFFER_TALKS
-                                talks_hazard[n] = max(talks_hazard[n], action_value[j])
-                        # later policies see this one's effects: evaluate them again
-                        evaluate(p + 1, n_policies, n, week)
+                first = 0
+                while first < n_policies:  # again after a policy fires: later ones see it
+                    mark_stale(changed)
+                    changed = 0
+                    evaluate(first, n_policies, n, week)
+                    resume = n_policies
+                    for p in range(first, n_policies):
+                        if not decided[n, p] and holds[p]:
+                            decided[n, p] = True
+                            if _uniform(key, run, week, row_policies + p) < (
+                                    policy_probability[n, p]):
+                                due[n, p] = week + np.int64(policy_delay[n, p])
+                        if not fired[n, p] and due[n, p] <= week:
+                            fired[n, p] = True
+                            changed |= pg.READS_POLICIES
+                            for j in range(action_start[p], action_start[p + 1]):
+                                kind = action_kind[j]
+                                x, y, z = action_arg[j, 0], action_arg[j, 1], action_arg[j, 2]
+                                if kind == pg.ACT_PERMIT:
+                                    grants[n, x, y, z] = True
+                                    steps_known[:, :] = False
+                                    changed |= pg.READS_GRANTS
+                                elif kind == pg.ACT_FORBID:
+                                    grants[n, x, y, z] = False
+                                    steps_known[:, :] = False
+                                    changed |= pg.READS_GRANTS
+                                elif kind == pg.ACT_DEPLOY:
+                                    if not active[n, x]:
+                                        since[n, x] = week
+                                    active[n, x] = True
+                                    changed |= pg.READS_DEPLOYMENTS
+                                elif kind == pg.ACT_SUPPORT:
+                                    support[n, x] = action_level[n, y]
+                                    trust_stale = True
+                                    weights_stale = True
+                                elif kind == pg.ACT_OPEN_FRONT:
+                                    front_open[n, x] = True
+                                    weights_stale = True
+                                    changed |= pg.READS_FRONTS
+                                else:  # ACT_OFFER_TALKS
+                                    talks_hazard[n] = max(talks_hazard[n], action_value[j])
+                            resume = p + 1
+                            break
+                    first = resume
                 if weights_stale:
                     fill_weights(n)
                     weights_stale = False
@@ -632,6 +663,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             # u < 1 = total / total: the third threshold is never reached
                             pick = (u >= w_down / total) + (u >= (w_down + w_hold) / total)
                             chosen = options[pick]
+                        if chosen != current:  # the maximum moves only with the posture
+                            changed |= pg.READS_POSTURE
                         posture[n, a] = chosen
                         max_posture[n, a] = max(max_posture[n, a], chosen)
                         weekly_cost[n, a] += cost[n, chosen]
@@ -644,6 +677,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     if level < 0 or level <= tested[n, line]:
                         continue
                     risk_known[:, :] = False  # the line's known interval moves
+                    changed |= pg.READS_RED_LINES | pg.READS_POSTURE
                     if level >= declared[line]:
                         crossed[n, line] = True
                     tested[n, line] = level
@@ -722,6 +756,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     if u < hazard:
                         deals_broken[n, 0 if u < hazard / 2.0 else 1] += 1.0
                         settled[n] = False
+                        changed |= pg.READS_OUTCOME
                         broken_ever[n] = True
                         trust_a = trust(0, n)
                         trust_b = trust(1, n)
@@ -742,6 +777,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                             < talks_hazard[n]):
                         settled[n] = True
                         settled_ever[n] = True
+                        changed |= pg.READS_OUTCOME
                         floor, ceiling = max(low_x, 0.0), min(high_x, 1.0)
                         if math.isnan(negotiated_terms):
                             terms[n] = min(max((floor + ceiling) / 2.0, 0.0), 1.0)
@@ -775,6 +811,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     if posture[n, a] == terminal_rung[t]:
                                         reached = True
                     if reached:
+                        changed |= pg.READS_OUTCOME
                         terminal[n] = code
                         end_week[n] = week
                         if code == REGIME_CRISIS:
@@ -784,6 +821,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             for q in range(n_events):
                 needed[n_policies + q] = question_week[n, q] == NEVER
             if n_events > 0:
+                mark_stale(changed)
+                changed = 0
                 evaluate(n_policies, n_policies + n_events, n, week)
                 for q in range(n_events):
                     if question_week[n, q] == NEVER and holds[n_policies + q]:

@@ -31,6 +31,22 @@ OP_WEEK_AT_LEAST, OP_POLICY_FIRED = 11, 12
 OP_RED_LINE_ENFORCED, OP_RED_LINE_CROSSED = 13, 14
 OP_SETTLED, OP_OUTCOME, OP_STABILITY_BELOW, OP_REGIME_CRISIS, OP_BELIEF_BELOW = 15, 16, 17, 18, 19
 
+# What a condition reads, as bits: the kernel evaluates a condition again only when
+# something it reads may have changed, and keeps its last value otherwise.
+READS_POSTURE, READS_GRANTS, READS_DEPLOYMENTS, READS_FRONTS = 1, 2, 4, 8
+READS_POLICIES, READS_RED_LINES, READS_OUTCOME, READS_EVERY_WEEK = 16, 32, 64, 128
+_READS = {
+    OP_POSTURE_AT_LEAST: READS_POSTURE, OP_REACHED: READS_POSTURE, OP_PERMITTED: READS_GRANTS,
+    OP_DEPLOYMENT_IN_COMBAT: READS_DEPLOYMENTS, OP_DEPLOYMENT_EXISTS: READS_DEPLOYMENTS,
+    OP_FRONT_ACTIVE: READS_FRONTS, OP_POLICY_FIRED: READS_POLICIES,
+    OP_RED_LINE_ENFORCED: READS_RED_LINES, OP_RED_LINE_CROSSED: READS_RED_LINES,
+    OP_BELIEF_BELOW: READS_RED_LINES, OP_SETTLED: READS_OUTCOME, OP_OUTCOME: READS_OUTCOME,
+    OP_REGIME_CRISIS: READS_OUTCOME,
+    # control and stability move every week of a going run, and so does the week
+    OP_CONTROL_BELOW: READS_EVERY_WEEK, OP_CONTROL_ABOVE: READS_EVERY_WEEK,
+    OP_STABILITY_BELOW: READS_EVERY_WEEK, OP_WEEK_AT_LEAST: READS_EVERY_WEEK,
+}
+
 # action kinds
 ACT_PERMIT, ACT_FORBID, ACT_DEPLOY, ACT_SUPPORT, ACT_OPEN_FRONT, ACT_OFFER_TALKS = range(6)
 
@@ -54,6 +70,7 @@ class Programs:
     action_arg: NDArray[np.int64]  # (k, 3)
     action_value: NDArray[np.float64]
     action_start: NDArray[np.int64]
+    reads: NDArray[np.int64]  # per condition: the READS_ bits of what it reads
 
 
 def compile_programs(compiled: Compiled) -> Programs:
@@ -85,10 +102,14 @@ def compile_programs(compiled: Compiled) -> Programs:
 
     op, arg, value = columns(rows)
     action_kind, action_arg, action_value = columns(actions)
+    reads = np.zeros(len(conditions), dtype=np.int64)
+    for c in range(len(conditions)):
+        for code in op[start[c]:start[c + 1]]:
+            reads[c] |= _READS.get(int(code), 0)
     return Programs(op=op, arg=arg, value=value, start=np.array(start, dtype=np.int64),
                     depth=depth, action_kind=action_kind, action_arg=action_arg,
                     action_value=action_value,
-                    action_start=np.array(action_start, dtype=np.int64))
+                    action_start=np.array(action_start, dtype=np.int64), reads=reads)
 
 
 def _emit(condition: BaseModel, compiled: Compiled,
