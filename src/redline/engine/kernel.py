@@ -201,11 +201,14 @@ def _uniform(key, run, draw, row):  # pragma: no cover
 
 @njit(cache=True, error_model="numpy")
 def _contest_success(a, b, decisiveness):  # pragma: no cover
-    """P(A prevails) = 1 / (1 + (B / A)^m); 0.5 when both are zero (as power.contest_success)."""
+    """P(A prevails) = 1 / (1 + (B / A)^m), A / (A + B) when m = 1; 0.5 when both are zero."""
     a = max(a, 0.0)
     b = max(b, 0.0)
     if a == 0.0 and b == 0.0:
         return 0.5
+    total = a + b
+    if decisiveness == 1.0 and total < math.inf:  # one division (as power.contest_success)
+        return a / total
     return 1.0 / (1.0 + _power(b / a, decisiveness))
 
 
@@ -660,8 +663,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     if options[2] != current else 0.0)
                             total = w_down + w_hold + w_up
                             u = _uniform(key, run, week, row_decisions + a)
-                            # u < 1 = total / total: the third threshold is never reached
-                            pick = (u >= w_down / total) + (u >= (w_down + w_hold) / total)
+                            # u >= W_k / total as u total >= W_k (as decisions.logit_choice)
+                            scaled = u * total
+                            pick = (scaled >= w_down) + (scaled >= w_down + w_hold)
                             chosen = options[pick]
                         if chosen != current:  # the maximum moves only with the posture
                             changed |= pg.READS_POSTURE

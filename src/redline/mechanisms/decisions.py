@@ -61,9 +61,10 @@ def logit_choice(utilities: FloatArray, available: NDArray[np.bool_], rationalit
     scaled = scaled - scaled.max(axis=1, keepdims=True)
     weights = np.where(available & (scaled >= EXP_FLUSH), np.exp(scaled), 0.0)
     cumulative = np.cumsum(weights, axis=1)
-    cumulative /= cumulative[:, -1:]
-    choice = (uniforms[:, None] >= cumulative).sum(axis=1)
-    return np.minimum(choice, utilities.shape[1] - 1)
+    # u >= W_k / W_total, compared as u W_total >= W_k (no division); the last option takes
+    # what is left, so u W_total rounding up to W_total cannot pick beyond it
+    scaled_uniforms = uniforms[:, None] * cumulative[:, -1:]
+    return (scaled_uniforms >= cumulative[:, :-1]).sum(axis=1).astype(np.int64)
 
 
 def choice_probabilities(utilities: FloatArray, rationality: float) -> FloatArray:
