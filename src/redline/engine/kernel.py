@@ -345,6 +345,12 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     # read what moves every week, are evaluated again (measured: the programs were 22% of
     # a week, and most of a run's weeks change no posture, permission or red line).
     stale = np.ones(max(n_conditions, 1), dtype=np.bool_)
+    # The policies that may still act and the events that have not held yet, in order: a
+    # policy that fired or was decided against, and an event already recorded, cost nothing.
+    open_policies = np.zeros(max(n_policies, 1), dtype=np.int64)
+    open_events = np.zeros(max(n_events, 1), dtype=np.int64)
+    for q in range(n_events):
+        needed[n_policies + q] = True  # an event is evaluated while it is open
     stack = np.zeros(depth, dtype=np.bool_)
     arrivals = np.zeros((max(n_fronts, 1), 2))
     before = np.zeros((max(n_fronts, 1), 2))
@@ -432,9 +438,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             if reads[c] & changed:
                 stale[c] = True
 
-    def evaluate(first, last, n, week):
-        """Evaluate the ``needed`` postfix programs among ``first .. last - 1`` into ``holds``."""
-        for c in range(first, last):
+    def evaluate(listed, first, last, n, week):
+        """Evaluate the ``needed`` programs ``listed[first:last]`` into ``holds``."""
+        for i in range(first, last):
+            c = listed[i]
             if not needed[c] or not (stale[c] or reads[c] & pg.READS_EVERY_WEEK):
                 continue
             stale[c] = False
@@ -504,11 +511,26 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         trust_a = 1.0
         trust_b = 1.0
         trust_stale = True  # trust moves only with support and broken deals
+        # The sides' power as of last week's power step: the postures, control and weights
+        # it reads do not change before this week's decisions unless the weights do.
+        power_current = False
+        last_power_0 = 0.0
+        last_power_1 = 0.0
         weights_stale = True  # weights move only with support and fronts opening
         risk_known[:, :] = False
         steps_known[:, :] = False
         stale[:] = True
         changed = 0  # READS_ bits of what changed since conditions were last marked
+        open_policy_count = 0
+        for p in range(n_policies):
+            if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
+                open_policies[open_policy_count] = p
+                open_policy_count += 1
+        open_event_count = 0
+        for q in range(n_events):
+            if question_week[n, q] == NEVER:
+                open_events[open_event_count] = n_policies + q
+                open_event_count += 1
         for week in range(horizon + 1):
             if week > 0:
                 for a in range(n_actors):
@@ -539,15 +561,16 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             loss_share[n, f, role, deployment_actor[d]] += joining / total
                         arrivals[f, role] += joining
                 # -- conditional policies (mechanisms.policies) --
-                for p in range(n_policies):
-                    needed[p] = not decided[n, p]
+                for i in range(open_policy_count):
+                    needed[open_policies[i]] = not decided[n, open_policies[i]]
                 first = 0
-                while first < n_policies:  # again after a policy fires: later ones see it
+                while first < open_policy_count:  # again after one fires: later ones see it
                     mark_stale(changed)
                     changed = 0
-                    evaluate(first, n_policies, n, week)
-                    resume = n_policies
-                    for p in range(first, n_policies):
+                    evaluate(open_policies, first, open_policy_count, n, week)
+                    resume = open_policy_count
+                    for i in range(first, open_policy_count):
+                        p = open_policies[i]
                         if not decided[n, p] and holds[p]:
                             decided[n, p] = True
                             if _uniform(key, run, week, row_policies + p) < (
@@ -582,17 +605,29 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     changed |= pg.READS_FRONTS
                                 else:  # ACT_OFFER_TALKS
                                     talks_hazard[n] = max(talks_hazard[n], action_value[j])
-                            resume = p + 1
+                            resume = i + 1
                             break
                     first = resume
+                kept = 0
+                for i in range(open_policy_count):
+                    p = open_policies[i]
+                    if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
+                        open_policies[kept] = p
+                        kept += 1
+                open_policy_count = kept
                 if weights_stale:
                     fill_weights(n)
                     weights_stale = False
+                    power_current = False
                 fighting = not settled[n]  # the run is going (checked above)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
                 if fighting:
-                    power_0, power_1 = side_power(n)
-                    p_side_0 = _contest_success(power_0, power_1, m)
+                    if power_current:
+                        power_0, power_1 = last_power_0, last_power_1
+                        p_side_0 = win_probability[n]
+                    else:
+                        power_0, power_1 = side_power(n)
+                        p_side_0 = _contest_success(power_0, power_1, m)
                     p_side_1 = _contest_success(power_1, power_0, m)
                     for a in range(n_actors):
                         if not chooser[a]:
@@ -747,8 +782,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     for a in range(n_actors):
                         weekly_cost[n, a] += cost_per_loss * lost[a]
                 # -- power (mechanisms.power) --
-                power_0, power_1 = side_power(n)
-                win_probability[n] = _contest_success(power_0, power_1, m)
+                last_power_0, last_power_1 = side_power(n)
+                win_probability[n] = _contest_success(last_power_0, last_power_1, m)
+                power_current = True
                 # -- bargaining (mechanisms.bargaining) --
                 if trust_stale:
                     trust_a = trust(0, n)
@@ -822,15 +858,19 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             regime_actor[n] = fallen
                         break
             # -- records: first week of each event, sums of the trajectories --
-            for q in range(n_events):
-                needed[n_policies + q] = question_week[n, q] == NEVER
-            if n_events > 0:
+            if open_event_count > 0:
                 mark_stale(changed)
                 changed = 0
-                evaluate(n_policies, n_policies + n_events, n, week)
-                for q in range(n_events):
-                    if question_week[n, q] == NEVER and holds[n_policies + q]:
-                        question_week[n, q] = week
+                evaluate(open_events, 0, open_event_count, n, week)
+                kept = 0
+                for i in range(open_event_count):
+                    c = open_events[i]
+                    if holds[c]:
+                        question_week[n, c - n_policies] = week
+                    else:
+                        open_events[kept] = c
+                        kept += 1
+                open_event_count = kept
             for a in range(n_actors):
                 sums[week, a] += severity[posture[n, a]]
                 sums[week, n_actors + a] += severity[max_posture[n, a]]
