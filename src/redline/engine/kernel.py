@@ -341,10 +341,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     holds = np.zeros(max(n_conditions, 1), dtype=np.bool_)
     needed = np.zeros(max(n_conditions, 1), dtype=np.bool_)
     # A condition's value in ``holds`` stays valid until something it reads changes: the
-    # mechanisms mark what they change (``touch``), and only stale conditions, or those that
-    # read what moves every week, are evaluated again (measured: the programs were 22% of
-    # a week, and most of a run's weeks change no posture, permission or red line).
-    stale = np.ones(max(n_conditions, 1), dtype=np.bool_)
+    # mechanisms note what they change (``changed``, READS_ bits), and a condition is
+    # evaluated again only if it reads what changed since its list (the policies', the
+    # events') was last evaluated, or what moves every week (measured: the programs were
+    # 22% of a week, and most of a run's weeks change no posture, permission or red line).
     # The policies that may still act and the events that have not held yet, in order: a
     # policy that fired or was decided against, and an event already recorded, cost nothing.
     open_policies = np.zeros(max(n_policies, 1), dtype=np.int64)
@@ -432,19 +432,12 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             power_1 += ground_1
         return power_0, power_1
 
-    def mark_stale(changed):
-        """Mark stale the conditions that read any of the ``changed`` READS_ bits."""
-        for c in range(n_conditions if changed else 0):
-            if reads[c] & changed:
-                stale[c] = True
-
-    def evaluate(listed, first, last, n, week):
-        """Evaluate the ``needed`` programs ``listed[first:last]`` into ``holds``."""
+    def evaluate(listed, first, last, n, week, changes):
+        """Evaluate the ``needed`` programs ``listed[first:last]`` that read ``changes``."""
         for i in range(first, last):
             c = listed[i]
-            if not needed[c] or not (stale[c] or reads[c] & pg.READS_EVERY_WEEK):
+            if not needed[c] or not reads[c] & (changes | pg.READS_EVERY_WEEK):
                 continue
-            stale[c] = False
             top = 0
             for i in range(start[c], start[c + 1]):
                 code = op[i]
@@ -519,8 +512,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         weights_stale = True  # weights move only with support and fronts opening
         risk_known[:, :] = False
         steps_known[:, :] = False
-        stale[:] = True
-        changed = 0  # READS_ bits of what changed since conditions were last marked
+        changed = 0  # READS_ bits of what changed since they were last passed on
+        policy_changes = pg.READS_ALL  # ... not yet seen by every open policy's condition
+        event_changes = pg.READS_ALL  # ... not yet seen by every open event
         open_policy_count = 0
         for p in range(n_policies):
             if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
@@ -565,9 +559,12 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     needed[open_policies[i]] = not decided[n, open_policies[i]]
                 first = 0
                 while first < open_policy_count:  # again after one fires: later ones see it
-                    mark_stale(changed)
+                    policy_changes |= changed
+                    event_changes |= changed
                     changed = 0
-                    evaluate(open_policies, first, open_policy_count, n, week)
+                    evaluate(open_policies, first, open_policy_count, n, week, policy_changes)
+                    if first == 0:  # (the earlier ones see a firing's changes next week)
+                        policy_changes = 0
                     resume = open_policy_count
                     for i in range(first, open_policy_count):
                         p = open_policies[i]
@@ -859,9 +856,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         break
             # -- records: first week of each event, sums of the trajectories --
             if open_event_count > 0:
-                mark_stale(changed)
+                policy_changes |= changed
+                event_changes |= changed
                 changed = 0
-                evaluate(open_events, 0, open_event_count, n, week)
+                evaluate(open_events, 0, open_event_count, n, week, event_changes)
+                event_changes = 0
                 kept = 0
                 for i in range(open_event_count):
                     c = open_events[i]
