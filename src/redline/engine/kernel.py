@@ -40,12 +40,12 @@ from redline.mechanisms.decisions import EXP_FLUSH
 
 #: Constants of a compiled scenario, in the form the kernel reads.
 Model = namedtuple("Model", [
-    "side_of", "leaders", "may_use", "chooser", "needs", "supplier_actor", "severity",
+    "side_of", "leaders", "may_use", "choosers", "needs", "supplier_actor", "severity",
     "extended_severity", "shown_severity", "applies", "owner", "response", "fallback",
     "declared", "follow_through_mean", "belief_cdf", "attacker_side", "exponent_enemy",
     "exponent_own", "deployment_front", "deployment_role", "deployment_actor", "trust_kept",
     "trust_broken",
-    "terminal_rung", "terminal_code", "stability_floor", "decisiveness", "rationality",
+    "rung_precedence", "stability_floor", "decisiveness", "rationality",
     "planning_weeks", "switching_cost", "cost_per_loss", "war_cost_growth", "power_shift",
     "break_hazard", "collapse_share", "negotiated_terms", "trust_alpha", "trust_beta",
     "row_policies", "row_decisions", "row_red_lines", "row_bargaining",
@@ -89,13 +89,21 @@ def kernel_model(compiled: Compiled, shown_severity: NDArray[np.float64]) -> Any
     roles = np.array([0 if compiled.deployment_side[d] == compiled.front_attacker_side[
         compiled.deployment_front[d]] else 1 for d in range(len(compiled.deployment_ids))],
         dtype=np.int64)
-    chooser = np.array([compiled.side_of[a] >= 0 and bool(compiled.may_use[a, 1:].any())
-                        for a in range(n_actors)], dtype=np.bool_)
+    choosers = np.array([a for a in range(n_actors)
+                         if compiled.side_of[a] >= 0 and bool(compiled.may_use[a, 1:].any())],
+                        dtype=np.int64)
+    # the rank in _PRECEDENCE of the outcome each rung ends the run with (none: past the end)
+    rung_precedence = np.full(compiled.n_rungs, len(_PRECEDENCE), dtype=np.int64)
+    for rung, name in compiled.terminal:
+        code = TERMINAL_CODES[name]
+        if code not in (REGIME_CRISIS, TERMINAL_CODES_COLLAPSE):
+            rank = list(_PRECEDENCE).index(code)
+            rung_precedence[rung] = min(rung_precedence[rung], rank)
     alpha, beta = settings.trust_prior
     terms = compiled.negotiated_terms
     return Model(
         side_of=_ints(compiled.side_of), leaders=_ints(compiled.leaders),
-        may_use=_bools(compiled.may_use), chooser=chooser,
+        may_use=_bools(compiled.may_use), choosers=choosers,
         needs=_bools(compiled.needs).reshape(compiled.n_rungs, len(compiled.suppliers)),
         supplier_actor=_ints(compiled.supplier_actor), severity=_floats(compiled.severity),
         extended_severity=_floats(compiled.extended_severity),
@@ -112,9 +120,7 @@ def kernel_model(compiled: Compiled, shown_severity: NDArray[np.float64]) -> Any
         deployment_front=_ints(compiled.deployment_front), deployment_role=roles,
         deployment_actor=_ints(compiled.deployment_actor),
         trust_kept=_floats(compiled.trust_kept), trust_broken=_floats(compiled.trust_broken),
-        terminal_rung=np.array([rung for rung, _ in compiled.terminal], dtype=np.int64),
-        terminal_code=np.array([TERMINAL_CODES[name] for _, name in compiled.terminal],
-                               dtype=np.int64),
+        rung_precedence=rung_precedence,
         stability_floor=_floats(compiled.stability_floor),
         decisiveness=float(settings.decisiveness), rationality=float(settings.rationality),
         planning_weeks=float(settings.planning_weeks),
@@ -285,7 +291,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     op, arg, value, start, reads = conditions
     action_kind, action_arg, action_value, action_start = actions
     # constants
-    side_of, leaders, may_use, chooser = model.side_of, model.leaders, model.may_use, model.chooser
+    side_of, leaders, may_use, choosers = (model.side_of, model.leaders, model.may_use,
+                                           model.choosers)
     needs, supplier_actor, belief_cdf = model.needs, model.supplier_actor, model.belief_cdf
     severity, extended, shown = model.severity, model.extended_severity, model.shown_severity
     applies, owner, response_rung = model.applies, model.owner, model.response
@@ -301,8 +308,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     cost_per_loss, war_cost_growth = model.cost_per_loss, model.war_cost_growth
     break_hazard, power_shift = model.break_hazard, model.power_shift
     negotiated_terms, collapse_share = model.negotiated_terms, model.collapse_share
-    stability_floor, terminal_rung, terminal_code = (model.stability_floor, model.terminal_rung,
-                                                     model.terminal_code)
+    stability_floor, rung_precedence = model.stability_floor, model.rung_precedence
     row_policies, row_decisions = model.row_policies, model.row_decisions
     row_red_lines, row_bargaining = model.row_red_lines, model.row_bargaining
     # per-run parameters
@@ -626,9 +632,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         power_0, power_1 = side_power(n)
                         p_side_0 = _contest_success(power_0, power_1, m)
                     p_side_1 = _contest_success(power_1, power_0, m)
-                    for a in range(n_actors):
-                        if not chooser[a]:
-                            continue
+                    for a in choosers:
                         current = posture[n, a]
                         if not steps_known[a, current]:
                             options[0] = current
@@ -795,8 +799,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         settled[n] = False
                         changed |= pg.READS_OUTCOME
                         broken_ever[n] = True
-                        trust_a = trust(0, n)
-                        trust_b = trust(1, n)
+                        trust_stale = True  # the records ask for it next
                 else:
                     leader_a, leader_b = leaders[0], leaders[1]
                     p_a = min(max(win_probability[n] + optimism[n, leader_a], 0.0), 1.0)
@@ -835,25 +838,22 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         break
                 share = collapse_share
                 collapse = win_probability[n] < share or win_probability[n] > 1.0 - share
-                for code in _PRECEDENCE:
-                    if code == REGIME_CRISIS:
-                        reached = fallen >= 0
-                    elif code == TERMINAL_CODES_COLLAPSE:
-                        reached = collapse
-                    else:
-                        reached = False
-                        for t in range(terminal_rung.shape[0]):
-                            if terminal_code[t] == code:
-                                for a in range(n_actors):
-                                    if posture[n, a] == terminal_rung[t]:
-                                        reached = True
-                    if reached:
-                        changed |= pg.READS_OUTCOME
-                        terminal[n] = code
-                        end_week[n] = week
-                        if code == REGIME_CRISIS:
-                            regime_actor[n] = fallen
+                first_reached = _PRECEDENCE.shape[0]  # rank of the first outcome reached
+                for a in range(n_actors):
+                    first_reached = min(first_reached, rung_precedence[posture[n, a]])
+                for rank in range(first_reached):
+                    code = _PRECEDENCE[rank]
+                    if ((code == REGIME_CRISIS and fallen >= 0)
+                            or (code == TERMINAL_CODES_COLLAPSE and collapse)):
+                        first_reached = rank
                         break
+                if first_reached < _PRECEDENCE.shape[0]:
+                    code = _PRECEDENCE[first_reached]
+                    changed |= pg.READS_OUTCOME
+                    terminal[n] = code
+                    end_week[n] = week
+                    if code == REGIME_CRISIS:
+                        regime_actor[n] = fallen
             # -- records: first week of each event, sums of the trajectories --
             if open_event_count > 0:
                 policy_changes |= changed
@@ -883,7 +883,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 sums[week, c + line] += shown[low[n, line]]
                 sums[week, c + n_lines + line] += shown[high[n, line]]
             c += 2 * n_lines
-            if trust_stale:  # week 0: trust before anything happened
+            if trust_stale:  # week 0 (trust before anything happened), or a deal broke
                 trust_a = trust(0, n)
                 trust_b = trust(1, n)
                 trust_stale = False
