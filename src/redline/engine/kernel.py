@@ -359,11 +359,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         needed[n_policies + q] = True  # an event is evaluated while it is open
     stack = np.zeros(depth, dtype=np.bool_)
     arrivals = np.zeros((max(n_fronts, 1), 2))
-    before = np.zeros((max(n_fronts, 1), 2))
     weight = np.zeros(n_actors)
     lost = np.zeros(n_actors)
     options = np.zeros(3, dtype=np.int64)
-    utility = np.zeros(3)
     # Red-line risk of each (actor, rung), filled as the decisions ask for it and cleared
     # whenever a red line's known interval moves: the same sums, computed once.
     risk_table = np.zeros((n_actors, n_rungs))
@@ -652,57 +650,63 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             step_down[a, current] = options[0]
                             step_up[a, current] = options[2]
                             steps_known[a, current] = True
-                        options[0] = step_down[a, current]
-                        options[1] = current
-                        options[2] = step_up[a, current]
+                        down = step_down[a, current]
+                        up = step_up[a, current]
                         chosen = current
-                        if options[0] != current or options[2] != current:
+                        if down != current or up != current:
+                            for rung in (down, current, up):  # red-line risk, once per change
+                                if risk_known[a, rung]:
+                                    continue
+                                risk = 0.0
+                                for line in range(n_lines):
+                                    if not applies[line, a]:
+                                        continue
+                                    lo, hi, level = low[n, line], high[n, line], rung + 1
+                                    belief = _belief(belief_cdf[a, line, lo],
+                                                     belief_cdf[a, line, hi],
+                                                     belief_cdf[a, line, min(level, hi)],
+                                                     lo, hi, tested[n, line], level)
+                                    rho = follow_through_mean[line]
+                                    expected = rho * harm[n, response_rung[line]]
+                                    if fallback_rung[line] >= 0:
+                                        expected = expected + (1.0 - rho) * harm[
+                                            n, fallback_rung[line]]
+                                    risk += belief * expected
+                                risk_table[a, rung] = risk
+                                risk_known[a, rung] = True
                             own = power_0 if side_of[a] == 0 else power_1
                             other = power_1 if side_of[a] == 0 else power_0
                             p_now = p_side_0 if side_of[a] == 0 else p_side_1
-                            top = -np.inf
-                            for k in range(3):
-                                rung = options[k]
-                                if k != 1 and rung == current:
-                                    continue
-                                gain = 0.0  # holding changes nothing (exactly, in both engines)
-                                if k != 1:
-                                    delta = weight[a] * (effect[n, rung] - effect[n, current])
-                                    gain = _contest_success(own + delta, other, m) - p_now
-                                price = cost[n, rung] * cost_sensitivity[n, a]
-                                if not risk_known[a, rung]:
-                                    risk = 0.0
-                                    for line in range(n_lines):  # red-line risk
-                                        if not applies[line, a]:
-                                            continue
-                                        lo, hi, level = low[n, line], high[n, line], rung + 1
-                                        belief = _belief(belief_cdf[a, line, lo],
-                                                         belief_cdf[a, line, hi],
-                                                         belief_cdf[a, line, min(level, hi)],
-                                                         lo, hi, tested[n, line], level)
-                                        rho = follow_through_mean[line]
-                                        expected = rho * harm[n, response_rung[line]]
-                                        if fallback_rung[line] >= 0:
-                                            expected = expected + (1.0 - rho) * harm[
-                                                n, fallback_rung[line]]
-                                        risk += belief * expected
-                                    risk_table[a, rung] = risk
-                                    risk_known[a, rung] = True
-                                risk = risk_table[a, rung]
-                                switching = 0.0 if k == 1 else switching_cost
-                                utility[k] = plan * (gain - price) - switching - risk
-                                top = max(top, utility[k])
-                            w_down = (_exp(lam * utility[0] - lam * top)
-                                      if options[0] != current else 0.0)
-                            w_hold = _exp(lam * utility[1] - lam * top)
-                            w_up = (_exp(lam * utility[2] - lam * top)
-                                    if options[2] != current else 0.0)
+                            sensitivity = cost_sensitivity[n, a]
+                            # U = planning x (gain - price) - switching - risk; holding gains 0
+                            u_hold = (plan * (0.0 - cost[n, current] * sensitivity) - 0.0
+                                      - risk_table[a, current])
+                            top = u_hold
+                            u_down = -np.inf
+                            u_up = -np.inf
+                            if down != current:
+                                delta = weight[a] * (effect[n, down] - effect[n, current])
+                                gain = _contest_success(own + delta, other, m) - p_now
+                                u_down = (plan * (gain - cost[n, down] * sensitivity)
+                                          - switching_cost - risk_table[a, down])
+                                top = max(top, u_down)
+                            if up != current:
+                                delta = weight[a] * (effect[n, up] - effect[n, current])
+                                gain = _contest_success(own + delta, other, m) - p_now
+                                u_up = (plan * (gain - cost[n, up] * sensitivity)
+                                        - switching_cost - risk_table[a, up])
+                                top = max(top, u_up)
+                            w_down = _exp(lam * u_down - lam * top) if down != current else 0.0
+                            w_hold = _exp(lam * u_hold - lam * top)
+                            w_up = _exp(lam * u_up - lam * top) if up != current else 0.0
                             total = w_down + w_hold + w_up
                             u = _uniform(key, run, week, row_decisions + a)
                             # u >= W_k / total as u total >= W_k (as decisions.logit_choice)
                             scaled = u * total
-                            pick = (scaled >= w_down) + (scaled >= w_down + w_hold)
-                            chosen = options[pick]
+                            if scaled < w_down:
+                                chosen = down
+                            elif scaled >= w_down + w_hold:
+                                chosen = up
                         if chosen != current:  # the maximum moves only with the posture
                             changed |= pg.READS_POSTURE
                         posture[n, a] = chosen
@@ -755,11 +759,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             if engaged:
                                 force += reinforcement[n, f, role]
                             forces[n, f, role] = force
-                            before[f, role] = force
                         e_attacker = effect_0 if attacker_side[f] == 0 else effect_1
                         e_defender = effect_1 if attacker_side[f] == 0 else effect_0
                         attacker = forces[n, f, 0]
                         defender = forces[n, f, 1]
+                        attacker_before, defender_before = attacker, defender
                         if engaged:
                             a_attacker = attrition[n, f, 0] * (1.0 + e_attacker)
                             a_defender = attrition[n, f, 1] * (1.0 + e_defender)
@@ -773,8 +777,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             forces[n, f, 0] = attacker
                             forces[n, f, 1] = defender
                         for a in range(n_actors):
-                            lost[a] += ((before[f, 0] - attacker) * loss_share[n, f, 0, a]
-                                        + (before[f, 1] - defender) * loss_share[n, f, 1, a])
+                            lost[a] += ((attacker_before - attacker) * loss_share[n, f, 0, a]
+                                        + (defender_before - defender) * loss_share[n, f, 1, a])
                         if engaged:
                             ratio = ((1.0 + e_attacker) * max(attacker, 1e-9)) / (
                                 (1.0 + e_defender) * max(defender, 1e-9))
