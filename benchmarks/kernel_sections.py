@@ -75,7 +75,7 @@ def instrument(source: str) -> str:
         return [f"{pad}_now = _tick()", f"{pad}prof[section] += _now - _last",
                 f"{pad}_last = _now", f"{pad}section = {SECTIONS.index(section)}"]
 
-    for i, line in enumerate(lines):
+    for line in lines:
         stripped = line.strip()
         indent = len(line) - len(line.lstrip())
         for marker, section in MARKERS.items():
@@ -83,8 +83,7 @@ def instrument(source: str) -> str:
                 out += mark(indent, section)
         if stripped.startswith("for n in range(block * BLOCK_SIZE"):
             out += [f"{' ' * indent}_last = _tick()", f"{' ' * indent}section = 0"]
-        if (stripped == "for a in range(n_actors):" and i + 1 < len(lines)
-                and "sums[week, a] += severity" in lines[i + 1]):
+        if stripped.startswith("# What changes only with a posture"):
             out += mark(indent, "records: sums")
         out.append(line)
         if stripped == "for week in range(horizon + 1):":

@@ -354,6 +354,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     # The policies that may still act and the events that have not held yet, in order: a
     # policy that fired or was decided against, and an event already recorded, cost nothing.
     open_policies = np.zeros(max(n_policies, 1), dtype=np.int64)
+    steps = np.zeros((horizon + 1, sums.shape[1]))  # changes of the step-like columns
+    count_steps = np.zeros((horizon + 1, n_actors, n_rungs), dtype=np.int64)
+    recorded = np.zeros(sums.shape[1])  # each step-like column's value as last recorded
+    recorded_max = np.zeros(n_actors, dtype=np.int64)
     open_events = np.zeros(max(n_events, 1), dtype=np.int64)
     for q in range(n_events):
         needed[n_policies + q] = True  # an event is evaluated while it is open
@@ -531,6 +535,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         changed = 0  # READS_ bits of what changed since they were last passed on
         policy_changes = pg.READS_ALL  # ... not yet seen by every open policy's condition
         event_changes = pg.READS_ALL  # ... not yet seen by every open event
+        record_changes = pg.READS_ALL  # ... not yet in the recorded steps
+        recorded[:] = 0.0
+        recorded_max[:] = -1
         open_policy_count = 0
         for p in range(n_policies):
             if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
@@ -577,6 +584,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 while first < open_policy_count:  # again after one fires: later ones see it
                     policy_changes |= changed
                     event_changes |= changed
+                    record_changes |= changed
                     changed = 0
                     evaluate(open_policies, first, open_policy_count, n, week, policy_changes)
                     if first == 0:  # (the earlier ones see a firing's changes next week)
@@ -884,10 +892,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     if code == REGIME_CRISIS:
                         regime_actor[n] = fallen
             # -- records: first week of each event, sums of the trajectories --
+            policy_changes |= changed
+            event_changes |= changed
+            record_changes |= changed
+            changed = 0
             if open_event_count > 0:
-                policy_changes |= changed
-                event_changes |= changed
-                changed = 0
                 evaluate(open_events, 0, open_event_count, n, week, event_changes)
                 event_changes = 0
                 kept = 0
@@ -899,36 +908,87 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         open_events[kept] = c
                         kept += 1
                 open_event_count = kept
-            for a in range(n_actors):
-                sums[week, a] += severity[posture[n, a]]
-                sums[week, n_actors + a] += severity[max_posture[n, a]]
-                counts[week, a, max_posture[n, a]] += 1
+            # What changes only with a posture, a front opening, a red line's interval, an
+            # outcome or trust is recorded as a step when it changes (``steps``, summed over
+            # the weeks at the end of the block); what moves every week is added every week.
+            if record_changes & pg.READS_POSTURE:
+                for a in range(n_actors):
+                    new = severity[posture[n, a]]
+                    if new != recorded[a]:
+                        steps[week, a] += new - recorded[a]
+                        recorded[a] = new
+                    new = severity[max_posture[n, a]]
+                    if new != recorded[n_actors + a]:
+                        steps[week, n_actors + a] += new - recorded[n_actors + a]
+                        recorded[n_actors + a] = new
+                    if max_posture[n, a] != recorded_max[a]:
+                        if recorded_max[a] >= 0:
+                            count_steps[week, a, recorded_max[a]] -= 1
+                        count_steps[week, a, max_posture[n, a]] += 1
+                        recorded_max[a] = max_posture[n, a]
             c = 2 * n_actors
             for f in range(n_fronts):
                 sums[week, c + f] += control[n, f]
-                sums[week, c + n_fronts + f] += 1.0 if front_open[n, f] else 0.0
+            if record_changes & pg.READS_FRONTS:
+                for f in range(n_fronts):
+                    new = 1.0 if front_open[n, f] else 0.0
+                    if new != recorded[c + n_fronts + f]:
+                        steps[week, c + n_fronts + f] += new - recorded[c + n_fronts + f]
+                        recorded[c + n_fronts + f] = new
             c += 2 * n_fronts
-            for line in range(n_lines):
-                sums[week, c + line] += shown[low[n, line]]
-                sums[week, c + n_lines + line] += shown[high[n, line]]
+            if record_changes & pg.READS_RED_LINES:
+                for line in range(n_lines):
+                    new = shown[low[n, line]]
+                    if new != recorded[c + line]:
+                        steps[week, c + line] += new - recorded[c + line]
+                        recorded[c + line] = new
+                    new = shown[high[n, line]]
+                    if new != recorded[c + n_lines + line]:
+                        steps[week, c + n_lines + line] += new - recorded[c + n_lines + line]
+                        recorded[c + n_lines + line] = new
             c += 2 * n_lines
             if trust_stale:  # week 0 (trust before anything happened), or a deal broke
                 trust_a = trust(0, n)
                 trust_b = trust(1, n)
                 trust_stale = False
-            sums[week, c] += trust_a  # as of the end of the week (trust changes only in bargaining)
-            sums[week, c + 1] += trust_b
+            # as of the end of the week (trust changes only in bargaining)
+            if trust_a != recorded[c]:
+                steps[week, c] += trust_a - recorded[c]
+                recorded[c] = trust_a
+            if trust_b != recorded[c + 1]:
+                steps[week, c + 1] += trust_b - recorded[c + 1]
+                recorded[c + 1] = trust_b
             c += 2
             for a in range(n_actors):
                 sums[week, c + a] += stability[n, a]
             c += n_actors
-            going = terminal[n] == 0
             sums[week, c] += win_probability[n]
-            sums[week, c + 1] += 1.0 if going and not settled[n] else 0.0
-            sums[week, c + 2] += 1.0 if going and settled[n] else 0.0
-            sums[week, c + 3] += 0.0 if going else 1.0
-            sums[week, c + 4] += 1.0 if settled_ever[n] else 0.0
-
+            if record_changes & pg.READS_OUTCOME:
+                going = terminal[n] == 0
+                for k in range(1, 5):
+                    if k == 1:
+                        new = 1.0 if going and not settled[n] else 0.0
+                    elif k == 2:
+                        new = 1.0 if going and settled[n] else 0.0
+                    elif k == 3:
+                        new = 0.0 if going else 1.0
+                    else:
+                        new = 1.0 if settled_ever[n] else 0.0
+                    if new != recorded[c + k]:
+                        steps[week, c + k] += new - recorded[c + k]
+                        recorded[c + k] = new
+            record_changes = 0
+    # the steps, summed over the weeks, are each week's sums of the block's runs
+    running = np.zeros(sums.shape[1])
+    running_counts = np.zeros((n_actors, n_rungs), dtype=np.int64)
+    for week in range(steps.shape[0]):
+        for c in range(sums.shape[1]):
+            running[c] += steps[week, c]
+            sums[week, c] += running[c]
+        for a in range(n_actors):
+            for r in range(n_rungs):
+                running_counts[a, r] += count_steps[week, a, r]
+                counts[week, a, r] += running_counts[a, r]
 
 def compile_kernel() -> float:
     """Compile the kernel (or load it from Numba's cache); returns the seconds it took.
