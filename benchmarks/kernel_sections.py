@@ -20,9 +20,7 @@ are printed, and written to ``benchmarks/results/sections-<date>-<host>.json``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib.util
-import json
 import os
 import sys
 import tempfile
@@ -156,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenario", default="kursk-2024")
     args = parser.parse_args(argv)
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
-    from benchmarks.run import RESULTS, machine
+    from benchmarks.run import machine, write_result
 
     report = profile(args.scenario, args.runs)
     report["machine"] = machine()
@@ -166,11 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, row in ordered:
         print(f"  {name:18s} {100 * row['share']:5.1f}%  {row['cycles_per_run_week']:7.0f}"
               " cycles/run-week")
-    day = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"
-    path = RESULTS / f"sections-{day}-{report['machine']['hostname']}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"written: {path}")
+    print(f"written: {write_result(report, 'sections')}")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,17 @@ def machine() -> dict[str, Any]:
     }
 
 
+def write_result(record: dict[str, Any], kind: str = "", out: Path | None = None) -> Path:
+    """Write ``record`` as JSON to ``out``, or to ``results/[<kind>-]<date>-<host>.json``."""
+    if out is None:
+        day = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"
+        name = "-".join(part for part in (kind, day, socket.gethostname()) if part)
+        out = RESULTS / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    return out
+
+
 def time_once(scenario: Any, runs: int, seed: int) -> tuple[float, int]:
     """Simulate once; return wall seconds and run-weeks simulated."""
     seen = {"total": 0}
@@ -107,10 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     info = machine()
     record = {"created": now.isoformat(timespec="seconds"), "machine": info, "cases": cases}
-    out = args.out or RESULTS / f"{now:%Y-%m-%d}-{info['hostname']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"written to {out}")
+    print(f"written to {write_result(record, out=args.out)}")
     return record
 
 

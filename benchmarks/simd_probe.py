@@ -28,8 +28,6 @@ results are written to ``benchmarks/results/simd-<date>-<host>.json``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import math
 import time
 from typing import Any
@@ -74,14 +72,20 @@ def exp_nonpositive(x: float) -> float:  # pragma: no cover
     return p * _float_from_bits((np.int64(k) + 1023) << 52)
 
 
+@njit(inline="always", error_model="numpy")
+def utility_of_moving(own: float, other: float, delta: float, price: float,
+                      risk: float) -> float:  # pragma: no cover
+    """U(up) - U(hold) of the kernel's decisions: planning x (gain - price) - switching - risk."""
+    gain = (own + delta) / (own + delta + other) - own / (own + other)
+    return PLANNING * (gain - price) - SWITCHING - risk
+
+
 @njit(error_model="numpy")
 def decide_scalar(own, other, delta, price, risk, uniforms, picks, weeks):  # pragma: no cover
     """The decision step run by run, with the C library's exp (the kernel's form)."""
     for _ in range(weeks):
         for n in range(own.shape[0]):
-            o, b, d = own[n], other[n], delta[n]
-            gain = (o + d) / (o + d + b) - o / (o + b)
-            u_up = PLANNING * (gain - price[n]) - SWITCHING - risk[n]
+            u_up = utility_of_moving(own[n], other[n], delta[n], price[n], risk[n])
             top = max(u_up, 0.0)
             x_up = RATIONALITY * u_up - RATIONALITY * top
             x_hold = -RATIONALITY * top
@@ -96,9 +100,7 @@ def decide_vectorised(own, other, delta, price, risk, uniforms, picks,
     """The same step as one branch-free loop over the block's runs."""
     for _ in range(weeks):
         for n in range(own.shape[0]):
-            o, b, d = own[n], other[n], delta[n]
-            gain = (o + d) / (o + d + b) - o / (o + b)
-            u_up = PLANNING * (gain - price[n]) - SWITCHING - risk[n]
+            u_up = utility_of_moving(own[n], other[n], delta[n], price[n], risk[n])
             top = max(u_up, 0.0)
             w_up = exp_nonpositive(max(RATIONALITY * u_up - RATIONALITY * top, -708.0))
             w_hold = exp_nonpositive(max(-RATIONALITY * top, -708.0))
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--weeks", type=int, default=20000)
     parser.add_argument("--ghz", type=float, default=2.3, help="the CPU's clock rate")
     args = parser.parse_args(argv)
-    from benchmarks.run import RESULTS, machine
+    from benchmarks.run import machine, write_result
 
     report = probe(args.runs, args.weeks, args.ghz)
     report["machine"] = machine()
@@ -157,11 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f" ({report['packed_divisions']} packed divisions in the loop)")
     print(f"speed-up {report['speed_up']:.2f}x; same picks: {report['same_picks']};"
           f" polynomial exp within {report['exp_largest_relative_error']:.1e}")
-    day = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"
-    path = RESULTS / f"simd-{day}-{report['machine']['hostname']}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"written: {path}")
+    print(f"written: {write_result(report, 'simd')}")
     return report
 
 
