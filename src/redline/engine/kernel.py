@@ -444,6 +444,13 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             power_1 += ground_1
         return power_0, power_1
 
+    def utility_of_move(n, a, current, rung, own, other, p_now):
+        """U = planning x (gain - price) - switching - risk of moving ``a`` to ``rung``."""
+        delta = weight[a] * (effect[n, rung] - effect[n, current])
+        gain = _contest_success(own + delta, other, m) - p_now
+        return (plan * (gain - cost[n, rung] * cost_sensitivity[n, a]) - switching_cost
+                - risk_table[a, rung])
+
     def evaluate(listed, first, last, n, week, changes):
         """Evaluate the ``needed`` programs ``listed[first:last]`` that read ``changes``."""
         for i in range(first, last):
@@ -709,16 +716,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             u_down = -np.inf
                             u_up = -np.inf
                             if down != current:
-                                delta = weight[a] * (effect[n, down] - effect[n, current])
-                                gain = _contest_success(own + delta, other, m) - p_now
-                                u_down = (plan * (gain - cost[n, down] * sensitivity)
-                                          - switching_cost - risk_table[a, down])
+                                u_down = utility_of_move(n, a, current, down, own, other, p_now)
                                 top = max(top, u_down)
                             if up != current:
-                                delta = weight[a] * (effect[n, up] - effect[n, current])
-                                gain = _contest_success(own + delta, other, m) - p_now
-                                u_up = (plan * (gain - cost[n, up] * sensitivity)
-                                        - switching_cost - risk_table[a, up])
+                                u_up = utility_of_move(n, a, current, up, own, other, p_now)
                                 top = max(top, u_up)
                             w_down = _exp(lam * u_down - lam * top) if down != current else 0.0
                             w_hold = _exp(lam * u_hold - lam * top)
