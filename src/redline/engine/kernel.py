@@ -8,7 +8,8 @@ cache for all its weeks, intermediate values stay in registers, and random
 numbers are computed only where a mechanism needs one (the counter-based
 streams of :mod:`redline.engine.seeding` give the same number to the same run,
 week and row whichever engine asks). Blocks of runs are spread over threads;
-each block's sums are formed in run order, so the result does not depend on
+each block's sums are formed in run order (the step-like columns as changes,
+summed over the weeks at the block's end), so the result does not depend on
 the number of threads. The kernel releases the GIL while it runs, so a
 progress bar or a Dask worker's heartbeat keeps going. Tests check that both
 engines give the same runs; docs/performance.md gives the measurements that
