@@ -267,6 +267,34 @@ def _exp(x):  # pragma: no cover
     return math.exp(max(x, EXP_FLUSH))  # even if computed on both branches: never subnormal
 
 
+@intrinsic
+def _float_from_bits(typingctx, bits):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The float64 whose IEEE-754 bits are the int64 ``bits`` (an LLVM bitcast)."""
+    signature = types.float64(types.int64)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return signature, codegen
+
+
+@njit(cache=True, error_model="numpy")
+def _exp_bound(x):  # pragma: no cover
+    """An upper bound on :func:`_exp` (x <= 0), within a factor of four, without exp.
+
+    2^(ceil(x log2 e) + 1): the product's rounding moves ceil's argument by less
+    than 1e-13, so the bound exceeds e^x by a factor of at least 1.99, far more
+    than the C library's exp can err. Below the flush, where ``_exp`` gives 0, 0;
+    infinite for NaN.
+    """
+    if x < EXP_FLUSH:
+        return 0.0
+    if not x <= 0.0:  # NaN: no bound
+        return math.inf
+    k = np.int64(math.ceil(x * 1.4426950408889634)) + 1
+    return _float_from_bits((k + 1023) << 52)
+
+
 @njit(cache=True, error_model="numpy")
 def _belief(f_low, f_high, f_level, low, high, tested, level):  # pragma: no cover
     """P(T <= s | L < T <= U) from the observer's CDF at L, U and min(s, U)."""
@@ -360,6 +388,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     recorded = np.zeros(sums.shape[1])  # each step-like column's value as last recorded
     recorded_max = np.zeros(n_actors, dtype=np.int64)
     open_events = np.zeros(max(n_events, 1), dtype=np.int64)
+    weekly_events = np.zeros(max(n_events, 1), dtype=np.int64)  # those read every week
     for q in range(n_events):
         needed[n_policies + q] = True  # an event is evaluated while it is open
     stack = np.zeros(depth, dtype=np.bool_)
@@ -551,11 +580,14 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
                 open_policies[open_policy_count] = p
                 open_policy_count += 1
+        policies_weekly = True  # (until the first pass over the open policies)
+        next_due = 0
         open_event_count = 0
         for q in range(n_events):
             if question_week[n, q] == NEVER:
                 open_events[open_event_count] = n_policies + q
                 open_event_count += 1
+        weekly_event_count = 0  # (event_changes is READS_ALL: every open event, week 0)
         for week in range(horizon + 1):
             if week > 0:
                 for a in range(n_actors):
@@ -586,64 +618,76 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             loss_share[n, f, role, deployment_actor[d]] += joining / total
                         arrivals[f, role] += joining
                 # -- conditional policies (mechanisms.policies) --
-                for i in range(open_policy_count):
-                    needed[open_policies[i]] = not decided[n, open_policies[i]]
-                first = 0
-                while first < open_policy_count:  # again after one fires: later ones see it
-                    policy_changes |= changed
-                    event_changes |= changed
-                    record_changes |= changed
-                    changed = 0
-                    evaluate(open_policies, first, open_policy_count, n, week, policy_changes)
-                    if first == 0:  # (the earlier ones see a firing's changes next week)
-                        policy_changes = 0
-                    resume = open_policy_count
-                    for i in range(first, open_policy_count):
+                # Nothing to do in a week when no open policy's condition reads what changed
+                # or what moves every week, and none is due (measured: passing over the open
+                # policies every week was a seventh of the kernel).
+                if (policy_changes | changed) or policies_weekly or week >= next_due:
+                    for i in range(open_policy_count):
+                        needed[open_policies[i]] = not decided[n, open_policies[i]]
+                    first = 0
+                    while first < open_policy_count:  # again after one fires: later ones see it
+                        policy_changes |= changed
+                        event_changes |= changed
+                        record_changes |= changed
+                        changed = 0
+                        evaluate(open_policies, first, open_policy_count, n, week, policy_changes)
+                        if first == 0:  # (the earlier ones see a firing's changes next week)
+                            policy_changes = 0
+                        resume = open_policy_count
+                        for i in range(first, open_policy_count):
+                            p = open_policies[i]
+                            if not decided[n, p] and holds[p]:
+                                decided[n, p] = True
+                                if _uniform(key, run, week, row_policies + p) < (
+                                        policy_probability[n, p]):
+                                    due[n, p] = week + np.int64(policy_delay[n, p])
+                            if not fired[n, p] and due[n, p] <= week:
+                                fired[n, p] = True
+                                changed |= pg.READS_POLICIES
+                                for j in range(action_start[p], action_start[p + 1]):
+                                    kind = action_kind[j]
+                                    x, y, z = action_arg[j, 0], action_arg[j, 1], action_arg[j, 2]
+                                    if kind == pg.ACT_PERMIT:
+                                        grants[n, x, y, z] = True
+                                        steps_known[:, :] = False
+                                        changed |= pg.READS_GRANTS
+                                    elif kind == pg.ACT_FORBID:
+                                        grants[n, x, y, z] = False
+                                        steps_known[:, :] = False
+                                        changed |= pg.READS_GRANTS
+                                    elif kind == pg.ACT_DEPLOY:
+                                        if not active[n, x]:
+                                            since[n, x] = week
+                                        active[n, x] = True
+                                        changed |= pg.READS_DEPLOYMENTS
+                                    elif kind == pg.ACT_SUPPORT:
+                                        support[n, x] = action_level[n, y]
+                                        trust_stale = True
+                                        weights_stale = True
+                                    elif kind == pg.ACT_OPEN_FRONT:
+                                        front_open[n, x] = True
+                                        weights_stale = True
+                                        changed |= pg.READS_FRONTS
+                                    else:  # ACT_OFFER_TALKS
+                                        talks_hazard[n] = max(talks_hazard[n], action_value[j])
+                                resume = i + 1
+                                break
+                        first = resume
+                    kept = 0
+                    for i in range(open_policy_count):
                         p = open_policies[i]
-                        if not decided[n, p] and holds[p]:
-                            decided[n, p] = True
-                            if _uniform(key, run, week, row_policies + p) < (
-                                    policy_probability[n, p]):
-                                due[n, p] = week + np.int64(policy_delay[n, p])
-                        if not fired[n, p] and due[n, p] <= week:
-                            fired[n, p] = True
-                            changed |= pg.READS_POLICIES
-                            for j in range(action_start[p], action_start[p + 1]):
-                                kind = action_kind[j]
-                                x, y, z = action_arg[j, 0], action_arg[j, 1], action_arg[j, 2]
-                                if kind == pg.ACT_PERMIT:
-                                    grants[n, x, y, z] = True
-                                    steps_known[:, :] = False
-                                    changed |= pg.READS_GRANTS
-                                elif kind == pg.ACT_FORBID:
-                                    grants[n, x, y, z] = False
-                                    steps_known[:, :] = False
-                                    changed |= pg.READS_GRANTS
-                                elif kind == pg.ACT_DEPLOY:
-                                    if not active[n, x]:
-                                        since[n, x] = week
-                                    active[n, x] = True
-                                    changed |= pg.READS_DEPLOYMENTS
-                                elif kind == pg.ACT_SUPPORT:
-                                    support[n, x] = action_level[n, y]
-                                    trust_stale = True
-                                    weights_stale = True
-                                elif kind == pg.ACT_OPEN_FRONT:
-                                    front_open[n, x] = True
-                                    weights_stale = True
-                                    changed |= pg.READS_FRONTS
-                                else:  # ACT_OFFER_TALKS
-                                    talks_hazard[n] = max(talks_hazard[n], action_value[j])
-                            resume = i + 1
-                            break
-                    first = resume
-                kept = 0
-                for i in range(open_policy_count):
-                    p = open_policies[i]
-                    if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
-                        open_policies[kept] = p
-                        kept += 1
-                open_policy_count = kept
+                        if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
+                            open_policies[kept] = p
+                            kept += 1
+                    open_policy_count = kept
+                    policies_weekly = False
+                    next_due = NEVER
+                    for i in range(open_policy_count):
+                        p = open_policies[i]
+                        if decided[n, p]:
+                            next_due = min(next_due, due[n, p])
+                        elif reads[p] & pg.READS_EVERY_WEEK:
+                            policies_weekly = True
                 if weights_stale:
                     fill_weights(n)
                     weights_stale = False
@@ -722,17 +766,35 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             if up != current:
                                 u_up = utility_of_move(n, a, current, up, own, other, p_now)
                                 top = max(top, u_up)
-                            w_down = _exp(lam * u_down - lam * top) if down != current else 0.0
-                            w_hold = _exp(lam * u_hold - lam * top)
-                            w_up = _exp(lam * u_up - lam * top) if up != current else 0.0
-                            total = w_down + w_hold + w_up
+                            x_down = lam * u_down - lam * top if down != current else -np.inf
+                            x_hold = lam * u_hold - lam * top
+                            x_up = lam * u_up - lam * top if up != current else -np.inf
                             u = _uniform(key, run, week, row_decisions + a)
-                            # u >= W_k / total as u total >= W_k (as decisions.logit_choice)
-                            scaled = u * total
-                            if scaled < w_down:
-                                chosen = down
-                            elif scaled >= w_down + w_hold:
-                                chosen = up
+                            # The best option has weight exp(0) = 1. Where the others' weights,
+                            # bounded without exp, leave no doubt about the draw, the best is
+                            # chosen: the same choice as below, with margins for its roundings
+                            # (measured: exp was a fifth of the kernel; most weeks the best
+                            # option takes all but a thousandth of the probability).
+                            b_down, b_hold, b_up = (_exp_bound(x_down), _exp_bound(x_hold),
+                                                    _exp_bound(x_up))
+                            if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
+                                pass  # hold: u total >= u >= W_down, u total < 1 <= W_down + 1
+                            elif x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
+                                chosen = down  # u total < 1 = W_down
+                            elif x_up == 0.0 and u >= b_down + b_hold + 1e-12:
+                                chosen = up  # u total >= u > W_down + W_hold
+                            else:
+                                w_down = _exp(x_down) if down != current else 0.0
+                                w_hold = _exp(x_hold)
+                                w_up = _exp(x_up) if up != current else 0.0
+                                total = w_down + w_hold + w_up
+                                # u >= W_k / total as u total >= W_k (as
+                                # decisions.logit_choice)
+                                scaled = u * total
+                                if scaled < w_down:
+                                    chosen = down
+                                elif scaled >= w_down + w_hold:
+                                    chosen = up
                         if chosen != current:  # the maximum moves only with the posture
                             changed |= pg.READS_POSTURE
                             actor_power_known = False
@@ -898,10 +960,18 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             event_changes |= changed
             record_changes |= changed
             changed = 0
-            if open_event_count > 0:
+            # In a week that changed nothing the open events read, only those that read what
+            # moves every week are evaluated (the others' values stand, and are false).
+            every_event = event_changes != 0
+            if not every_event and weekly_event_count > 0:
+                evaluate(weekly_events, 0, weekly_event_count, n, week, 0)
+                for i in range(weekly_event_count):
+                    every_event = every_event or holds[weekly_events[i]]
+            if every_event and open_event_count > 0:
                 evaluate(open_events, 0, open_event_count, n, week, event_changes)
                 event_changes = 0
                 kept = 0
+                weekly_event_count = 0
                 for i in range(open_event_count):
                     c = open_events[i]
                     if holds[c]:
@@ -909,6 +979,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     else:
                         open_events[kept] = c
                         kept += 1
+                        if reads[c] & pg.READS_EVERY_WEEK:
+                            weekly_events[weekly_event_count] = c
+                            weekly_event_count += 1
                 open_event_count = kept
             # What changes only with a posture, a front opening, a red line's interval, an
             # outcome or trust is recorded as a step when it changes (``steps``, summed over
