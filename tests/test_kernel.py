@@ -183,3 +183,57 @@ def test_a_condition_reads_the_union_of_its_leaves():
     assert programs.reads[index["europe_compensates"]] == pg.READS_POLICIES
     assert programs.reads[index["lift_strike_ban"]] == pg.READS_DEPLOYMENTS
     assert len(programs.reads) == len(programs.start) - 1
+
+
+# ------------------------------------------- the logit draw without exp
+
+@settings(max_examples=400, deadline=None)
+@given(x=ss.st.floats(min_value=-708.0, max_value=0.0))
+def test_exp_bound_is_above_exp_and_within_a_factor_of_four(x):
+    from redline.engine.kernel import _exp, _exp_bound
+
+    bound = _exp_bound(x)
+    assert _exp(x) <= bound <= 4.0 * np.exp(x) * (1 + 1e-12)
+
+
+def test_exp_bound_is_zero_where_exp_is_flushed_and_infinite_for_nan():
+    from redline.engine.kernel import _exp_bound
+
+    assert _exp_bound(-np.inf) == 0.0
+    assert _exp_bound(-709.0) == 0.0
+    assert _exp_bound(np.nan) == np.inf
+
+
+def _picks_like_logit_choice(utilities, available, rationality, u):
+    from redline.engine.kernel import _logit_pick
+    from redline.mechanisms.decisions import logit_choice
+
+    expected = logit_choice(np.array([utilities]), np.array([available]), rationality,
+                            np.array([u]))[0]
+    scaled = np.where(available, rationality * np.array(utilities), -np.inf)
+    x = scaled - scaled.max()
+    assert _logit_pick(x[0], x[1], x[2], u) + 1 == expected
+
+
+_UTILITY = ss.st.floats(min_value=-3.0, max_value=3.0)
+_UNIFORM = ss.st.one_of(
+    ss.st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+    ss.st.sampled_from([0.0, 2.0**-53, 1e-6, 0.5, 1.0 - 2.0**-53]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(utilities=ss.st.tuples(_UTILITY, _UTILITY, _UTILITY),
+       down=ss.st.booleans(), up=ss.st.booleans(),
+       rationality=ss.st.sampled_from([0.0, 0.5, 5.0, 50.0, 500.0]), u=_UNIFORM)
+def test_the_kernels_logit_pick_is_the_reference_draw(utilities, down, up, rationality, u):
+    """With or without exp (its fast path), the kernel picks the reference engine's option."""
+    _picks_like_logit_choice(utilities, (down, True, up), rationality, u)
+
+
+@pytest.mark.parametrize(("utilities", "u"), [
+    ((0.0, 0.0, 0.0), 1.0 / 3.0), ((1.0, 1.0, 0.0), 0.5 - 1e-17), ((1.0, 1.0, 0.0), 0.5),
+    ((0.0, 0.1, 0.0), 0.0), ((0.0, 0.1, 0.0), 1.0 - 2.0**-53), ((0.1, 0.0, 0.1), 0.5),
+    ((0.0, 0.0, 0.02), 1e-3), ((0.0, 0.2, 0.2), 0.5),
+])
+def test_the_kernels_logit_pick_at_ties_and_edges(utilities, u):
+    _picks_like_logit_choice(utilities, (True, True, True), 50.0, u)

@@ -295,6 +295,34 @@ def _exp_bound(x):  # pragma: no cover
     return _float_from_bits((k + 1023) << 52)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _logit_pick(x_down, x_hold, x_up, u):  # pragma: no cover
+    """The logit draw among down, hold and up: -1, 0 or 1 (as ``decisions.logit_choice``).
+
+    ``x`` is lambda U - max(lambda U) (-inf for an option not available), ``u``
+    the uniform. The option with x = 0 has weight exp(0) = 1. Where upper bounds
+    on the others' weights (:func:`_exp_bound`) leave no doubt about the draw,
+    that option is returned without exp: the same choice as the full sum, with
+    margins for its roundings (measured: exp was a fifth of the kernel, and most
+    weeks the best option takes all but a thousandth of the probability).
+    """
+    b_down, b_hold, b_up = _exp_bound(x_down), _exp_bound(x_hold), _exp_bound(x_up)
+    if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
+        return 0  # u total >= u >= W_down, and u total < 1 <= W_down + W_hold
+    if x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
+        return -1  # u total < 1 = W_down
+    if x_up == 0.0 and u >= b_down + b_hold + 1e-12:
+        return 1  # u total >= u > W_down + W_hold
+    w_down, w_hold, w_up = _exp(x_down), _exp(x_hold), _exp(x_up)
+    # u >= W_k / total as u total >= W_k
+    scaled = u * (w_down + w_hold + w_up)
+    if scaled < w_down:
+        return -1
+    if scaled >= w_down + w_hold:
+        return 1
+    return 0
+
+
 @njit(cache=True, error_model="numpy")
 def _belief(f_low, f_high, f_level, low, high, tested, level):  # pragma: no cover
     """P(T <= s | L < T <= U) from the observer's CDF at L, U and min(s, U)."""
@@ -770,31 +798,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             x_hold = lam * u_hold - lam * top
                             x_up = lam * u_up - lam * top if up != current else -np.inf
                             u = _uniform(key, run, week, row_decisions + a)
-                            # The best option has weight exp(0) = 1. Where the others' weights,
-                            # bounded without exp, leave no doubt about the draw, the best is
-                            # chosen: the same choice as below, with margins for its roundings
-                            # (measured: exp was a fifth of the kernel; most weeks the best
-                            # option takes all but a thousandth of the probability).
-                            b_down, b_hold, b_up = (_exp_bound(x_down), _exp_bound(x_hold),
-                                                    _exp_bound(x_up))
-                            if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
-                                pass  # hold: u total >= u >= W_down, u total < 1 <= W_down + 1
-                            elif x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
-                                chosen = down  # u total < 1 = W_down
-                            elif x_up == 0.0 and u >= b_down + b_hold + 1e-12:
-                                chosen = up  # u total >= u > W_down + W_hold
-                            else:
-                                w_down = _exp(x_down) if down != current else 0.0
-                                w_hold = _exp(x_hold)
-                                w_up = _exp(x_up) if up != current else 0.0
-                                total = w_down + w_hold + w_up
-                                # u >= W_k / total as u total >= W_k (as
-                                # decisions.logit_choice)
-                                scaled = u * total
-                                if scaled < w_down:
-                                    chosen = down
-                                elif scaled >= w_down + w_hold:
-                                    chosen = up
+                            pick = _logit_pick(x_down, x_hold, x_up, u)
+                            chosen = down if pick < 0 else (up if pick > 0 else current)
                         if chosen != current:  # the maximum moves only with the posture
                             changed |= pg.READS_POSTURE
                             actor_power_known = False
