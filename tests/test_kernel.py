@@ -24,6 +24,7 @@ from redline.engine.run import simulate
 from redline.engine.seeding import (
     BLOCK_SIZE,
     ChunkStreams,
+    counter_index,
     counter_uniforms,
     splitmix64,
     stream_key,
@@ -59,6 +60,20 @@ def test_counter_uniforms_depend_only_on_their_address():
                                   whole[[4, 1]])
     assert not np.array_equal(counter_uniforms(key, 0, 3000, 6, 6), whole)
     assert not np.array_equal(counter_uniforms(stream_key(8), 0, 3000, 5, 6), whole)
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=ss.st.integers(0, 2**32), first=ss.st.integers(0, 2**31),
+       draw=ss.st.integers(0, 2047), rows=ss.st.lists(ss.st.integers(0, 2**21 - 1),
+                                                     min_size=1, max_size=4))
+def test_counter_uniforms_are_splitmix64_of_the_counter(seed, first, draw, rows):
+    """The compiled fill gives the published generator's outputs at the counter's index."""
+    key = stream_key(seed)
+    runs = np.arange(first, first + 37, dtype=np.uint64)[None, :]
+    index = counter_index(runs, draw, np.array(rows, dtype=np.uint64)[:, None])
+    expected = (splitmix64(key, index) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    np.testing.assert_array_equal(counter_uniforms(key, first, 37, draw, np.array(rows)),
+                                  expected)
 
 
 def test_counter_uniforms_are_uniform():

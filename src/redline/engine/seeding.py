@@ -28,6 +28,7 @@ aggregates are the same for any chunking (``redline.engine.run``).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 #: Runs per block: the unit of the summation order of aggregates.
@@ -85,16 +86,47 @@ def counter_uniforms(key: int, first_run: int, runs: int, draw: int,
     ``rows`` is a row count (rows ``0 .. rows - 1``) or an array of row indices.
     """
     row = np.arange(int(rows)) if isinstance(rows, int | np.integer) else np.asarray(rows)
+    values = np.empty((row.size, runs))
+    fill_counter_uniforms(key, first_run, draw, row, values, np.arange(row.size))
+    return values
+
+
+def fill_counter_uniforms(key: int, first_run: int, draw: int, rows: NDArray[np.integer],
+                          out: NDArray[np.float64], targets: NDArray[np.integer]) -> None:
+    """Write the uniforms of draw ``draw``, row ``rows[i]``, into ``out[targets[i]]``.
+
+    ``out`` is (any rows, runs): column ``j`` is run ``first_run + j``.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
     if not 0 <= draw < MAX_DRAWS:
         raise ValueError(f"draw must be in [0, {MAX_DRAWS}), got {draw}")
-    if row.size and not (0 <= row.min() and row.max() < MAX_ROWS):
-        raise ValueError(f"rows must lie in [0, {MAX_ROWS}), got {row.min()} .. {row.max()}")
-    if first_run + runs > MAX_COUNTER_RUNS:
-        raise ValueError(f"at most {MAX_COUNTER_RUNS} runs, got {first_run + runs}")
-    run = np.arange(first_run, first_run + runs, dtype=np.uint64)[None, :]
-    bits = splitmix64(key, counter_index(run, draw, row.astype(np.uint64)[:, None]))
-    bits >>= np.uint64(11)
-    return bits.astype(np.float64) * TO_UNIT
+    if rows.size and not (0 <= rows.min() and rows.max() < MAX_ROWS):
+        raise ValueError(f"rows must lie in [0, {MAX_ROWS}), got {rows.min()} .. {rows.max()}")
+    if first_run + out.shape[1] > MAX_COUNTER_RUNS:
+        raise ValueError(f"at most {MAX_COUNTER_RUNS} runs, got {first_run + out.shape[1]}")
+    _fill_uniforms(np.uint64(key), first_run, draw, rows, np.asarray(targets, dtype=np.int64),
+                   out)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _fill_uniforms(key, first_run, draw, rows, targets, out):  # pragma: no cover
+    """``out[targets[i], j]`` = the uniform of (run ``first_run + j``, ``draw``, ``rows[i]``).
+
+    The same numbers as :func:`splitmix64` of :func:`counter_index`, in one pass
+    without temporaries (measured: the vectorised form was a third of drawing a
+    chunk's parameters).
+    """
+    shift_run = np.uint64(ROW_BITS + DRAW_BITS)
+    for i in range(rows.shape[0]):
+        base = (np.uint64(draw) << np.uint64(ROW_BITS)) | np.uint64(rows[i])
+        target = out[targets[i]]
+        for j in range(out.shape[1]):
+            z = key + (((np.uint64(first_run + j) << shift_run) | base) + np.uint64(1)) * (
+                GOLDEN_GAMMA)
+            z = (z ^ (z >> np.uint64(30))) * MIX_1
+            z = (z ^ (z >> np.uint64(27))) * MIX_2
+            z = z ^ (z >> np.uint64(31))
+            target[j] = float(z >> np.uint64(11)) * TO_UNIT
 
 
 def normalise_chunk_size(chunk_size: int | None, runs: int, default: int = 32 * BLOCK_SIZE) -> int:
@@ -146,7 +178,10 @@ class ChunkStreams:
         """
         if self.draw != 0:
             raise ValueError("the parameters are the first draw of a chunk")
-        values = np.full((rows, self.runs), 0.5)
-        values[needed] = counter_uniforms(self.key, self.first_run, self.runs, 0, needed)
+        values = np.empty((rows, self.runs))
+        constant = np.ones(rows, dtype=bool)
+        constant[needed] = False
+        values[constant] = 0.5
+        fill_counter_uniforms(self.key, self.first_run, 0, needed, values, needed)
         self.draw = 1
         return values
