@@ -62,8 +62,9 @@ def instrument(source: str) -> str:
     source = source.replace("from redline.mechanisms.decisions import EXP_FLUSH",
                             "from redline.mechanisms.decisions import EXP_FLUSH\n" + _TICK)
     source = source.replace("rung_counts, question_week):", "rung_counts, question_week, prof):")
-    source = source.replace("                        question_week)\n",
-                            "                        question_week, prof[block])\n", 1)
+    source = source.replace("rung_counts[block],\n                        question_week)\n",
+                            "rung_counts[block],\n                        question_week, "
+                            "prof[block])\n", 1)
     source = source.replace("counts, question_week):", "counts, question_week, prof):")
     lines = source.split("\n")
     out: list[str] = []

@@ -19,3 +19,7 @@ def test_every_section_of_the_weekly_loop_gets_a_mark():
     # one mark per section comment, plus the week start and the trajectory sums
     assert marked.count("_now = _tick()") == len(MARKERS) + 2
     assert "cache=True" not in marked
+    # the block's profile row reaches the block, and only there
+    assert marked.count("prof[block]") == 1
+    blocks_function = marked.split("def _simulate_blocks")[1].split("\ndef ")[0]
+    assert "question_week, prof[block])" in blocks_function

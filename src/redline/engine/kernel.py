@@ -415,6 +415,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     # The policies that may still act and the events that have not held yet, in order: a
     # policy that fired or was decided against, and an event already recorded, cost nothing.
     open_policies = np.zeros(max(n_policies, 1), dtype=np.int64)
+    weekly_policies = np.zeros(max(n_policies, 1), dtype=np.int64)
     steps = np.zeros((horizon + 1, sums.shape[1]))  # changes of the step-like columns
     count_steps = np.zeros((horizon + 1, n_actors, n_rungs), dtype=np.int64)
     recorded = np.zeros(sums.shape[1])  # each step-like column's value as last recorded
@@ -612,8 +613,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
                 open_policies[open_policy_count] = p
                 open_policy_count += 1
-        policies_weekly = True  # (until the first pass over the open policies)
-        next_due = 0
+        weekly_policy_count = 0  # undecided open policies that read what moves every week
+        next_due = 0  # (policy_changes is READS_ALL: every open policy, week 1)
         open_event_count = 0
         for q in range(n_events):
             if question_week[n, q] == NEVER:
@@ -650,10 +651,16 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             loss_share[n, f, role, deployment_actor[d]] += joining / total
                         arrivals[f, role] += joining
                 # -- conditional policies (mechanisms.policies) --
-                # Nothing to do in a week when no open policy's condition reads what changed
-                # or what moves every week, and none is due (measured: passing over the open
-                # policies every week was a seventh of the kernel).
-                if (policy_changes | changed) or policies_weekly or week >= next_due:
+                # Nothing to do in a week when no open policy's condition reads what changed,
+                # none is due and none of those that read what moves every week holds
+                # (measured: passing over the open policies every week was a seventh of the
+                # kernel).
+                every_policy = (policy_changes | changed) != 0 or week >= next_due
+                if not every_policy and weekly_policy_count > 0:
+                    evaluate(weekly_policies, 0, weekly_policy_count, n, week, 0)
+                    for i in range(weekly_policy_count):
+                        every_policy = every_policy or holds[weekly_policies[i]]
+                if every_policy:
                     for i in range(open_policy_count):
                         needed[open_policies[i]] = not decided[n, open_policies[i]]
                     first = 0
@@ -712,14 +719,15 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             open_policies[kept] = p
                             kept += 1
                     open_policy_count = kept
-                    policies_weekly = False
+                    weekly_policy_count = 0
                     next_due = NEVER
                     for i in range(open_policy_count):
                         p = open_policies[i]
                         if decided[n, p]:
                             next_due = min(next_due, due[n, p])
                         elif reads[p] & pg.READS_EVERY_WEEK:
-                            policies_weekly = True
+                            weekly_policies[weekly_policy_count] = p
+                            weekly_policy_count += 1
                 if weights_stale:
                     fill_weights(n)
                     weights_stale = False
