@@ -282,6 +282,11 @@ def _float_from_bits(typingctx, bits):  # type: ignore[no-untyped-def]  # pragma
     return signature, codegen
 
 
+#: Rows of the decisions' per-chooser ``parts`` (see ``_simulate_block``).
+(_SIDE_0, _ROW, _HAS_DOWN, _HAS_UP, _PRICE_DOWN, _PRICE_HOLD, _PRICE_UP, _DELTA_DOWN, _DELTA_UP,
+ _RISK_DOWN, _RISK_HOLD, _RISK_UP, _PARTS) = range(13)
+
+
 @njit(cache=True, error_model="numpy")
 def _exp_bound(x):  # pragma: no cover
     """An upper bound on :func:`_exp` (x <= 0), within a factor of four, without exp.
@@ -297,6 +302,18 @@ def _exp_bound(x):  # pragma: no cover
         return math.inf
     k = np.int64(math.ceil(x * 1.4426950408889634)) + 1
     return _float_from_bits((k + 1023) << 52)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _exp_bound_lane(x):  # pragma: no cover
+    """:func:`_exp_bound` without branches, for loops the compiler turns into vector code."""
+    k = np.int64(math.ceil(max(x, EXP_FLUSH) * 1.4426950408889634)) + 1
+    bound = _float_from_bits((k + 1023) << 52)
+    if x < EXP_FLUSH:
+        bound = 0.0
+    if not x <= 0.0:
+        bound = math.inf
+    return bound
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -438,6 +455,20 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     step_down = np.zeros((n_actors, n_rungs), dtype=np.int64)
     step_up = np.zeros((n_actors, n_rungs), dtype=np.int64)
     steps_known = np.zeros((n_actors, n_rungs), dtype=np.bool_)
+    # Each chooser's options and the parts of their utilities that stand still between
+    # changes of postures, permissions, weights and red lines; then its week's draw.
+    # (One array read and one written: the compiler checks at run time that the arrays a
+    # vector loop writes do not overlap those it reads, a check per pair.)
+    n_choosers = choosers.shape[0]
+    rung_down = np.zeros(n_choosers, dtype=np.int64)
+    rung_hold = np.zeros(n_choosers, dtype=np.int64)
+    rung_up = np.zeros(n_choosers, dtype=np.int64)
+    parts = np.zeros((_PARTS, n_choosers))
+    for k in range(n_choosers):
+        parts[_SIDE_0, k] = 1.0 if side_of[choosers[k]] == 0 else 0.0
+        parts[_ROW, k] = row_decisions + choosers[k]
+    contest_linear = m == 1.0
+    chooser_pick = np.zeros(n_choosers, dtype=np.int64)
 
     # Helpers used at several places of the week, as closures: Numba inlines them, where a
     # function taking the state's arrays as arguments costs ~0.5 us a call (measured).
@@ -602,6 +633,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         weights_stale = True  # weights move only with support and fronts opening
         risk_known[:, :] = False
         steps_known[:, :] = False
+        choices_known = False  # each chooser's options and utility parts (decisions)
+        run_bits = np.uint64(run) << RUN_SHIFT
         changed = 0  # READS_ bits of what changed since they were last passed on
         policy_changes = pg.READS_ALL  # ... not yet seen by every open policy's condition
         event_changes = pg.READS_ALL  # ... not yet seen by every open event
@@ -689,10 +722,12 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     if kind == pg.ACT_PERMIT:
                                         grants[n, x, y, z] = True
                                         steps_known[:, :] = False
+                                        choices_known = False
                                         changed |= pg.READS_GRANTS
                                     elif kind == pg.ACT_FORBID:
                                         grants[n, x, y, z] = False
                                         steps_known[:, :] = False
+                                        choices_known = False
                                         changed |= pg.READS_GRANTS
                                     elif kind == pg.ACT_DEPLOY:
                                         if not active[n, x]:
@@ -730,6 +765,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             weekly_policy_count += 1
                 if weights_stale:
                     fill_weights(n)
+                    choices_known = False
                     weights_stale = False
                     power_current = False
                     actor_power_known = False
@@ -746,30 +782,35 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         power_0, power_1 = side_power(n, actor_0, actor_1)
                         p_side_0 = _contest_success(power_0, power_1, m)
                     p_side_1 = _contest_success(power_1, power_0, m)
-                    for a in choosers:
-                        current = posture[n, a]
-                        if not steps_known[a, current]:
-                            options[0] = current
-                            options[2] = current
-                            for step_dir in range(2):  # next usable rung below, then above
-                                r = current - 1 if step_dir == 0 else current + 1
-                                while 0 <= r < n_rungs:
-                                    usable = may_use[a, r]
-                                    for s in range(supplier_actor.shape[0]):
-                                        if (needs[r, s] and supplier_actor[s] != a
-                                                and not grants[n, a, r, s]):
-                                            usable = False
-                                    if usable:
-                                        options[2 * step_dir] = r
-                                        break
-                                    r = r - 1 if step_dir == 0 else r + 1
-                            step_down[a, current] = options[0]
-                            step_up[a, current] = options[2]
-                            steps_known[a, current] = True
-                        down = step_down[a, current]
-                        up = step_up[a, current]
-                        chosen = current
-                        if down != current or up != current:
+                    if not choices_known:
+                        # each chooser's options, and the parts of their utilities that
+                        # move only with postures, permissions, weights and red lines
+                        for k in range(n_choosers):
+                            a = choosers[k]
+                            current = posture[n, a]
+                            if not steps_known[a, current]:
+                                options[0] = current
+                                options[2] = current
+                                for step_dir in range(2):  # next usable rung below, above
+                                    r = current - 1 if step_dir == 0 else current + 1
+                                    while 0 <= r < n_rungs:
+                                        usable = may_use[a, r]
+                                        for s in range(supplier_actor.shape[0]):
+                                            if (needs[r, s] and supplier_actor[s] != a
+                                                    and not grants[n, a, r, s]):
+                                                usable = False
+                                        if usable:
+                                            options[2 * step_dir] = r
+                                            break
+                                        r = r - 1 if step_dir == 0 else r + 1
+                                step_down[a, current] = options[0]
+                                step_up[a, current] = options[2]
+                                steps_known[a, current] = True
+                            down = step_down[a, current]
+                            up = step_up[a, current]
+                            rung_down[k] = down
+                            rung_hold[k] = current
+                            rung_up[k] = up
                             for rung in (down, current, up):  # red-line risk, once per change
                                 if risk_known[a, rung]:
                                     continue
@@ -790,12 +831,87 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     risk += belief * expected
                                 risk_table[a, rung] = risk
                                 risk_known[a, rung] = True
+                            sensitivity = cost_sensitivity[n, a]
+                            parts[_HAS_DOWN, k] = 1.0 if down != current else 0.0
+                            parts[_HAS_UP, k] = 1.0 if up != current else 0.0
+                            parts[_PRICE_DOWN, k] = cost[n, down] * sensitivity
+                            parts[_PRICE_HOLD, k] = cost[n, current] * sensitivity
+                            parts[_PRICE_UP, k] = cost[n, up] * sensitivity
+                            parts[_DELTA_DOWN, k] = weight[a] * (effect[n, down]
+                                                                 - effect[n, current])
+                            parts[_DELTA_UP, k] = weight[a] * (effect[n, up] - effect[n, current])
+                            parts[_RISK_DOWN, k] = risk_table[a, down]
+                            parts[_RISK_HOLD, k] = risk_table[a, current]
+                            parts[_RISK_UP, k] = risk_table[a, up]
+                        choices_known = True
+                    # Every chooser's utilities and logit draw, as one loop over the choosers
+                    # without calls or branches that the compiler turns into vector code;
+                    # the same operations, in the same order, as ``utility_of_move`` and
+                    # ``_logit_pick``. A chooser whose draw needs exp (pick 2), or whose
+                    # contest is not A / (A + B) with 0 < A + B < inf (pick 3), is done
+                    # after, one at a time (measured: the decisions were a third of a week).
+                    week_bits = np.uint64(week) << DRAW_SHIFT
+                    for k in range(n_choosers):
+                        side_0 = parts[_SIDE_0, k] == 1.0
+                        own = power_0 if side_0 else power_1
+                        other = power_1 if side_0 else power_0
+                        p_now = p_side_0 if side_0 else p_side_1
+                        u_hold = plan * (0.0 - parts[_PRICE_HOLD, k]) - 0.0 - parts[_RISK_HOLD, k]
+                        b_other = max(other, 0.0)
+                        a_down = max(own + parts[_DELTA_DOWN, k], 0.0)
+                        a_up = max(own + parts[_DELTA_UP, k], 0.0)
+                        total_down = a_down + b_other
+                        total_up = a_up + b_other
+                        u_down = (plan * (a_down / total_down - p_now - parts[_PRICE_DOWN, k])
+                                  - switching_cost - parts[_RISK_DOWN, k])
+                        u_up = (plan * (a_up / total_up - p_now - parts[_PRICE_UP, k])
+                                - switching_cost - parts[_RISK_UP, k])
+                        with_down = parts[_HAS_DOWN, k] == 1.0
+                        with_up = parts[_HAS_UP, k] == 1.0
+                        if not with_down:
+                            u_down = -np.inf
+                        if not with_up:
+                            u_up = -np.inf
+                        top = max(max(u_hold, u_down), u_up)
+                        x_down = lam * u_down - lam * top
+                        x_hold = lam * u_hold - lam * top
+                        x_up = lam * u_up - lam * top
+                        if not with_down:
+                            x_down = -np.inf
+                        if not with_up:
+                            x_up = -np.inf
+                        index = run_bits | week_bits | np.uint64(parts[_ROW, k])
+                        z = key + (index + np.uint64(1)) * GOLDEN_GAMMA
+                        z = (z ^ (z >> np.uint64(30))) * MIX_1
+                        z = (z ^ (z >> np.uint64(27))) * MIX_2
+                        z = z ^ (z >> np.uint64(31))
+                        u = float(z >> np.uint64(11)) * 1.1102230246251565e-16
+                        b_down = _exp_bound_lane(x_down)
+                        b_hold = _exp_bound_lane(x_hold)
+                        b_up = _exp_bound_lane(x_up)
+                        pick = 2
+                        if x_up == 0.0 and u >= b_down + b_hold + 1e-12:
+                            pick = 1
+                        if x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
+                            pick = -1
+                        if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
+                            pick = 0
+                        exact = (contest_linear and 0.0 < total_down < np.inf
+                                 and 0.0 < total_up < np.inf and u_hold == u_hold)
+                        if not (with_down or with_up):
+                            pick = 0
+                        chooser_pick[k] = pick if exact else 2
+                    for k in range(n_choosers):
+                        a = choosers[k]
+                        current = rung_hold[k]
+                        pick = chooser_pick[k]
+                        if pick == 2:  # the draw needs exp, or the contest its general form
                             own = power_0 if side_of[a] == 0 else power_1
                             other = power_1 if side_of[a] == 0 else power_0
                             p_now = p_side_0 if side_of[a] == 0 else p_side_1
-                            sensitivity = cost_sensitivity[n, a]
+                            down, up = rung_down[k], rung_up[k]
                             # U = planning x (gain - price) - switching - risk; holding gains 0
-                            u_hold = (plan * (0.0 - cost[n, current] * sensitivity) - 0.0
+                            u_hold = (plan * (0.0 - parts[_PRICE_HOLD, k]) - 0.0
                                       - risk_table[a, current])
                             top = u_hold
                             u_down = -np.inf
@@ -809,13 +925,15 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             x_down = lam * u_down - lam * top if down != current else -np.inf
                             x_hold = lam * u_hold - lam * top
                             x_up = lam * u_up - lam * top if up != current else -np.inf
-                            u = _uniform(key, run, week, row_decisions + a)
-                            pick = _logit_pick(x_down, x_hold, x_up, u)
-                            chosen = down if pick < 0 else (up if pick > 0 else current)
+                            pick = _logit_pick(x_down, x_hold, x_up,
+                                               _uniform(key, run, week, row_decisions + a))
+                        chosen = rung_down[k] if pick < 0 else (rung_up[k] if pick > 0
+                                                                else current)
                         if chosen != current:  # the maximum moves only with the posture
                             changed |= pg.READS_POSTURE
                             actor_power_known = False
                             effects_known = False
+                            choices_known = False
                         posture[n, a] = chosen
                         max_posture[n, a] = max(max_posture[n, a], chosen)
                         weekly_cost[n, a] += cost[n, chosen]
@@ -828,6 +946,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     if level < 0 or level <= tested[n, line]:
                         continue
                     risk_known[:, :] = False  # the line's known interval moves
+                    choices_known = False
                     changed |= pg.READS_RED_LINES | pg.READS_POSTURE
                     actor_power_known = False  # the enforcer may escalate
                     effects_known = False
