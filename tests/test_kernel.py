@@ -89,7 +89,7 @@ def test_counter_uniforms_are_uniform():
 def test_parameters_fill_constants_and_start_the_weeks():
     streams = ChunkStreams(1, 0, BLOCK_SIZE, BLOCK_SIZE)
     values = streams.parameters(5, np.array([1, 3]))
-    assert np.all(values[[0, 2, 4]] == 0.5)
+    assert np.all(values[[0, 2, 4]] == 0.0)
     np.testing.assert_array_equal(values[[1, 3]], counter_uniforms(streams.key, 0, BLOCK_SIZE, 0,
                                                                    np.array([1, 3])))
     np.testing.assert_array_equal(streams.uniforms(2),

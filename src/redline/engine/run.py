@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from redline.engine.allocation import keep_freed_memory
 from redline.engine.compiled import Compiled, compile_scenario
 from redline.engine.executors import Executor
 from redline.engine.memory import check_memory
@@ -158,15 +159,15 @@ class _Accumulator:
 
     def record_chunk(self, state: State, question_week: NDArray[np.int64]) -> None:
         self.outcomes += np.bincount(final_outcomes(state), minlength=len(OUTCOMES))
-        clipped = np.minimum(question_week, self.horizon + 1)
-        for q in range(question_week.shape[1]):
-            self.question_first[q] += np.bincount(clipped[:, q], minlength=self.horizon + 2)
-        ends = np.minimum(state.end_week, self.horizon + 1)
-        for code in range(len(TERMINAL_CODES) + 1):
-            self.end_weeks[code] += np.bincount(ends[state.terminal == code],
-                                                minlength=self.horizon + 2)
-        for r in range(self.compiled.n_rungs):
-            self.reached[:, r] += (state.max_posture >= r).sum(axis=0)
+        width = self.horizon + 2  # weeks 0 .. horizon, then "never"
+        self.question_first += _counts_by_column(np.minimum(question_week, width - 1), width)
+        ends = np.minimum(state.end_week, width - 1)
+        self.end_weeks += np.bincount(state.terminal * width + ends,
+                                      minlength=self.end_weeks.size).reshape(
+                                          self.end_weeks.shape)
+        # runs whose highest rung is r, then at least r (one pass, not one per rung)
+        highest = _counts_by_column(state.max_posture, self.compiled.n_rungs)
+        self.reached += np.cumsum(highest[:, ::-1], axis=1)[:, ::-1]
         holding = state.settled & (state.terminal == 0)
         terms = np.where(holding, state.terms, 0.0)
         self.block_terms[:] = _block_sums(np.stack([holding, terms, terms * terms], axis=1))
@@ -229,6 +230,14 @@ class _Accumulator:
             labels=self.labels, elapsed_seconds=elapsed, terms=terms, observations=observations,
             distributions={"max_posture": self.rung_counts / runs},
         )
+
+
+def _counts_by_column(values: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+    """How often each value 0 .. width - 1 occurs in each column of ``values``: (columns, width)."""
+    columns = values.shape[1]
+    offsets = np.arange(columns, dtype=np.int64) * width
+    return np.bincount((values + offsets).ravel(), minlength=columns * width).reshape(
+        columns, width)
 
 
 def _block_sums(per_run: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -306,6 +315,8 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     if parameter_uniforms is not None and np.shape(parameter_uniforms) != (runs, n_slots):
         raise ValueError(f"parameter_uniforms must have shape ({runs}, {n_slots}), "
                          f"got {np.shape(parameter_uniforms)}")
+    if runs > chunk:
+        keep_freed_memory()  # each chunk reuses the pages of the one before
     tasks = [
         ChunkTask(seed=seed, first=first, size=min(chunk, runs - first), runs=runs,
                   horizon=horizon, keep_runs=keep_runs or per_run_sink is not None,
