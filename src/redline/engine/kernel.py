@@ -7,7 +7,10 @@ through memory once per mechanism and per actor; here one run's state stays in
 cache for all its weeks, intermediate values stay in registers, and random
 numbers are computed only where a mechanism needs one (the counter-based
 streams of :mod:`redline.engine.seeding` give the same number to the same run,
-week and row whichever engine asks). Blocks of runs are spread over threads;
+week and row whichever engine asks). Within a run's week, the choosers'
+decisions are one loop without calls or branches, which the compiler turns
+into packed vector code. Blocks of runs are spread over threads, one at a
+time to whichever thread is free;
 each block's sums are formed in run order (the step-like columns as changes,
 summed over the weeks at the block's end), so the result does not depend on
 the number of threads. The kernel releases the GIL while it runs, so a
