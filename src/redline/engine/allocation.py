@@ -7,8 +7,9 @@ the system, so each chunk paid for the kernel zeroing its pages again
 (measured: page faults were 30% of drawing a chunk's parameters, the work that
 shares the cores with the simulation). Raising both thresholds with
 ``mallopt`` (glibc's documented tuning interface, mallopt(3)) keeps the freed
-pages in the process for the next chunk; the process's peak memory is the
-same, as it is set by the chunk.
+pages in the process for the next chunk. The process then holds up to
+256 MiB of freed memory beyond what it uses; its peak is still set by the
+chunk.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import ctypes.util
 #: mallopt parameters (malloc.h) and the values set.
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = 256 << 20  # arrays up to 256 MiB from the heap
-TRIM_THRESHOLD = 1 << 30  # free heap kept up to 1 GiB
+MMAP_THRESHOLD = 64 << 20  # arrays up to 64 MiB from the heap
+TRIM_THRESHOLD = 256 << 20  # free heap kept up to 256 MiB (about two chunks' state)
 
 _done: list[bool] = []
 
