@@ -33,26 +33,15 @@ import time
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
 from numpy.typing import NDArray
+
+from redline.engine.kernel import _float_from_bits  # 2^k from its exponent bits
 
 INVERSE_LN2 = 1.4426950408889634
 LN2_HIGH = 6.93147180369123816490e-01  # ln 2 split in two (Cody and Waite 1980)
 LN2_LOW = 1.90821492927058770002e-10
 PLANNING, RATIONALITY, SWITCHING = 26.0, 50.0, 0.1  # kursk-2024's model settings
-
-
-@intrinsic
-def _float_from_bits(typingctx, bits):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """The float64 whose IEEE-754 bits are the int64 ``bits`` (an LLVM bitcast)."""
-    signature = types.float64(types.int64)
-
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return signature, codegen
 
 
 @njit(inline="always", error_model="numpy")
