@@ -211,16 +211,6 @@ def test_exp_bound_is_above_exp_and_within_a_factor_of_four(x):
     assert _exp(x) <= bound <= 4.0 * np.exp(x) * (1 + 1e-12)
 
 
-@settings(max_examples=300, deadline=None)
-@given(x=ss.st.one_of(ss.st.floats(max_value=0.0), ss.st.floats(min_value=-710.0, max_value=0.0),
-                      ss.st.sampled_from([-np.inf, np.nan, -0.0, 1e-300, 1.0, np.inf])))
-def test_the_branch_free_exp_bound_is_the_exp_bound(x):
-    """The decisions' vector loop uses the same bound as the one-chooser draw."""
-    from redline.engine.kernel import _exp_bound, _exp_bound_lane
-
-    assert _exp_bound_lane(x) == _exp_bound(x)
-
-
 def test_exp_bound_is_zero_where_exp_is_flushed_and_infinite_for_nan():
     from redline.engine.kernel import _exp_bound
 

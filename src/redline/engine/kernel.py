@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from redline.engine import programs as pg
 from redline.engine.compiled import Compiled
 from redline.engine.programs import Programs
-from redline.engine.seeding import BLOCK_SIZE, DRAW_BITS, ROW_BITS
+from redline.engine.seeding import BLOCK_SIZE, uniform_at
 from redline.engine.state import NEVER, TERMINAL_CODES, State
 from redline.mechanisms.decisions import EXP_FLUSH
 
@@ -71,11 +71,6 @@ STATE_FIELDS = (
 )
 KernelState = namedtuple("KernelState", STATE_FIELDS)  # type: ignore[misc]
 
-GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX_2 = np.uint64(0x94D049BB133111EB)
-RUN_SHIFT = np.uint64(ROW_BITS + DRAW_BITS)
-DRAW_SHIFT = np.uint64(ROW_BITS)
 REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
 TERMINAL_CODES_COLLAPSE = TERMINAL_CODES["military_collapse"]
 _PRECEDENCE = np.array([TERMINAL_CODES[name] for name in
@@ -202,18 +197,6 @@ def _simulate_blocks(model, st, conditions, actions, depth, key, first_run, hori
 
 
 @njit(cache=True, error_model="numpy")
-def _uniform(key, run, draw, row):  # pragma: no cover
-    """Output (run, draw, row) of the counter-based SplitMix64 stream, in [0, 1)."""
-    index = ((np.uint64(run) << RUN_SHIFT) | (np.uint64(draw) << DRAW_SHIFT)
-             | np.uint64(row))
-    z = key + (index + np.uint64(1)) * GOLDEN_GAMMA
-    z = (z ^ (z >> np.uint64(30))) * MIX_1
-    z = (z ^ (z >> np.uint64(27))) * MIX_2
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * 1.1102230246251565e-16
-
-
-@njit(cache=True, error_model="numpy")
 def _contest_success(a, b, decisiveness):  # pragma: no cover
     """P(A prevails) = 1 / (1 + (B / A)^m), A / (A + B) when m = 1; 0.5 when both are zero."""
     a = max(a, 0.0)
@@ -290,31 +273,21 @@ def _float_from_bits(typingctx, bits):  # type: ignore[no-untyped-def]  # pragma
  _RISK_DOWN, _RISK_HOLD, _RISK_UP, _PARTS) = range(13)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _exp_bound(x):  # pragma: no cover
     """An upper bound on :func:`_exp` (x <= 0), within a factor of four, without exp.
 
     2^(ceil(x log2 e) + 1): the product's rounding moves ceil's argument by less
     than 1e-13, so the bound exceeds e^x by a factor of at least 1.99, far more
     than the C library's exp can err. Below the flush, where ``_exp`` gives 0, 0;
-    infinite for NaN.
+    infinite for NaN. Without branches, so that a loop calling it can become
+    vector code.
     """
-    if x < EXP_FLUSH:
-        return 0.0
-    if not x <= 0.0:  # NaN: no bound
-        return math.inf
-    k = np.int64(math.ceil(x * 1.4426950408889634)) + 1
-    return _float_from_bits((k + 1023) << 52)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _exp_bound_lane(x):  # pragma: no cover
-    """:func:`_exp_bound` without branches, for loops the compiler turns into vector code."""
     k = np.int64(math.ceil(max(x, EXP_FLUSH) * 1.4426950408889634)) + 1
     bound = _float_from_bits((k + 1023) << 52)
     if x < EXP_FLUSH:
         bound = 0.0
-    if not x <= 0.0:
+    if not x <= 0.0:  # NaN: no bound
         bound = math.inf
     return bound
 
@@ -637,7 +610,6 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         risk_known[:, :] = False
         steps_known[:, :] = False
         choices_known = False  # each chooser's options and utility parts (decisions)
-        run_bits = np.uint64(run) << RUN_SHIFT
         changed = 0  # READS_ bits of what changed since they were last passed on
         policy_changes = pg.READS_ALL  # ... not yet seen by every open policy's condition
         event_changes = pg.READS_ALL  # ... not yet seen by every open event
@@ -713,7 +685,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             p = open_policies[i]
                             if not decided[n, p] and holds[p]:
                                 decided[n, p] = True
-                                if _uniform(key, run, week, row_policies + p) < (
+                                if uniform_at(key, run, week, row_policies + p) < (
                                         policy_probability[n, p]):
                                     due[n, p] = week + np.int64(policy_delay[n, p])
                             if not fired[n, p] and due[n, p] <= week:
@@ -850,10 +822,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     # Every chooser's utilities and logit draw, as one loop over the choosers
                     # without calls or branches that the compiler turns into vector code;
                     # the same operations, in the same order, as ``utility_of_move`` and
-                    # ``_logit_pick``. A chooser whose draw needs exp (pick 2), or whose
-                    # contest is not A / (A + B) with 0 < A + B < inf (pick 3), is done
+                    # ``_logit_pick``. A chooser whose draw needs exp, or whose contest is
+                    # not A / (A + B) with 0 < A + B < inf, is marked (pick 2) and done
                     # after, one at a time (measured: the decisions were a third of a week).
-                    week_bits = np.uint64(week) << DRAW_SHIFT
                     for k in range(n_choosers):
                         side_0 = parts[_SIDE_0, k] == 1.0
                         own = power_0 if side_0 else power_1
@@ -883,15 +854,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             x_down = -np.inf
                         if not with_up:
                             x_up = -np.inf
-                        index = run_bits | week_bits | np.uint64(parts[_ROW, k])
-                        z = key + (index + np.uint64(1)) * GOLDEN_GAMMA
-                        z = (z ^ (z >> np.uint64(30))) * MIX_1
-                        z = (z ^ (z >> np.uint64(27))) * MIX_2
-                        z = z ^ (z >> np.uint64(31))
-                        u = float(z >> np.uint64(11)) * 1.1102230246251565e-16
-                        b_down = _exp_bound_lane(x_down)
-                        b_hold = _exp_bound_lane(x_hold)
-                        b_up = _exp_bound_lane(x_up)
+                        u = uniform_at(key, run, week, np.int64(parts[_ROW, k]))
+                        b_down = _exp_bound(x_down)
+                        b_hold = _exp_bound(x_hold)
+                        b_up = _exp_bound(x_up)
                         pick = 2
                         if x_up == 0.0 and u >= b_down + b_hold + 1e-12:
                             pick = 1
@@ -929,7 +895,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             x_hold = lam * u_hold - lam * top
                             x_up = lam * u_up - lam * top if up != current else -np.inf
                             pick = _logit_pick(x_down, x_hold, x_up,
-                                               _uniform(key, run, week, row_decisions + a))
+                                               uniform_at(key, run, week, row_decisions + a))
                         chosen = rung_down[k] if pick < 0 else (rung_up[k] if pick > 0
                                                                 else current)
                         if chosen != current:  # the maximum moves only with the posture
@@ -962,7 +928,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     high[n, line] = min(high[n, line], level)
                     enforced[n, line] = True
                     answer = (response_rung[line]
-                              if _uniform(key, run, week, row_red_lines + line)
+                              if uniform_at(key, run, week, row_red_lines + line)
                               < follow_through[n, line] else fallback_rung[line])
                     enforcer = owner[line]
                     if answer >= 0:
@@ -1033,7 +999,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     trust_stale = False
                 if settled[n]:
                     hazard = break_hazard * (1.0 - min(trust_a, trust_b))
-                    u = _uniform(key, run, week, row_bargaining + 1)
+                    u = uniform_at(key, run, week, row_bargaining + 1)
                     if u < hazard:
                         deals_broken[n, 0 if u < hazard / 2.0 else 1] += 1.0
                         settled[n] = False
@@ -1053,7 +1019,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     low_x = p_a - cost_a + power_shift * (1.0 - trust_a) / max(trust_a, 1e-9)
                     high_x = 1.0 - (p_b - cost_b
                                     + power_shift * (1.0 - trust_b) / max(trust_b, 1e-9))
-                    if low_x <= high_x and (_uniform(key, run, week, row_bargaining)
+                    if low_x <= high_x and (uniform_at(key, run, week, row_bargaining)
                                             < talks_hazard[n]):
                         settled[n] = True
                         settled_ever[n] = True

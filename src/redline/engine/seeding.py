@@ -109,24 +109,32 @@ def fill_counter_uniforms(key: int, first_run: int, draw: int, rows: NDArray[np.
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def uniform_at(key, run, draw, row):  # pragma: no cover
+    """The uniform of (run, draw, row): :func:`splitmix64` of :func:`counter_index`, compiled.
+
+    One function for every compiled caller (the parameter fill below, the
+    simulation kernel), so that all compute the same numbers.
+    """
+    index = ((np.uint64(run) << np.uint64(ROW_BITS + DRAW_BITS))
+             | (np.uint64(draw) << np.uint64(ROW_BITS)) | np.uint64(row))
+    z = key + (index + np.uint64(1)) * GOLDEN_GAMMA
+    z = (z ^ (z >> np.uint64(30))) * MIX_1
+    z = (z ^ (z >> np.uint64(27))) * MIX_2
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * TO_UNIT
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _fill_uniforms(key, first_run, draw, rows, targets, out):  # pragma: no cover
     """``out[targets[i], j]`` = the uniform of (run ``first_run + j``, ``draw``, ``rows[i]``).
 
-    The same numbers as :func:`splitmix64` of :func:`counter_index`, in one pass
-    without temporaries (measured: the vectorised form was a third of drawing a
-    chunk's parameters).
+    One pass without temporaries (measured: the vectorised form was a third of
+    drawing a chunk's parameters).
     """
-    shift_run = np.uint64(ROW_BITS + DRAW_BITS)
     for i in range(rows.shape[0]):
-        base = (np.uint64(draw) << np.uint64(ROW_BITS)) | np.uint64(rows[i])
         target = out[targets[i]]
         for j in range(out.shape[1]):
-            z = key + (((np.uint64(first_run + j) << shift_run) | base) + np.uint64(1)) * (
-                GOLDEN_GAMMA)
-            z = (z ^ (z >> np.uint64(30))) * MIX_1
-            z = (z ^ (z >> np.uint64(27))) * MIX_2
-            z = z ^ (z >> np.uint64(31))
-            target[j] = float(z >> np.uint64(11)) * TO_UNIT
+            target[j] = uniform_at(key, first_run + j, draw, rows[i])
 
 
 def normalise_chunk_size(chunk_size: int | None, runs: int, default: int = 32 * BLOCK_SIZE) -> int:
