@@ -551,8 +551,7 @@ def test_a_deployment_joins_as_a_strength_weighted_mix(rate_k, expected_rate):
     scenario = load_text(DEPLOYMENT_MIX.replace("ATTRITION_K", str(rate_k)), "mix.yaml")
     compiled = compile_scenario(scenario)
     streams = ChunkStreams(0, 0, 8, 8)
-    state = initial_state(compiled, streams.parameters(len(compiled.slots.numbers),
-                                                       np.arange(len(compiled.slots.numbers))))
+    state = initial_state(compiled, streams.parameters(np.arange(len(compiled.slots.numbers))))
     program = policies.PolicyProgram(compiled)
     state.week = 1
     arrivals = program.reach_combat(state)
@@ -571,8 +570,7 @@ def test_a_deployment_without_its_own_rate_keeps_the_sides():
     compiled = compile_scenario(load_text(text, "mix.yaml"))
     assert compiled.deployment_attrition_slot.tolist() == [-1]
     streams = ChunkStreams(0, 0, 4, 4)
-    state = initial_state(compiled, streams.parameters(len(compiled.slots.numbers),
-                                                       np.arange(len(compiled.slots.numbers))))
+    state = initial_state(compiled, streams.parameters(np.arange(len(compiled.slots.numbers))))
     state.week = 1
     policies.PolicyProgram(compiled).reach_combat(state)
     np.testing.assert_allclose(state.attrition[:, 0, 1], 0.02, rtol=1e-12)

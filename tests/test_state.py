@@ -1,4 +1,4 @@
-"""Tests of redline.engine.state.initial_state and ParameterSlots.take: the per-run draw.
+"""Tests of redline.engine.state.initial_state and SlotValues.take: the per-run draw.
 
 Oracle: the plain construction the engine used before the draw was made fast —
 every slot sampled with ``ParameterSlots.sample``, then gathered field by field
@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 import strategies as ss
 from redline import load as redline_load
-from redline.engine.compiled import Compiled, compile_scenario
+from redline.engine.compiled import Compiled, ParameterSlots, compile_scenario
+from redline.engine.slot_values import AS_DRAWN, AT_LEAST_ZERO, SHARE, WHOLE_WEEKS, SlotValues
 from redline.engine.state import initial_state
 from redline.scenario import distributions as dist
 from redline.scenario.loader import load_scenario, validate_data
@@ -118,6 +119,13 @@ def check_against_plain(compiled: Compiled, uniforms: np.ndarray) -> None:
     low = plain_bounds(compiled, uniforms.shape[1])
     np.testing.assert_array_equal(state.low, low)
     np.testing.assert_array_equal(state.tested, low)
+    # the engine draws only the distribution slots' rows: the same state
+    drawn = np.array([slot for slot, number in enumerate(compiled.slots.numbers)
+                      if dist.is_distribution(number)], dtype=np.int64)
+    compact = initial_state(compiled, uniforms[drawn[::-1]], rows=drawn[::-1])
+    for name, value in vars(state).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(compact, name), value, err_msg=name)
 
 
 @pytest.mark.parametrize("name", ["kursk-2024", "cuba-1962"])
@@ -146,15 +154,39 @@ def test_take_is_sample_moved_to_the_run_axis():
     slots = compiled.slots
     uniforms = uniforms_for(compiled, 257, seed=3)
     values = slots.sample(uniforms)
+    taken = SlotValues(slots, uniforms)
     n = len(slots.numbers)
     picks = np.array([[0, n - 1, -1], [-1, 5, n // 2]])
-    np.testing.assert_array_equal(slots.take(picks, uniforms), plain_take(values, picks))
+    np.testing.assert_array_equal(taken.take(picks), plain_take(values, picks))
     fill = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    np.testing.assert_array_equal(slots.take(picks, uniforms, fill),
-                                  plain_take(values, picks, fill))
-    np.testing.assert_array_equal(slots.take(np.int64(7), uniforms), values[7])
-    empty = slots.take(np.zeros(0, dtype=np.int64), uniforms)
-    assert empty.shape == (257, 0)
+    np.testing.assert_array_equal(taken.take(picks, fill), plain_take(values, picks, fill))
+    np.testing.assert_array_equal(taken.take(np.int64(7)), values[7])
+    assert taken.take(np.zeros(0, dtype=np.int64)).shape == (257, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                          st.sampled_from([-0.5, 0.5, 1.5, 2.5, -0.0, 1.0])),
+                min_size=1, max_size=20))
+def test_take_bounds_as_numpy_does(numbers):
+    """Each bound is NumPy's: maximum(v, 0), clip(v, 0, 1), maximum(rint(v), 0); NaN stays."""
+    slots = ParameterSlots()
+    picks = slots.add_many([float(x) for x in numbers], [f"n{i}" for i in range(len(numbers))])
+    taken = SlotValues(slots, np.zeros((0, 3)), rows=np.zeros(0, dtype=np.int64))
+    plain = np.array(numbers, dtype=np.float64)
+    for bound, expected in ((AS_DRAWN, plain), (AT_LEAST_ZERO, np.maximum(plain, 0.0)),
+                            (SHARE, np.clip(plain, 0.0, 1.0)),
+                            (WHOLE_WEEKS, np.maximum(np.rint(plain), 0.0))):
+        got = taken.take(picks, bound=bound)
+        np.testing.assert_array_equal(got, np.broadcast_to(expected, (3, plain.size)))
+    fills = taken.take(np.full(plain.size, -1), fill=plain, bound=SHARE)
+    np.testing.assert_array_equal(fills[0], np.clip(plain, 0.0, 1.0))
+
+
+def test_a_distribution_slot_without_uniforms_is_an_error():
+    compiled = compile_scenario(redline_load("kursk-2024"))
+    with pytest.raises(ValueError, match="holds a distribution but has no uniforms"):
+        SlotValues(compiled.slots, np.zeros((1, 4)), rows=np.array([0]))
 
 
 def test_sample_keeps_its_contract():

@@ -66,32 +66,6 @@ class ParameterSlots:
                 values[slot] = dist.sample(number, uniforms[slot])
         return values
 
-    def take(self, slots: IntArray, uniforms: FloatArray,
-             fill: float | FloatArray = 0.0) -> FloatArray:
-        """Values of ``slots`` for each run, run axis first: shape (runs, *slots.shape).
-
-        The same values as ``sample(uniforms)[slots]`` moved to the front, with
-        ``fill`` (a number, or an array shaped like ``slots``) where a slot is
-        -1. Only the distributions among ``slots`` are sampled; the constants
-        and the fill are written in one pass, then each drawn column.
-        """
-        slots = np.asarray(slots, dtype=np.int64)
-        fixed = np.array(np.broadcast_to(fill, slots.shape), dtype=np.float64).ravel()
-        drawn: list[tuple[int, dist.Distribution]] = []
-        for column, slot in enumerate(slots.ravel().tolist()):
-            if slot < 0:
-                continue
-            number = self.numbers[slot]
-            if isinstance(number, float | int):
-                fixed[column] = number
-            else:
-                drawn.append((column, number))
-        values = np.empty((uniforms.shape[1], fixed.size))
-        values[...] = fixed
-        for column, number in drawn:
-            values[:, column] = dist.sample(number, uniforms[slots.flat[column]])
-        return values.reshape(uniforms.shape[1], *slots.shape)
-
 
 @dataclass
 class Compiled:

@@ -417,12 +417,13 @@ class PreparedChunk:
 def prepare_chunk(compiled: Compiled, task: ChunkTask) -> PreparedChunk:
     """Draw the chunk's per-run parameters (draw 0 of its streams) and set week 0."""
     streams = ChunkStreams(task.seed, task.first, task.size, task.runs)
-    numbers = compiled.slots.numbers
-    drawn = streams.parameters(len(numbers), np.array(
-        [slot for slot, number in enumerate(numbers) if is_distribution(number)], dtype=np.int64))
+    drawn = np.array([slot for slot, number in enumerate(compiled.slots.numbers)
+                      if is_distribution(number)], dtype=np.int64)
+    uniforms = streams.parameters(drawn)
     if task.parameter_uniforms is not None:
-        drawn = task.parameter_uniforms.T
-    return PreparedChunk(streams=streams, state=initial_state(compiled, drawn))
+        return PreparedChunk(streams=streams,
+                             state=initial_state(compiled, task.parameter_uniforms.T))
+    return PreparedChunk(streams=streams, state=initial_state(compiled, uniforms, rows=drawn))
 
 
 def run_chunk(compiled: Compiled, task: ChunkTask,

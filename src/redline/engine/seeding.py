@@ -178,16 +178,18 @@ class ChunkStreams:
         self.draw += 1
         return values
 
-    def parameters(self, rows: int, needed: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Draw 0 (the per-run parameters), shape (rows, runs), computed for ``needed`` rows only.
+    def parameters(self, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Draw 0 (the per-run parameters) of the slots ``rows``: shape (len(rows), runs).
 
-        The other rows (slots holding constants, which ignore their uniform)
-        are 0, and are not written (measured: writing them was a sixth of drawing
-        a chunk's parameters). The next draw is week 1.
+        Row ``i`` holds the uniforms of slot ``rows[i]``; the slots left out (those
+        holding constants, which ignore their uniform) are not drawn at all (measured:
+        a zeroed row for every slot was a sixth of drawing a chunk's parameters).
+        The next draw is week 1.
         """
         if self.draw != 0:
             raise ValueError("the parameters are the first draw of a chunk")
-        values = np.zeros((rows, self.runs))  # pages of rows never written cost nothing
-        fill_counter_uniforms(self.key, self.first_run, 0, needed, values, needed)
+        rows = np.asarray(rows, dtype=np.int64)
+        values = np.empty((rows.size, self.runs))
+        fill_counter_uniforms(self.key, self.first_run, 0, rows, values, np.arange(rows.size))
         self.draw = 1
         return values

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from redline.engine.compiled import Compiled
+from redline.engine.slot_values import AT_LEAST_ZERO, SHARE, WHOLE_WEEKS, SlotValues
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -105,16 +106,19 @@ class State:
         return (self.terminal == 0) & ~self.settled
 
 
-def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
-    """Draw per-run parameters from ``uniforms`` (one row per slot) and set week 0."""
-    runs = uniforms.shape[1]
+def initial_state(compiled: Compiled, uniforms: FloatArray,
+                  rows: NDArray[np.int64] | None = None) -> State:
+    """Draw per-run parameters from ``uniforms`` and set week 0.
 
-    def take(slots: NDArray[np.int64], fill: float | FloatArray = 0.0) -> FloatArray:
-        return compiled.slots.take(slots, uniforms, fill)
+    ``uniforms`` has one row per slot, or, with ``rows``, one row per slot in
+    ``rows`` (which must hold every distribution slot; constants need none).
+    """
+    runs = uniforms.shape[1]
+    values = SlotValues(compiled.slots, uniforms, rows)
+    take = values.take
 
     n_actors = compiled.n_actors
     n_rungs = compiled.n_rungs
-    support = take(compiled.support_slot, fill=compiled.support_default)
     posture = np.broadcast_to(compiled.initial_posture, (runs, n_actors)).copy()
 
     # each side of a front: its actors' strengths added, their attrition coefficients
@@ -130,7 +134,7 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
         present = np.flatnonzero(owners >= 0)
         if present.size == 0:
             continue
-        strengths = [_at_least_zero(take(compiled.front_forces_slot[f, role, k]))
+        strengths = [take(compiled.front_forces_slot[f, role, k], bound=AT_LEAST_ZERO)
                      for k in present]
         coefficients = [take(compiled.front_attrition_slot[f, role, k]) for k in present]
         total = _added(strengths)
@@ -160,34 +164,34 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
     return State(
         runs=runs,
         week=0,
-        capability=_at_least_zero(take(compiled.capability_slot)),
-        resolve=_share(take(compiled.resolve_slot)),
-        war_cost=_at_least_zero(take(compiled.war_cost_slot)),
-        cost_sensitivity=_at_least_zero(take(compiled.cost_sensitivity_slot)),
+        capability=take(compiled.capability_slot, bound=AT_LEAST_ZERO),
+        resolve=take(compiled.resolve_slot, bound=SHARE),
+        war_cost=take(compiled.war_cost_slot, bound=AT_LEAST_ZERO),
+        cost_sensitivity=take(compiled.cost_sensitivity_slot, bound=AT_LEAST_ZERO),
         optimism=take(compiled.optimism_slot),
-        stability_sensitivity=_at_least_zero(take(compiled.stability_sensitivity_slot)),
+        stability_sensitivity=take(compiled.stability_sensitivity_slot,
+                                   bound=AT_LEAST_ZERO),
         effect=take(compiled.effect_slot),
-        cost=_at_least_zero(take(compiled.cost_slot)),
-        harm=_at_least_zero(take(compiled.harm_slot)),
+        cost=take(compiled.cost_slot, bound=AT_LEAST_ZERO),
+        harm=take(compiled.harm_slot, bound=AT_LEAST_ZERO),
         threshold=take(compiled.threshold_slot),
-        follow_through=_share(take(compiled.follow_through_slot)),
+        follow_through=take(compiled.follow_through_slot, bound=SHARE),
         attrition=_at_least_zero(attrition),
         reinforcement=_at_least_zero(reinforcement),
-        control_speed=_at_least_zero(take(compiled.front_speed_slot)),
-        front_weight=_at_least_zero(take(compiled.front_weight_slot)),
-        diverts=_share(take(compiled.front_diverts_slot)),
+        control_speed=take(compiled.front_speed_slot, bound=AT_LEAST_ZERO),
+        front_weight=take(compiled.front_weight_slot, bound=AT_LEAST_ZERO),
+        diverts=take(compiled.front_diverts_slot, bound=SHARE),
         loss_share=loss_share,
-        deployment_strength=_at_least_zero(take(compiled.deployment_strength_slot)),
+        deployment_strength=take(compiled.deployment_strength_slot, bound=AT_LEAST_ZERO),
         deployment_exists=deployment_exists,
-        deployment_delay=_whole_weeks(take(compiled.deployment_delay_slot)),
-        deployment_attrition=np.maximum(take(compiled.deployment_attrition_slot, fill=np.nan),
-                                        0.0),
-        policy_probability=_share(take(compiled.policy_probability_slot)),
-        policy_delay=_whole_weeks(take(compiled.policy_delay_slot)),
-        action_level=_share(
-            take(np.array(list(compiled.support_change_slots.values()), dtype=np.int64))
-        ),
-        support=_share(support),
+        deployment_delay=take(compiled.deployment_delay_slot, bound=WHOLE_WEEKS),
+        deployment_attrition=take(compiled.deployment_attrition_slot, fill=np.nan,
+                                  bound=AT_LEAST_ZERO),
+        policy_probability=take(compiled.policy_probability_slot, bound=SHARE),
+        policy_delay=take(compiled.policy_delay_slot, bound=WHOLE_WEEKS),
+        action_level=take(np.array(list(compiled.support_change_slots.values()), dtype=np.int64),
+                          bound=SHARE),
+        support=take(compiled.support_slot, fill=compiled.support_default, bound=SHARE),
         posture=posture,
         max_posture=posture.copy(),
         grants=np.zeros((runs, n_actors, n_rungs, len(compiled.suppliers)), dtype=bool),
@@ -197,7 +201,7 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
         crossed=np.zeros((runs, red_lines), dtype=bool),
         enforced=np.zeros((runs, red_lines), dtype=bool),
         forces=forces,
-        control=_share(take(compiled.front_control_slot)),
+        control=take(compiled.front_control_slot, bound=SHARE),
         front_open=np.broadcast_to(compiled.front_active, (runs, len(compiled.front_ids))).copy(),
         deployment_active=np.broadcast_to(
             compiled.deployment_active, (runs, len(compiled.deployment_ids))
@@ -211,7 +215,7 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
         talks_hazard=np.full(runs, compiled.scenario.model.talks_hazard),
         costs=np.zeros((runs, n_actors)),
         weekly_cost=np.zeros((runs, n_actors)),
-        stability=_share(take(compiled.stability_slot)),
+        stability=take(compiled.stability_slot, bound=SHARE),
         deals_broken=np.zeros((runs, 2)),
         win_probability=np.full(runs, 0.5),
         settled=np.zeros(runs, dtype=bool),
@@ -227,16 +231,6 @@ def initial_state(compiled: Compiled, uniforms: FloatArray) -> State:
 def _at_least_zero(values: FloatArray) -> FloatArray:
     """Raise negative values to 0, in place (the array is a fresh draw)."""
     return np.maximum(values, 0.0, out=values)
-
-
-def _share(values: FloatArray) -> FloatArray:
-    """Clip values to [0, 1], in place (the array is a fresh draw)."""
-    return np.clip(values, 0.0, 1.0, out=values)
-
-
-def _whole_weeks(values: FloatArray) -> FloatArray:
-    """Round delays to whole weeks, at least 0, in place."""
-    return _at_least_zero(np.rint(values, out=values))
 
 
 def _added(columns: list[FloatArray]) -> FloatArray:
