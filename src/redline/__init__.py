@@ -9,11 +9,15 @@ True
 
 from __future__ import annotations
 
-from pathlib import Path
+from redline.allocation import one_arena
 
-from redline.engine import EnsembleResult, Estimate, simulate
-from redline.scenario import Scenario, ScenarioError, load_scenario
-from redline.scenarios import builtin_names, resolve
+one_arena()  # before anything starts a thread: see redline.allocation
+
+from pathlib import Path  # noqa: E402
+
+from redline.engine import EnsembleResult, Estimate, simulate  # noqa: E402
+from redline.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+from redline.scenarios import builtin_names, resolve  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["EnsembleResult", "Estimate", "Scenario", "ScenarioError", "builtin_names", "load",

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.allocation import keep_freed_memory
+from redline.allocation import keep_freed_memory
 from redline.engine.compiled import Compiled, compile_scenario
 from redline.engine.executors import Executor
 from redline.engine.memory import check_memory
