@@ -521,11 +521,15 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         return (plan * (gain - cost[n, rung] * cost_sensitivity[n, a]) - switching_cost
                 - risk_table[a, rung])
 
-    def evaluate(listed, first, last, n, week, changes):
-        """Evaluate the ``needed`` programs ``listed[first:last]`` that read ``changes``."""
+    def evaluate(listed, first, last, n, week, changes, every_week):
+        """Evaluate the ``needed`` programs ``listed[first:last]`` that read ``changes``.
+
+        ``every_week`` is ``READS_EVERY_WEEK`` to evaluate also those that read what moves
+        every week, or 0 when their values are already this week's.
+        """
         for i in range(first, last):
             c = listed[i]
-            if not needed[c] or not reads[c] & (changes | pg.READS_EVERY_WEEK):
+            if not needed[c] or not reads[c] & (changes | every_week):
                 continue
             top = 0
             for i in range(start[c], start[c + 1]):
@@ -664,8 +668,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 # (measured: passing over the open policies every week was a seventh of the
                 # kernel).
                 every_policy = (policy_changes | changed) != 0 or week >= next_due
+                every_week = pg.READS_EVERY_WEEK  # (0 once those values are this week's)
                 if not every_policy and weekly_policy_count > 0:
-                    evaluate(weekly_policies, 0, weekly_policy_count, n, week, 0)
+                    evaluate(weekly_policies, 0, weekly_policy_count, n, week, 0,
+                             pg.READS_EVERY_WEEK)
+                    every_week = 0
                     for i in range(weekly_policy_count):
                         every_policy = every_policy or holds[weekly_policies[i]]
                 if every_policy:
@@ -677,7 +684,9 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         event_changes |= changed
                         record_changes |= changed
                         changed = 0
-                        evaluate(open_policies, first, open_policy_count, n, week, policy_changes)
+                        evaluate(open_policies, first, open_policy_count, n, week, policy_changes,
+                                 every_week)
+                        every_week = 0
                         if first == 0:  # (the earlier ones see a firing's changes next week)
                             policy_changes = 0
                         resume = open_policy_count
@@ -1068,12 +1077,14 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             # In a week that changed nothing the open events read, only those that read what
             # moves every week are evaluated (the others' values stand, and are false).
             every_event = event_changes != 0
+            every_week = pg.READS_EVERY_WEEK
             if not every_event and weekly_event_count > 0:
-                evaluate(weekly_events, 0, weekly_event_count, n, week, 0)
+                evaluate(weekly_events, 0, weekly_event_count, n, week, 0, pg.READS_EVERY_WEEK)
+                every_week = 0
                 for i in range(weekly_event_count):
                     every_event = every_event or holds[weekly_events[i]]
             if every_event and open_event_count > 0:
-                evaluate(open_events, 0, open_event_count, n, week, event_changes)
+                evaluate(open_events, 0, open_event_count, n, week, event_changes, every_week)
                 event_changes = 0
                 kept = 0
                 weekly_event_count = 0
