@@ -241,6 +241,18 @@ def test_inverse_matches_scipy_on_a_grid(data):
 
 
 @pytest.mark.parametrize("data", INVERSE_CASES, ids=_case_id)
+def test_sample_into_is_sample_to_the_last_bit(data):
+    """The one-pass draw the engine uses gives sample's values exactly, the ends included
+    (u = 0 and 1 - 2**-53, where sample clips)."""
+    value = law(data)
+    us = np.concatenate([[0.0, 2.0**-60, 1.0 - 2.0**-53], GRID,
+                         np.random.default_rng(4).random(1000)])
+    out = np.full(us.size, np.nan)
+    dist.sample_into(value, us, out)
+    np.testing.assert_array_equal(out, dist.sample(value, us))
+
+
+@pytest.mark.parametrize("data", INVERSE_CASES, ids=_case_id)
 def test_inverse_at_the_ends_and_for_one_uniform(data):
     """u = 0 and 1 give the ends of the support, as in scipy; NaN stays NaN; a lone
     uniform gives a 0-d array."""

@@ -57,7 +57,9 @@ class SlotValues:
                 raise ValueError(f"slot {slot} ({slots.names[slot]}) holds a distribution"
                                  " but has no uniforms")
             self.row[slot] = row
-            self.values[row] = dist.sample(slots.numbers[slot], uniforms[row_of_slot[slot]])
+            dist.sample_into(slots.numbers[slot],  # type: ignore[arg-type]
+                             np.ascontiguousarray(uniforms[row_of_slot[slot]], dtype=np.float64),
+                             self.values[row])
         for slot, number in enumerate(slots.numbers):
             if not dist.is_distribution(number):
                 self.constant[slot] = float(number)  # type: ignore[arg-type]
