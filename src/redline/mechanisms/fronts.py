@@ -96,5 +96,6 @@ def advance_fronts(compiled: Compiled, state: State, arrivals: FloatArray) -> No
     state.weekly_cost += cost_per_loss * np.einsum("nfr,nfra->na", losses, state.loss_share)
     ratio = ((1.0 + e_attacker) * np.maximum(forces[:, :, 0], 1e-9)) / (
         (1.0 + e_defender) * np.maximum(forces[:, :, 1], 1e-9))
-    step = state.control_speed * np.clip(np.log(ratio), -3.0, 3.0)
+    with np.errstate(divide="ignore"):  # a side whose effects cancel its force: log 0 = -inf
+        step = state.control_speed * np.clip(np.log(ratio), -3.0, 3.0)
     state.control = np.where(fighting, np.clip(state.control + step, 0.0, 1.0), state.control)
