@@ -417,13 +417,14 @@ class PreparedChunk:
 def prepare_chunk(compiled: Compiled, task: ChunkTask) -> PreparedChunk:
     """Draw the chunk's per-run parameters (draw 0 of its streams) and set week 0."""
     streams = ChunkStreams(task.seed, task.first, task.size, task.runs)
-    drawn = np.array([slot for slot, number in enumerate(compiled.slots.numbers)
-                      if is_distribution(number)], dtype=np.int64)
-    uniforms = streams.parameters(drawn)
-    if task.parameter_uniforms is not None:
+    if task.parameter_uniforms is not None:  # draw 0 is given: the streams go on to week 1
+        streams.parameters(np.zeros(0, dtype=np.int64))
         return PreparedChunk(streams=streams,
                              state=initial_state(compiled, task.parameter_uniforms.T))
-    return PreparedChunk(streams=streams, state=initial_state(compiled, uniforms, rows=drawn))
+    drawn = np.array([slot for slot, number in enumerate(compiled.slots.numbers)
+                      if is_distribution(number)], dtype=np.int64)
+    return PreparedChunk(streams=streams, state=initial_state(
+        compiled, streams.parameters(drawn), rows=drawn))
 
 
 def run_chunk(compiled: Compiled, task: ChunkTask,

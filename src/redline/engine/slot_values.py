@@ -2,8 +2,9 @@
 
 Each run draws one value per parameter slot (``compiled.ParameterSlots``): a
 constant, or a distribution's inverse at the run's uniform. :class:`SlotValues`
-inverts every distribution slot of a chunk once (``distributions.sample``, the
-same arithmetic as ``ParameterSlots.sample``) and keeps the constants apart;
+inverts every distribution slot of a chunk once (``distributions.sample_into``,
+the draws of ``ParameterSlots.sample`` to the last bit) and keeps the constants
+apart;
 :meth:`SlotValues.take` gathers the values of a field's slots, run axis first,
 bounded as the field requires, in one compiled pass.
 
@@ -49,20 +50,21 @@ class SlotValues:
         self.runs = uniforms.shape[1]
         self.constant = np.zeros(n_slots)
         self.row = np.full(n_slots, -1, dtype=np.int64)
-        drawn = [slot for slot, number in enumerate(slots.numbers)
-                 if dist.is_distribution(number)]
-        self.values = np.empty((len(drawn), self.runs))
-        for row, slot in enumerate(drawn):
+        n_drawn = sum(dist.is_distribution(number) for number in slots.numbers)
+        self.values = np.empty((n_drawn, self.runs))
+        row = 0
+        for slot, number in enumerate(slots.numbers):
+            if not dist.is_distribution(number):
+                self.constant[slot] = float(number)  # type: ignore[arg-type]
+                continue
             if row_of_slot[slot] < 0:
                 raise ValueError(f"slot {slot} ({slots.names[slot]}) holds a distribution"
                                  " but has no uniforms")
             self.row[slot] = row
-            dist.sample_into(slots.numbers[slot],  # type: ignore[arg-type]
+            dist.sample_into(number,  # type: ignore[arg-type]
                              np.ascontiguousarray(uniforms[row_of_slot[slot]], dtype=np.float64),
                              self.values[row])
-        for slot, number in enumerate(slots.numbers):
-            if not dist.is_distribution(number):
-                self.constant[slot] = float(number)  # type: ignore[arg-type]
+            row += 1
 
     def take(self, slots: IntArray, fill: float | FloatArray = 0.0,
              bound: int = AS_DRAWN) -> FloatArray:

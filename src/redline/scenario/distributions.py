@@ -108,10 +108,7 @@ class Uniform(_Distribution):
         return stats.uniform(loc=low, scale=high - low)
 
     def _inverse(self, uniforms: FloatArray) -> FloatArray:
-        low, high = self.uniform
-        draws = uniforms * (high - low)
-        draws += low
-        return draws
+        return _in_one_pass(_uniform_inverse, uniforms, *self.uniform)
 
 
 class Triangular(_Distribution):
@@ -134,11 +131,18 @@ class Triangular(_Distribution):
         return stats.triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
 
     def _inverse(self, uniforms: FloatArray) -> FloatArray:
-        low, mode, high = self.triangular
-        flat = np.ascontiguousarray(uniforms, dtype=np.float64).ravel()
-        draws = np.empty_like(flat)
-        _triangular_inverse(flat, low, mode, high, 0.0, draws)
-        return draws.reshape(uniforms.shape)
+        return _in_one_pass(_triangular_inverse, uniforms, *self.triangular)
+
+
+def _in_one_pass(inverse: Any, uniforms: FloatArray, *parameters: float) -> FloatArray:
+    """A compiled inverse below, unclipped, at uniforms of any shape.
+
+    ``inverse(flat, *parameters, tiny, draws)`` writes the draws of ``flat`` into ``draws``.
+    """
+    flat = np.ascontiguousarray(uniforms, dtype=np.float64).ravel()
+    draws = np.empty_like(flat)
+    inverse(flat, *parameters, 0.0, draws)
+    return draws.reshape(uniforms.shape)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
