@@ -43,6 +43,7 @@ from redline.engine.programs import compile_programs
 from redline.engine.results import EnsembleResult, Estimate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.state import NEVER, TERMINAL_CODES, State, initial_state
+from redline.engine.tallies import counts_by_column
 from redline.mechanisms.bargaining import bargain
 from redline.mechanisms.conditions import compile_condition
 from redline.mechanisms.decisions import decide
@@ -160,13 +161,13 @@ class _Accumulator:
     def record_chunk(self, state: State, question_week: NDArray[np.int64]) -> None:
         self.outcomes += np.bincount(final_outcomes(state), minlength=len(OUTCOMES))
         width = self.horizon + 2  # weeks 0 .. horizon, then "never"
-        self.question_first += _counts_by_column(np.minimum(question_week, width - 1), width)
+        self.question_first += counts_by_column(question_week, width)
         ends = np.minimum(state.end_week, width - 1)
         self.end_weeks += np.bincount(state.terminal * width + ends,
                                       minlength=self.end_weeks.size).reshape(
                                           self.end_weeks.shape)
         # runs whose highest rung is r, then at least r (one pass, not one per rung)
-        highest = _counts_by_column(state.max_posture, self.compiled.n_rungs)
+        highest = counts_by_column(state.max_posture, self.compiled.n_rungs)
         self.reached += np.cumsum(highest[:, ::-1], axis=1)[:, ::-1]
         holding = state.settled & (state.terminal == 0)
         terms = np.where(holding, state.terms, 0.0)
@@ -230,14 +231,6 @@ class _Accumulator:
             labels=self.labels, elapsed_seconds=elapsed, terms=terms, observations=observations,
             distributions={"max_posture": self.rung_counts / runs},
         )
-
-
-def _counts_by_column(values: NDArray[np.int64], width: int) -> NDArray[np.int64]:
-    """How often each value 0 .. width - 1 occurs in each column of ``values``: (columns, width)."""
-    columns = values.shape[1]
-    offsets = np.arange(columns, dtype=np.int64) * width
-    return np.bincount((values + offsets).ravel(), minlength=columns * width).reshape(
-        columns, width)
 
 
 def _block_sums(per_run: NDArray[np.float64]) -> NDArray[np.float64]:
