@@ -287,3 +287,42 @@ def test_inverse_is_monotone(data, us):
         assert np.all(steps >= 0.0)
     else:
         assert np.all(steps >= -1e-13 * (np.abs(draws[1:]) + value.frozen().std()))
+
+
+# ------------------------------------------------------ the beta law's two Halley steps
+# Whole-number shapes up to 100 take the compiled step with I as a binomial sum; other
+# shapes the NumPy step with scipy's betainc. Both from the same guess: they must agree
+# with each other and with betaincinv wherever both apply.
+
+@pytest.mark.parametrize("shapes, binomial", [
+    ((2.0, 5.0), True), ((100.0, 1.5), False), ((100.0, 100.0), True), ((101.0, 2.0), False),
+    ((0.5, 3.0), False), ((3.0, 2.5), False)])
+def test_which_beta_laws_take_the_binomial_sum(shapes, binomial):
+    assert dist._binomial_shapes(*shapes) is binomial
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 100), st.integers(2, 100), st.integers(0, 2**32 - 1))
+def test_binomial_step_matches_betaincinv_and_the_scipy_step(alpha, beta, seed):
+    rng = np.random.default_rng(seed)
+    u = np.concatenate([rng.random(200), 10.0 ** -rng.uniform(1, 15.9, 30),
+                        1.0 - 10.0 ** -rng.uniform(1, 15.9, 30)])
+    drawn = dist._beta_quantile(float(alpha), float(beta), u)
+    np.testing.assert_allclose(drawn, special.betaincinv(alpha, beta, u), rtol=1e-13, atol=0)
+    guide = dist._beta_guide(float(alpha), float(beta))
+    if guide is not None:
+        by_scipy, settled = dist._beta_halley_scipy(float(alpha), float(beta), guide, u)
+        np.testing.assert_allclose(drawn[settled], by_scipy[settled], rtol=1e-13, atol=0)
+
+
+def test_binomial_tables_add_up_to_the_incomplete_beta():
+    """The terms C(n, j) x^j (1 - x)^(n - j), j = a .. n, from the tables: I(x; a, b)."""
+    alpha, beta, x = 6.0, 4.0, 0.37
+    leading, ratios = dist._binomial_tables(alpha, beta)
+    for row, (first, second) in enumerate(((alpha, beta), (beta, alpha))):
+        term = leading[row] * x ** first * (1 - x) ** (second - 1)
+        total = term
+        for k in range(int(second) - 1):
+            term *= ratios[row, k] * x / (1 - x)
+            total += term
+        assert total == pytest.approx(special.betainc(first, second, x), rel=1e-14)
