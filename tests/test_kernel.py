@@ -20,6 +20,7 @@ from scipy import stats
 
 import strategies as ss
 from redline import load as redline_load
+from redline.engine.kernel import _take_next
 from redline.engine.run import simulate
 from redline.engine.seeding import (
     BLOCK_SIZE,
@@ -165,6 +166,29 @@ def test_result_does_not_depend_on_the_number_of_threads():
         np.testing.assert_array_equal(values, two.trajectories[name])
     assert {k: v.count for k, v in one.outcomes.items()} == {
         k: v.count for k, v in two.outcomes.items()}
+
+
+@numba.njit(parallel=True)
+def _take_every_index(counter, taken, workers):  # pragma: no cover
+    """As the kernel's threads take blocks: each worker takes indices until none is left."""
+    for worker in numba.prange(workers):
+        while True:
+            index = _take_next(counter)
+            if index >= taken.shape[0]:
+                break
+            taken[index, 0] += 1
+            taken[index, 1] = worker
+
+
+def test_threads_take_every_block_once():
+    """The counter the kernel's threads take blocks from hands out each index exactly once."""
+    workers = numba.get_num_threads()
+    counter = np.zeros(1, dtype=np.int64)
+    taken = np.zeros((20_000, 2), dtype=np.int64)
+    _take_every_index(counter, taken, workers)
+    np.testing.assert_array_equal(taken[:, 0], 1)
+    assert counter[0] == taken.shape[0] + workers  # each worker's last take finds none left
+    assert set(np.unique(taken[:, 1])) <= set(range(workers))
 
 
 def test_unknown_engine_is_refused():
