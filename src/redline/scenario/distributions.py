@@ -337,6 +337,8 @@ def _beta_quantile(alpha: float, beta: float, uniforms: FloatArray) -> FloatArra
     guide = _beta_guide(alpha, beta)
     if guide is None:
         return np.asarray(special.betaincinv(alpha, beta, uniforms), dtype=np.float64)
+    draws: FloatArray
+    settled: NDArray[np.bool_]
     if _binomial_shapes(alpha, beta):
         flat = np.ascontiguousarray(uniforms, dtype=np.float64).ravel()
         draws = np.empty_like(flat)
