@@ -61,9 +61,10 @@ def instrument(source: str) -> str:
     """The kernel's source with a cycle-counter mark at the start of every section."""
     source = source.replace("from redline.mechanisms.decisions import EXP_FLUSH",
                             "from redline.mechanisms.decisions import EXP_FLUSH\n" + _TICK)
-    source = source.replace("rung_counts, question_week):", "rung_counts, question_week, prof):")
-    source = source.replace("rung_counts[block],\n                        question_week)\n",
-                            "rung_counts[block],\n                        question_week, "
+    source = source.replace("next_block,\n                     workers):",
+                            "next_block,\n                     workers, prof):")
+    source = source.replace("rung_counts[block],\n                            question_week)\n",
+                            "rung_counts[block],\n                            question_week, "
                             "prof[block])\n", 1)
     source = source.replace("counts, question_week):", "counts, question_week, prof):")
     lines = source.split("\n")
@@ -105,6 +106,8 @@ def _load_instrumented(folder: Path) -> Any:
 
 def profile(scenario_name: str, runs: int) -> dict[str, Any]:
     """Run ``runs`` futures through the instrumented kernel; cycles per section."""
+    import numba  # (here: main sets NUMBA_NUM_THREADS before Numba reads it)
+
     from redline.engine import kernel, run
     from redline.scenario.loader import load_scenario
     from redline.scenarios import resolve
@@ -121,7 +124,8 @@ def profile(scenario_name: str, runs: int) -> dict[str, Any]:
             copy._simulate_blocks(
                 copy.kernel_model(compiled, shown_severity), copy.kernel_state(state),
                 conditions, actions, max(programs.depth, 1), np.uint64(key), first_run,
-                horizon, len(compiled.policy_ids), block_sums, rung_counts, question_week, prof)
+                horizon, len(compiled.policy_ids), block_sums, rung_counts, question_week,
+                np.zeros(1, dtype=np.int64), numba.get_num_threads(), prof)
             totals.append(prof.sum(axis=0))
             state.week = horizon
 
