@@ -2,12 +2,16 @@
 
 Usage::
 
-    python -m benchmarks.run [--scenario kursk-2024] [--sizes 10000 100000] [--repeat 3]
+    python -m benchmarks.run [--scenario kursk-2024] [--sizes 10000 100000 1000000]
+                             [--repeat 3]
 
 Each size is simulated ``--repeat`` times after one small warm-up run; the
 median wall time is reported with the fastest and slowest. Throughput is in
 run-weeks per second (runs x weeks simulated, the unit of the engine's
-progress callback). Results go to ``benchmarks/results/<date>-<hostname>.json``.
+progress callback). With the flagship and a size of 1,000,000, issue 5's
+target (at most 10 seconds for 10^6 runs x 52 weeks) is judged on the
+median: met or not met, printed and kept in the file under ``target``.
+Results go to ``benchmarks/results/<date>-<hostname>.json``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ import redline
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SCENARIO = "kursk-2024"
+#: Issue 5's target: this many runs of the flagship (52 weeks) in at most this many seconds.
+TARGET_RUNS = 1_000_000
+TARGET_SECONDS = 10.0
 
 
 def cpu_model() -> str:
@@ -85,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
                         help="built-in name or scenario file")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, TARGET_RUNS])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
@@ -118,8 +125,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     info = machine()
     record = {"created": now.isoformat(timespec="seconds"), "machine": info, "cases": cases}
+    target = judge_target(cases)
+    if target is not None:
+        record["target"] = target
+        print(f"target: {TARGET_RUNS:,} runs x 52 weeks of {DEFAULT_SCENARIO} in at most"
+              f" {TARGET_SECONDS:g} s: {'met' if target['met'] else 'NOT met'}"
+              f" (median {target['seconds_median']:.2f} s)")
     print(f"written to {write_result(record, out=args.out)}")
     return record
+
+
+def judge_target(cases: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Issue 5's speed target judged on the median of the flagship's million-run case.
+
+    None when the cases hold no such case (another scenario, size or horizon).
+    """
+    for case in cases:
+        if (case["scenario"] == DEFAULT_SCENARIO and case["runs"] == TARGET_RUNS
+                and case["run_weeks"] == TARGET_RUNS * 52):
+            return {"runs": TARGET_RUNS, "weeks": 52, "seconds_limit": TARGET_SECONDS,
+                    "seconds_median": case["seconds_median"],
+                    "met": case["seconds_median"] <= TARGET_SECONDS}
+    return None
 
 
 if __name__ == "__main__":
