@@ -33,8 +33,9 @@ import redline
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SCENARIO = "kursk-2024"
-#: Issue 5's target: this many runs of the flagship (52 weeks) in at most this many seconds.
+#: Issue 5's target: this many runs of the flagship, this many weeks, in at most these seconds.
 TARGET_RUNS = 1_000_000
+TARGET_WEEKS = 52
 TARGET_SECONDS = 10.0
 
 
@@ -128,8 +129,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     target = judge_target(cases)
     if target is not None:
         record["target"] = target
-        print(f"target: {TARGET_RUNS:,} runs x 52 weeks of {DEFAULT_SCENARIO} in at most"
-              f" {TARGET_SECONDS:g} s: {'met' if target['met'] else 'NOT met'}"
+        print(f"target: {TARGET_RUNS:,} runs x {TARGET_WEEKS} weeks of {DEFAULT_SCENARIO}"
+              f" in at most {TARGET_SECONDS:g} s: {'met' if target['met'] else 'NOT met'}"
               f" (median {target['seconds_median']:.2f} s)")
     print(f"written to {write_result(record, out=args.out)}")
     return record
@@ -142,8 +143,8 @@ def judge_target(cases: list[dict[str, Any]]) -> dict[str, Any] | None:
     """
     for case in cases:
         if (case["scenario"] == DEFAULT_SCENARIO and case["runs"] == TARGET_RUNS
-                and case["run_weeks"] == TARGET_RUNS * 52):
-            return {"runs": TARGET_RUNS, "weeks": 52, "seconds_limit": TARGET_SECONDS,
+                and case["run_weeks"] == TARGET_RUNS * TARGET_WEEKS):
+            return {"runs": TARGET_RUNS, "weeks": TARGET_WEEKS, "seconds_limit": TARGET_SECONDS,
                     "seconds_median": case["seconds_median"],
                     "met": case["seconds_median"] <= TARGET_SECONDS}
     return None
