@@ -46,7 +46,10 @@ def test_split_and_case_counts(small, result):
     assert result.train_n == len(train.crises) and result.test_n == len(test.crises)
     assert all(c.year < TEST_FROM for c in train.crises)
     assert all(c.year >= TEST_FROM for c in test.crises)
-    assert len(result.targets["outcome"].observed) == len(test.actors)
+    assert len(result.targets["outcome"].observed) == sum(a.outcome is not None
+                                                         for a in test.actors)
+    assert len(result.targets["majres"].observed) == sum(a.majres is not None
+                                                        for a in test.actors)
 
 
 def test_climatology_equals_training_base_rates(small, result):
@@ -66,9 +69,21 @@ def test_every_forecast_is_a_distribution(result):
             assert np.all(forecast >= 0)
 
 
+def test_raw_is_the_smoothed_simulator(small, result):
+    """raw: the simulated frequencies at the calibrated parameters, half a run per class."""
+    from redline.history.forecast import forecast_type
+    from redline.history.mapping import crisis_type
+    from redline.history.postprocess import jeffreys
+    _, test = build_cases(load_icb(*small)).split(TEST_FROM)
+    first = test.crises[0]
+    simulated = forecast_type(crisis_type(first.start), result.calibration.params, 20, 5)
+    raw = result.targets["violence"].forecasts["raw"][0]
+    assert np.allclose(raw, jeffreys(simulated.violence, 20))
+
+
 def test_paired_differences_are_mean_differences(result):
     for name, target in result.targets.items():
-        for baseline in ("climatology", "logistic"):
+        for baseline in ("raw", "climatology", "logistic"):
             for key, value in target.differences(baseline).items():
                 expected = target.scores("redline")[key] - target.scores(baseline)[key]
                 assert value["difference"] == pytest.approx(expected, abs=1e-12), name
@@ -90,10 +105,26 @@ def test_backtest_json_keys_through_the_cli(small, tmp_path):
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert {"train_n", "test_n", "targets"} <= set(data)
-    for target, score in (("violence", "rps"), ("outcome", "rps"), ("agreement", "brier")):
-        assert {"n", "redline", "climatology", "logistic"} <= set(data["targets"][target])
-        for model in ("redline", "climatology", "logistic"):
+    for target, score in (("violence", "rps"), ("outcome", "rps"), ("agreement", "brier"),
+                          ("majres", "rps"), ("timing", "rps"), ("duration", "rps")):
+        assert {"n", "redline", "raw", "climatology", "logistic"} <= set(
+            data["targets"][target])
+        for model in ("redline", "raw", "climatology", "logistic"):
             assert {score, "log"} <= set(data["targets"][target][model])
-    assert set(data["calibration"]["intervals_95"]) == {
-        "escalation", "rationality", "talks_hazard"}
+    assert set(data["calibration"]["intervals_95"]) == set(data["calibration"]["parameters"])
     assert plot.stat().st_size > 1000
+
+
+def test_rolling_splits_each_calibrated_on_what_came_before(small):
+    from redline.history.backtest import run_rolling
+    rolling = run_rolling(load_icb(*small), (1930, 1935), runs=10, seed=5, max_evaluations=2,
+                          intervals=False)
+    data = rolling.to_dict()
+    assert [s["test_from"] for s in data["splits"]] == [1930, 1935]
+    assert data["splits"][0]["train_n"] < data["splits"][1]["train_n"]
+    one = run_backtest(load_icb(*small), 1935, runs=10, seed=5, max_evaluations=2,
+                       intervals=False)
+    assert data["splits"][1]["targets"] == json.loads(json.dumps(one.target_scores()))
+    average = data["average"]["violence"]["redline"]["rps"]
+    assert average == pytest.approx(np.mean([s["targets"]["violence"]["redline"]["rps"]
+                                             for s in data["splits"]]))

@@ -26,10 +26,12 @@ from redline.history.mapping import (
     crisis_type,
     scenario_for_crisis,
 )
+from redline.history.targets import CLASSES
 
 #: Codes observed only during or after a crisis (and some that are not read at all).
 AFTER = {"crises": ["viol", "forout", "yrterm"],
-         "actors": ["viol", "outcom", "outfor", "crismg"]}
+         "actors": ["viol", "outcom", "outfor", "crismg", "majres", "trgresra", "trgterra",
+                    "cenvio", "sevvio"]}
 
 
 def test_mapping_reads_only_start_variables():
@@ -79,13 +81,16 @@ def test_every_crisis_scenario_validates():
 def test_forecasts_are_distributions(kind, escalation, rationality, talks):
     params = MappingParameters(escalation, rationality, talks)
     forecast = forecast_type(kind, params, runs=40, seed=3)
-    for probabilities in (forecast.violence, forecast.outcome):
+    for target in ("violence", "outcome", "agreement", "majres", "timing", "duration"):
+        probabilities = forecast.classes(target)
+        assert len(probabilities) == CLASSES[target]
         assert np.all(probabilities >= -1e-12) and abs(probabilities.sum() - 1.0) < 1e-9
     assert 0.0 <= forecast.agreement <= 1.0
     assert forecast == dataclasses.replace(forecast)  # frozen record
     again = forecast_type(kind, params, runs=40, seed=3)
     assert np.array_equal(again.violence, forecast.violence)
     assert np.array_equal(again.outcome, forecast.outcome)
+    assert np.array_equal(again.duration, forecast.duration)
 
 
 def test_violent_trigger_starts_with_clashes():

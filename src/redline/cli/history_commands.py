@@ -23,7 +23,15 @@ from redline.cli.common import (
     stderr,
     stdout,
 )
-from redline.history.backtest import MODELS, TEST_FROM, BacktestResult, run_backtest
+from redline.history.backtest import (
+    MODELS,
+    ROLLING,
+    TEST_FROM,
+    BacktestResult,
+    RollingResult,
+    run_backtest,
+    run_rolling,
+)
 from redline.history.codebook import CODEBOOK, WHEN, meaning
 from redline.history.icb import ICBData, ICBDataError, load_icb
 from redline.history.mapping import crisis_start, crisis_type, scenario_for_crisis
@@ -142,18 +150,30 @@ def crises_scenario(number: Annotated[int, typer.Argument(help="ICB crisis numbe
                nl=False)
 
 
-def _print_backtest(result: BacktestResult) -> None:
+def _score_rows(targets: dict[str, Any]) -> list[list[Any]]:
     rows = []
-    for name, target in result.targets.items():
+    for name, scores in targets.items():
         for model in MODELS:
-            scores = target.scores(model)
-            first = "rps" if "rps" in scores else "brier"
-            rows.append([name, len(target.observed), model, first, f"{scores[first]:.4f}",
-                         f"{scores['log']:.4f}"])
+            first = "rps" if "rps" in scores[model] else "brier"
+            difference = "" if model == "redline" else "{:+.4f} ± {:.4f}".format(
+                scores["redline_minus"][model][first]["difference"],
+                scores["redline_minus"][model][first]["se"])
+            rows.append([name, scores["n"], model, first,
+                         f"{scores[model][first]:.4f}", f"{scores[model]['log']:.4f}",
+                         difference])
+    return rows
+
+
+_SCORE_COLUMNS = ["target", "n", "model", "score", "value (lower better)",
+                  "log (higher better)", "redline − model (score)"]
+
+
+def _print_backtest(result: BacktestResult) -> None:
     stdout.print(_table(
         f"Backtest: trained on {result.train_n} crises before {result.test_from}, "
-        f"tested on {result.test_n} from {result.test_from} on",
-        ["target", "n", "model", "score", "value (lower better)", "log (higher better)"], rows))
+        f"tested on {result.test_n} from {result.test_from} on "
+        "(redline: post-processed; raw: the simulator alone)",
+        _SCORE_COLUMNS, _score_rows(result.target_scores())))
     fitted = result.calibration
     stdout.print(_table("Calibrated parameters (95% Wald interval from the CRN Hessian)",
                         ["parameter", "estimate", "interval"],
@@ -162,6 +182,11 @@ def _print_backtest(result: BacktestResult) -> None:
                          for name, value in fitted.params.__dict__.items()]
                         + [[f"weight on base rates ({t})", f"{w:.3f}", ""]
                            for t, w in fitted.weights.items()]))
+    stdout.print(_table("Post-processing (model output statistics) per target",
+                        ["target", "weight on the simulator's log frequencies",
+                         "penalty on the start variables"],
+                        [[name, f"{p['simulator_weight']:.3f}", str(p["penalty"])]
+                         for name, p in result.postprocessing.items()]))
     for name, target in result.targets.items():
         stdout.print(_table(f"Reliability of redline's {name} forecasts (one-vs-rest)",
                             ["bin", "forecasts", "mean forecast", "observed"],
@@ -175,6 +200,20 @@ def _print_backtest(result: BacktestResult) -> None:
                                  for w in target.worst()]))
 
 
+def _print_rolling(result: RollingResult) -> None:
+    for split in result.splits:
+        stdout.print(_table(
+            f"Split from {split.test_from}: trained on {split.train_n} crises, "
+            f"tested on {split.test_n}", _SCORE_COLUMNS, _score_rows(split.target_scores())))
+    average = result.average()
+    stdout.print(_table(
+        "Averaged over the splits " + ", ".join(str(s.test_from) for s in result.splits),
+        ["target", "model", "score", "value (lower better)", "log (higher better)"],
+        [[name, model, key := ("rps" if "rps" in scores[model] else "brier"),
+          f"{scores[model][key]:.4f}", f"{scores[model]['log']:.4f}"]
+         for name, scores in average.items() for model in MODELS]))
+
+
 @app.command()
 def backtest(
     icb1: Annotated[Path | None, typer.Option(
@@ -183,41 +222,60 @@ def backtest(
         "--icb2", dir_okay=False, help="Actor-level ICB CSV (default: the shipped v15).")] = None,
     test_from: Annotated[int, typer.Option(
         "--test-from", help="Test on crises triggered from this year on.")] = TEST_FROM,
+    rolling: Annotated[bool, typer.Option(
+        "--rolling", help="Rolling origin: one split from each of "
+        + ", ".join(map(str, ROLLING)) + " (each calibrated on all crises before it).")
+    ] = False,
     runs: Annotated[int, typer.Option(
         "--runs", "-n", min=10, help="Runs per crisis type and evaluation.")] = 100,
     seed: SeedOption = 0,
     evaluations: Annotated[int, typer.Option(
         "--evaluations", min=1, help="Most simulator evaluations of the optimiser.")] = 40,
     plot: Annotated[Path | None, typer.Option(
-        "--plot", dir_okay=False, help="Write the reliability diagrams to this image.")] = None,
+        "--plot", dir_okay=False, help="Write the reliability diagrams to this image "
+        "(of the last split with --rolling).")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Calibrate on crises before --test-from, forecast later ones from their start, score.
 
-    Scores violence (RPS, log), each actor's outcome (RPS, log) and agreement
-    (Brier, log) against climatology and a logistic regression.
+    Scores violence, each actor's outcome, major response, its timing and the
+    crisis's duration (RPS, log) and agreement (Brier, log) for redline (the
+    post-processed forecast), the simulator alone (raw), climatology and a
+    logistic regression.
     """
     _check_output_path(plot, "plot")
     data = _data(icb1, icb2)
+    result: BacktestResult | RollingResult
     try:
         if json_output:
-            result = run_backtest(data, test_from, runs=runs, seed=seed,
-                                  max_evaluations=evaluations)
+            result = _compute(data, test_from, rolling, runs, seed, evaluations, None)
         else:
             with Progress(TextColumn("calibrating and forecasting"), BarColumn(),
                           TextColumn("{task.completed}/{task.total} simulator evaluations"),
                           TimeElapsedColumn(), console=stderr) as bar:
                 task = bar.add_task("backtest", total=None)
-                result = run_backtest(
-                    data, test_from, runs=runs, seed=seed, max_evaluations=evaluations,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+                result = _compute(
+                    data, test_from, rolling, runs, seed, evaluations,
+                    lambda done, total: bar.update(task, completed=done, total=total))
     except ValueError as error:
         _fail(f"error: {error}")
     if plot is not None:
         from redline.history.figures import reliability_figure
-        reliability_figure(result, plot)
+        last = result.splits[-1] if isinstance(result, RollingResult) else result
+        reliability_figure(last, plot)
         stderr.print(f"wrote {plot}")
     if json_output:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
+    elif isinstance(result, RollingResult):
+        _print_rolling(result)
     else:
         _print_backtest(result)
+
+
+def _compute(data: ICBData, test_from: int, rolling: bool, runs: int, seed: int,
+             evaluations: int, progress: Any) -> BacktestResult | RollingResult:
+    if rolling:
+        return run_rolling(data, ROLLING, runs=runs, seed=seed, max_evaluations=evaluations,
+                           progress=progress)
+    return run_backtest(data, test_from, runs=runs, seed=seed, max_evaluations=evaluations,
+                        progress=progress)

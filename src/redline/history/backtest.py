@@ -1,25 +1,37 @@
 """The out-of-sample backtest: calibrate on earlier crises, forecast later ones from their start.
 
 Crises triggered before ``test_from`` train; those triggered from it on are
-forecast from their coded start only and scored:
+forecast from their coded start only and scored, on the targets of
+:mod:`redline.history.targets`:
 
-- crisis violence (ICB1 ``viol``, 4 ordered classes): ranked probability
-  score and log score;
+- crisis violence (ICB1 ``viol``, 4 ordered classes);
 - each crisis actor's outcome (ICB2 ``outcom``: victory, compromise,
-  stalemate, defeat): ranked probability score and log score;
-- agreement (ICB1 ``forout`` formal or semi-formal): Brier score and log score;
+  stalemate, defeat), the severity of its major response (``majres``, 3
+  ordered classes), the days to it (``trgresra``, 4 bins) and the days to the
+  end of its crisis (``trgterra``, 4 bins);
+- agreement (ICB1 ``forout`` formal or semi-formal);
 
-for redline (the calibrated mapping, simulated), climatology and a
-multinomial logistic regression fitted on the same training crises
-(:mod:`redline.history.baselines`). Lower RPS and Brier are better; the log
-score is the mean log probability of what happened (0 is perfect, higher is
-better).
+ordered targets by the ranked probability score and the log score, agreement
+by the Brier score and the log score. Models compared, all fitted on the
+training crises only:
+
+- ``redline``: what redline forecasts by default, the simulator's class
+  frequencies at the calibrated parameters post-processed with the start
+  variables (model output statistics, :mod:`redline.history.postprocess`);
+- ``raw``: the simulator alone (its frequencies with half a run added to each
+  class, so that every log score is finite);
+- ``climatology`` and ``logistic`` (:mod:`redline.history.baselines`).
+
+Lower RPS and Brier are better; the log score is the mean log probability of
+what happened (0 is perfect, higher is better). :func:`run_rolling` repeats
+the backtest from several first test years (rolling origin: each split
+calibrates on everything triggered before it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,21 +48,25 @@ from redline.analysis.scoring import (
 from redline.history.baselines import LogisticBaseline, climatology
 from redline.history.calibration import (
     HESSIAN_EVALUATIONS,
-    TARGETS,
     Calibration,
     Objective,
     calibrate,
-    class_probabilities,
 )
 from redline.history.cases import Cases, build_cases
-from redline.history.forecast import OUTCOME, VIOLENCE, smooth
 from redline.history.icb import ICBData
 from redline.history.mapping import CrisisStart, crisis_type
+from redline.history.postprocess import OutputStatistics, jeffreys
+from redline.history.targets import ACTOR_TARGETS, BINARY, CLASSES, LABELS
 
 #: Default first year of the test set.
 TEST_FROM = 1990
-#: Models compared.
-MODELS = ("redline", "climatology", "logistic")
+#: First test years of the rolling-origin evaluation.
+ROLLING = (1970, 1980, 1990)
+#: Models compared: redline's default forecast first, then the simulator alone, then the
+#: baselines.
+MODELS = ("redline", "raw", "climatology", "logistic")
+#: Targets, in the order they are reported.
+TARGET_ORDER = ("violence", "outcome", "agreement", "majres", "timing", "duration")
 
 
 @dataclass
@@ -67,7 +83,7 @@ class TargetResult:
     def scores(self, model: str) -> dict[str, float]:
         """``rps`` (ordered targets) or ``brier`` (agreement), and ``log``."""
         p = self.forecasts[model]
-        if self.name == "agreement":
+        if self.name in BINARY:
             happened = (self.observed == 1).tolist()
             return {"brier": brier_score(p[:, 1].tolist(), happened),
                     "log": log_score(p[:, 1].tolist(), happened)}
@@ -78,7 +94,7 @@ class TargetResult:
         """Each test case's score (same keys as :meth:`scores`, whose means they are)."""
         p = self.forecasts[model]
         rows = range(len(self.observed))
-        if self.name == "agreement":
+        if self.name in BINARY:
             happened = self.observed == 1
             return {"brier": np.square(p[:, 1] - happened),
                     "log": np.array([log_score([p[i, 1]], [bool(happened[i])]) for i in rows])}
@@ -87,13 +103,14 @@ class TargetResult:
                 "log": np.array([categorical_log_score(p[i:i + 1], [int(self.observed[i])])
                                  for i in rows])}
 
-    def differences(self, baseline: str) -> dict[str, dict[str, float]]:
-        """The score of redline minus ``baseline``: mean paired difference and its standard error.
+    def differences(self, baseline: str,
+                    model: str = "redline") -> dict[str, dict[str, float]]:
+        """The score of ``model`` minus ``baseline``: mean paired difference and its standard error.
 
         Paired over the test cases (actor cases of one crisis are not independent, so
-        for outcomes the standard error is somewhat optimistic).
+        for actor targets the standard error is somewhat optimistic).
         """
-        ours, theirs = self.case_scores("redline"), self.case_scores(baseline)
+        ours, theirs = self.case_scores(model), self.case_scores(baseline)
         result = {}
         for key in ours:
             diff = ours[key] - theirs[key]
@@ -104,7 +121,7 @@ class TargetResult:
     def reliability(self, model: str = "redline") -> list[dict[str, Any]]:
         """Reliability diagram: every class forecast one-vs-rest, binned."""
         p = self.forecasts[model]
-        if self.name == "agreement":
+        if self.name in BINARY:
             table = calibration_table(p[:, 1].tolist(), (self.observed == 1).tolist())
         else:
             hits = np.eye(p.shape[1], dtype=bool)[self.observed]
@@ -123,27 +140,62 @@ class TargetResult:
 
 @dataclass
 class BacktestResult:
-    """Everything the backtest computed."""
+    """Everything one split of the backtest computed."""
 
     test_from: int
     train_n: int
     test_n: int
     calibration: Calibration
     targets: dict[str, TargetResult] = field(default_factory=dict)
+    postprocessing: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def target_scores(self) -> dict[str, dict[str, Any]]:
+        """Per target: case counts, every model's scores and redline's paired differences."""
+        return {name: {"n": len(t.observed), "train_n": t.train_n,
+                       **{model: t.scores(model) for model in MODELS},
+                       "redline_minus": {b: t.differences(b) for b in MODELS[1:]}}
+                for name, t in self.targets.items()}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``redline backtest --json``."""
         return {
             "train_n": self.train_n, "test_n": self.test_n, "test_from": self.test_from,
-            "targets": {name: {"n": len(t.observed), "train_n": t.train_n,
-                               **{model: t.scores(model) for model in MODELS},
-                               "redline_minus": {b: t.differences(b) for b in MODELS[1:]}}
-                        for name, t in self.targets.items()},
+            "targets": self.target_scores(),
             "calibration": self.calibration.to_dict(),
+            "postprocessing": self.postprocessing,
             "reliability": {name: t.reliability() for name, t in self.targets.items()},
             "worst": {name: t.worst() for name, t in self.targets.items()
-                      if name != "agreement"},
+                      if name not in BINARY},
         }
+
+
+@dataclass
+class RollingResult:
+    """The backtest from several first test years (rolling origin)."""
+
+    splits: list[BacktestResult]
+
+    def average(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Per target and model, each score averaged over the splits (equal weights)."""
+        scores = [split.target_scores() for split in self.splits]
+        result: dict[str, dict[str, dict[str, float]]] = {}
+        for name in scores[0]:
+            result[name] = {}
+            for model in MODELS:
+                keys = scores[0][name][model]
+                result[name][model] = {key: float(np.mean([s[name][model][key]
+                                                           for s in scores]))
+                                       for key in keys}
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``redline backtest --rolling --json``."""
+        return {"splits": [{"test_from": s.test_from, "train_n": s.train_n,
+                            "test_n": s.test_n, "targets": s.target_scores(),
+                            "calibration": s.calibration.to_dict(),
+                            "postprocessing": s.postprocessing}
+                           for s in self.splits],
+                "average": self.average()}
 
 
 def _label(start: CrisisStart, actor: bool) -> str:
@@ -151,7 +203,28 @@ def _label(start: CrisisStart, actor: bool) -> str:
     return f"{start.crisno} {start.name.title()} ({start.year}{who})"
 
 
-def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 200, seed: int = 0,
+@dataclass
+class _Rows:
+    """One target's cases in one period: starts, observed classes, labels."""
+
+    starts: list[CrisisStart]
+    observed: list[int]
+    labels: list[str]
+
+
+def _rows(cases: Cases, target: str) -> _Rows:
+    """Every case of ``cases`` with a known value of ``target`` (crisis or actor cases)."""
+    if target in ACTOR_TARGETS:
+        known = [(a, a.observed(target)) for a in cases.actors]
+        kept = [(a, value) for a, value in known if value is not None]
+        return _Rows([a.start for a, _ in kept], [int(v) for _, v in kept],
+                     [_label(a.start, True) for a, _ in kept])
+    values = [c.violence if target == "violence" else int(c.agreement) for c in cases.crises]
+    return _Rows([c.start for c in cases.crises], values,
+                 [_label(c.start, False) for c in cases.crises])
+
+
+def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 100, seed: int = 0,
                  max_evaluations: int = 40, intervals: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> BacktestResult:
     """Calibrate on crises before ``test_from``, forecast and score those from it on.
@@ -166,7 +239,7 @@ def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 200, see
         raise ValueError(f"--test-from {test_from} leaves no "
                          f"{'training' if not train.crises else 'test'} crisis "
                          f"(the data's crises run from {min(years)} to {max(years)})")
-    total = max_evaluations + 2 + (HESSIAN_EVALUATIONS if intervals else 0) + 1
+    total = evaluations_total(max_evaluations, intervals)
 
     def step(done: int) -> None:
         if progress is not None:
@@ -174,39 +247,60 @@ def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 200, see
 
     fitted = calibrate(train, runs=runs, seed=seed, max_evaluations=max_evaluations,
                        intervals=intervals, progress=step)
-    objective = Objective(Cases([], []), runs, seed)
-    kinds = sorted({crisis_type(c.start) for c in test.crises}
-                   | {crisis_type(a.start) for a in test.actors}, key=repr)
-    simulated = objective.forecasts(fitted.params, kinds)
+    rows = {name: (_rows(train, name), _rows(test, name)) for name in TARGET_ORDER}
+    kinds = sorted({crisis_type(s) for before, after in rows.values()
+                    for s in before.starts + after.starts}, key=repr)
+    simulated = Objective(Cases([], []), runs, seed).forecasts(fitted.params, kinds)
     if progress is not None:
         progress(total, total)
     result = BacktestResult(test_from=test_from, train_n=len(train.crises),
                             test_n=len(test.crises), calibration=fitted)
-    rows: dict[str, tuple[Cases, list[CrisisStart], list[int], list[CrisisStart], list[int],
-                          list[str]]] = {
-        "violence": (train, [c.start for c in train.crises], [c.violence for c in train.crises],
-                     [c.start for c in test.crises], [c.violence for c in test.crises],
-                     [_label(c.start, False) for c in test.crises]),
-        "outcome": (train, [a.start for a in train.actors], [a.outcome for a in train.actors],
-                    [a.start for a in test.actors], [a.outcome for a in test.actors],
-                    [_label(a.start, True) for a in test.actors]),
-        "agreement": (train, [c.start for c in train.crises],
-                      [int(c.agreement) for c in train.crises],
-                      [c.start for c in test.crises], [int(c.agreement) for c in test.crises],
-                      [_label(c.start, False) for c in test.crises]),
-    }
-    labels = {"violence": VIOLENCE, "outcome": OUTCOME, "agreement": ("no", "yes")}
-    for name, (_, train_starts, train_y, test_starts, test_y, names) in rows.items():
-        k = TARGETS[name]
-        raw = np.array([class_probabilities(name, simulated[crisis_type(s)])
-                        for s in test_starts]).reshape(len(test_starts), k)
-        rates = climatology(train_y, k)
-        ours = smooth(raw, fitted.weights.get(name, 1.0), rates)
-        base = np.tile(rates, (len(test_starts), 1))
-        logistic = LogisticBaseline(k, seed).fit(train_starts, train_y).predict(test_starts)
+
+    def frequencies(name: str, starts: Sequence[CrisisStart]) -> NDArray[np.float64]:
+        return np.array([simulated[crisis_type(s)].classes(name) for s in starts]
+                        ).reshape(len(starts), CLASSES[name])
+
+    for name in TARGET_ORDER:
+        before, after = rows[name]
+        k = CLASSES[name]
+        if not before.observed or not after.observed:
+            continue
+        post = OutputStatistics(k, seed).fit(frequencies(name, before.starts), runs,
+                                             before.starts, before.observed)
+        rates = climatology(before.observed, k)
+        logistic = LogisticBaseline(k, seed).fit(before.starts, before.observed)
+        test_frequencies = frequencies(name, after.starts)
         result.targets[name] = TargetResult(
-            name=name, labels=labels[name], cases=names,
-            observed=np.asarray(test_y, dtype=np.int64),
-            forecasts={"redline": ours, "climatology": base, "logistic": logistic},
-            train_n=len(train_y))
+            name=name, labels=LABELS[name], cases=after.labels,
+            observed=np.asarray(after.observed, dtype=np.int64),
+            forecasts={"redline": post.predict(test_frequencies, runs, after.starts),
+                       "raw": jeffreys(test_frequencies, runs),
+                       "climatology": np.tile(rates, (len(after.starts), 1)),
+                       "logistic": logistic.predict(after.starts)},
+            train_n=len(before.observed))
+        result.postprocessing[name] = {
+            "simulator_weight": post.simulator_weight,
+            "penalty": post.penalty_ if math.isfinite(post.penalty_) else "inf"}
     return result
+
+
+def evaluations_total(max_evaluations: int, intervals: bool) -> int:
+    """Simulator evaluations one split reports to its progress callback."""
+    return max_evaluations + 2 + (HESSIAN_EVALUATIONS if intervals else 0) + 1
+
+
+def run_rolling(data: ICBData, splits: Sequence[int] = ROLLING, runs: int = 100,
+                seed: int = 0, max_evaluations: int = 40, intervals: bool = True,
+                progress: Callable[[int, int], None] | None = None) -> RollingResult:
+    """The backtest from each first test year in ``splits`` (each calibrated on all before it)."""
+    per_split = evaluations_total(max_evaluations, intervals)
+    total = per_split * len(splits)
+    results = []
+    for index, year in enumerate(splits):
+        def step(done: int, _total: int, offset: int = index * per_split) -> None:
+            if progress is not None:
+                progress(offset + done, total)
+        results.append(run_backtest(data, year, runs=runs, seed=seed,
+                                    max_evaluations=max_evaluations, intervals=intervals,
+                                    progress=step))
+    return RollingResult(results)

@@ -42,11 +42,12 @@ from redline.history.baselines import climatology
 from redline.history.cases import Cases
 from redline.history.forecast import TypeForecast, forecast_type
 from redline.history.mapping import CrisisType, MappingParameters, crisis_type
+from redline.history.targets import ACTOR_TARGETS, CLASSES
 
 #: Names of the calibrated parameters, in the optimiser's order.
 PARAMETERS = ("escalation", "rationality", "talks_hazard")
 #: Targets and their number of classes.
-TARGETS = {"violence": 4, "outcome": 4, "agreement": 2}
+TARGETS = CLASSES
 #: Starting point of the optimiser (natural scale): the engine's default rationality, a
 #: unit escalation and a talks hazard of 0.1 a week.
 START = MappingParameters(escalation=1.0, rationality=30.0, talks_hazard=0.1)
@@ -72,26 +73,29 @@ def to_vector(params: MappingParameters) -> NDArray[np.float64]:
 
 def class_probabilities(target: str, forecast: TypeForecast) -> NDArray[np.float64]:
     """The raw simulated class frequencies of ``target`` (agreement: [no, yes])."""
-    if target == "violence":
-        return forecast.violence
-    if target == "outcome":
-        return forecast.outcome
-    return np.array([1.0 - forecast.agreement, forecast.agreement])
+    return forecast.classes(target)
 
 
 def training_rows(cases: Cases) -> dict[str, tuple[list[CrisisType], list[int]]]:
-    """Per target: the crisis type and observed class of each training case."""
+    """Per target: the crisis type and observed class of each training case.
+
+    Actor targets are read on each crisis's first crisis actor (the one whose
+    trigger starts the crisis), skipping a missing value.
+    """
     first_actor = {(a.crisno, a.start.actor): a for a in cases.actors}
-    outcome_rows = [first_actor[(c.crisno, c.start.actor)] for c in cases.crises
-                    if (c.crisno, c.start.actor) in first_actor]
-    return {
+    firsts = [first_actor[(c.crisno, c.start.actor)] for c in cases.crises
+              if (c.crisno, c.start.actor) in first_actor]
+    rows = {
         "violence": ([crisis_type(c.start) for c in cases.crises],
                      [c.violence for c in cases.crises]),
-        "outcome": ([crisis_type(a.start) for a in outcome_rows],
-                    [a.outcome for a in outcome_rows]),
         "agreement": ([crisis_type(c.start) for c in cases.crises],
                       [int(c.agreement) for c in cases.crises]),
     }
+    for target in ACTOR_TARGETS:
+        known = [(a, a.observed(target)) for a in firsts]
+        rows[target] = ([crisis_type(a.start) for a, value in known if value is not None],
+                        [value for _, value in known if value is not None])
+    return rows
 
 
 def best_weight(raw: NDArray[np.float64], observed: ArrayLike) -> tuple[float, float]:

@@ -4,16 +4,24 @@ A crisis case (system level) pairs the crisis's start (its first crisis
 actor's coded start, :func:`redline.history.mapping.crisis_start`) with its
 violence (ICB1 ``viol``) and whether it ended in an agreement (ICB1
 ``forout`` formal or semi-formal). An actor case pairs each crisis actor's
-own start with its outcome (ICB2 ``outcom`` 1-4; "other" is left out). Cases
-are split by the year the international crisis was triggered.
+own start with what it did and how its crisis ended, each in the classes of
+:mod:`redline.history.targets`: its outcome (ICB2 ``outcom`` 1-4; "other" is
+missing), the severity of its major response (``majres``), the days to that
+response (``trgresra``) and the days to the end of its crisis (``trgterra``).
+A missing or uncodable value is None and that case is left out of that
+target only. Cases are split by the year the international crisis was
+triggered.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from redline.history.icb import ICBData
 from redline.history.mapping import CrisisStart, actor_starts
+from redline.history.targets import DURATION_DAYS, TIMING_DAYS, days_class, majres_class
 
 #: ICB1 FOROUT codes that count as an agreement (formal, semi-formal).
 AGREEMENT_CODES = (1, 2)
@@ -33,12 +41,24 @@ class CrisisCase:
 
 @dataclass(frozen=True)
 class ActorCase:
-    """One crisis actor: its own start and its outcome (0 victory ... 3 defeat)."""
+    """One crisis actor: its own start and what happened (classes of ``targets``; None: missing).
+
+    ``outcome``: 0 victory ... 3 defeat; ``majres``: 0 non-military, 1
+    non-violent military, 2 violent; ``timing`` and ``duration``: day bins.
+    """
 
     crisno: int
     year: int
     start: CrisisStart
-    outcome: int
+    outcome: int | None
+    majres: int | None = None
+    timing: int | None = None
+    duration: int | None = None
+
+    def observed(self, target: str) -> int | None:
+        """The observed class of an actor target (``targets.ACTOR_TARGETS``)."""
+        value: int | None = getattr(self, target)
+        return value
 
 
 @dataclass(frozen=True)
@@ -71,9 +91,20 @@ def build_cases(data: ICBData) -> Cases:
             crises.append(CrisisCase(crisno=crisno, name=str(row["crisname"]), year=year,
                                      start=first, violence=violence - 1,
                                      agreement=int(row["forout"]) in AGREEMENT_CODES))
-        outcomes = data.actors.loc[data.actors["crisno"] == crisno, "outcom"].tolist()
-        for start, outcome in zip(starts, outcomes, strict=True):
-            if outcome is not None and not (outcome != outcome) and 1 <= int(outcome) <= 4:
-                actors.append(ActorCase(crisno=crisno, year=year, start=start,
-                                        outcome=int(outcome) - 1))
+        rows = data.actors[data.actors["crisno"] == crisno]
+        for start, (_, row) in zip(starts, rows.iterrows(), strict=True):
+            outcome = _code(row["outcom"])
+            actors.append(ActorCase(
+                crisno=crisno, year=year, start=start,
+                outcome=outcome - 1 if outcome is not None and 1 <= outcome <= 4 else None,
+                majres=majres_class(_code(row["majres"])),
+                timing=days_class(_code(row["trgresra"]), TIMING_DAYS),
+                duration=days_class(_code(row["trgterra"]), DURATION_DAYS)))
     return Cases(crises=crises, actors=actors)
+
+
+def _code(value: object) -> int | None:
+    """A whole-number code, or None when it is missing."""
+    if value is None or value is pd.NA or value != value:
+        return None
+    return int(value)  # type: ignore[call-overload]

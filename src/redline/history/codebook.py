@@ -38,6 +38,20 @@ CODEBOOK: dict[str, tuple[str, dict[int, str]]] = {
         1: "negotiation", 2: "adjudication or arbitration", 3: "mediation",
         4: "multiple, not including violence", 5: "non-military pressure",
         6: "non-violent military", 7: "multiple, including violence", 8: "violence"}),
+    "majres": ("Major response to the crisis trigger (ICB2 MAJRES)", {
+        1: "no response - inaction", 2: "verbal act", 3: "political act", 4: "economic act",
+        5: "other non-violent act", 6: "non-violent military act",
+        7: "multiple, including non-violent military act", 8: "violent military act",
+        9: "multiple, including violent military act"}),
+    "trgresra": ("Days from the perception of the trigger to the major response, the trigger "
+                 "day counted as day 1 (ICB2 TRGRESRA)", {}),
+    "trgterra": ("Days from the perception of the trigger to the termination of the actor's "
+                 "crisis, the trigger day counted as day 1 (ICB2 TRGTERRA)", {}),
+    "cenvio": ("Centrality of violence in the actor's crisis management (ICB2 CENVIO)", {
+        1: "no violence", 2: "violence minor", 3: "violence important",
+        4: "violence preeminent"}),
+    "sevvio": ("Intensity of the violence the actor employed (ICB2 SEVVIO)", {
+        1: "no violence", 2: "minor clashes", 3: "serious clashes", 4: "full-scale war"}),
     "gravty": ("Gravity of the value threatened, for the actor (ICB2 GRAVTY)", {
         0: "economic threat", 1: "limited military threat", 2: "political threat",
         3: "territorial threat", 4: "threat to influence", 5: "threat of grave damage",
@@ -71,7 +85,8 @@ WHEN: dict[str, str] = {
     "powsta": "start", "powdis": "start", "nuclear": "start", "regime": "start",
     "allycap": "start", "pc": "start", "cractloc": "start",
     "viol": "after", "forout": "after", "outcom": "after", "outfor": "after",
-    "crismg": "after", "yrterm": "after",
+    "crismg": "after", "yrterm": "after", "majres": "after", "trgresra": "after",
+    "trgterra": "after", "cenvio": "after", "sevvio": "after",
 }
 
 

@@ -1,4 +1,4 @@
-"""Reliability diagrams of the backtest (one panel per target, all three models)."""
+"""Reliability diagrams of the backtest (one panel per target, every model)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,16 @@ if TYPE_CHECKING:
 
 def reliability_figure(result: BacktestResult, path: str | Path) -> Path:
     """Write the reliability diagrams (format from the suffix: .png, .svg, .pdf)."""
-    figure = Figure(figsize=(11, 3.8))
-    axes = figure.subplots(1, len(result.targets))
-    for ax, (name, target) in zip(axes, result.targets.items(), strict=True):
+    columns = min(3, len(result.targets))
+    lines = -(-len(result.targets) // columns)
+    figure = Figure(figsize=(11, 3.6 * lines))
+    axes = list(figure.subplots(lines, columns, squeeze=False).ravel())
+    for ax in axes[len(result.targets):]:
+        ax.set_visible(False)
+    for ax, (name, target) in zip(axes, result.targets.items(), strict=False):
         ax.plot([0, 1], [0, 1], color="0.7", lw=1, ls="--")
-        for model, marker in (("redline", "o"), ("climatology", "s"), ("logistic", "^")):
+        for model, marker in (("redline", "o"), ("raw", "x"), ("climatology", "s"),
+                              ("logistic", "^")):
             bins = [b for b in target.reliability(model) if b["count"]]
             ax.plot([b["mean_forecast"] for b in bins], [b["observed_frequency"] for b in bins],
                     marker=marker, label=model)

@@ -6,6 +6,13 @@ Per run (``simulate(..., keep_runs=True)``), with ``CA`` the crisis actor:
   horizon: none (below ``clashes``), minor clashes, serious clashes,
   full-scale war (``war``, or nuclear use);
 - agreement: the run ends in ``settlement`` (a deal holds at the horizon);
+- the crisis actor's major response (``majres``), its timing and the
+  duration of its crisis, in the classes of :mod:`redline.history.targets`:
+  the highest of its response rungs it reached (``ca_pressure``,
+  ``ca_show_of_force``, ``ca_clashes``), the week it first reached that rung,
+  and the first week in which the run ended in a terminal outcome, a deal
+  was in force or the adversary stood below the rung it started on
+  (``crisis_abates``);
 - the crisis actor's outcome: a run that settles is a compromise (an
   agreed outcome: ICB's modal content for crises that end in agreement); a
   run that does not settle is a victory for ``CA`` if it retook the
@@ -29,22 +36,40 @@ from numpy.typing import NDArray
 
 from redline.engine.run import simulate
 from redline.engine.state import NEVER
-from redline.history.mapping import VIOLENCE_RUNGS, CrisisType, MappingParameters, build_scenario
+from redline.history.mapping import (
+    RESPONSE_RUNGS,
+    VIOLENCE_RUNGS,
+    CrisisType,
+    MappingParameters,
+    build_scenario,
+)
+from redline.history.targets import CLASSES, DURATION_DAYS, LABELS, TIMING_DAYS, weeks_class
 from redline.scenario.models import OUTCOMES
 
 #: ICB violence classes (VIOL 1-4), in order.
-VIOLENCE = ("none", "minor clashes", "serious clashes", "full-scale war")
+VIOLENCE = LABELS["violence"]
 #: ICB actor outcomes (OUTCOM 1-4), in order.
-OUTCOME = ("victory", "compromise", "stalemate", "defeat")
+OUTCOME = LABELS["outcome"]
 
 
 @dataclass(frozen=True)
 class TypeForecast:
-    """Simulated frequencies for one crisis type: violence (4), outcome (4), agreement."""
+    """Simulated frequencies for one crisis type, one array per target (agreement: P(yes))."""
 
     violence: NDArray[np.float64]
     outcome: NDArray[np.float64]
     agreement: float
+    majres: NDArray[np.float64]
+    timing: NDArray[np.float64]
+    duration: NDArray[np.float64]
+    runs: int
+
+    def classes(self, target: str) -> NDArray[np.float64]:
+        """The simulated class frequencies of ``target`` (agreement: [no, yes])."""
+        if target == "agreement":
+            return np.array([1.0 - self.agreement, self.agreement])
+        values: NDArray[np.float64] = getattr(self, target)
+        return values
 
 
 def forecast_type(kind: CrisisType, params: MappingParameters, runs: int,
@@ -74,7 +99,47 @@ def forecast_type(kind: CrisisType, params: MappingParameters, runs: int,
     compromise = agreement
     stalemate = (open_runs & ~won & ~lost).mean()
     outcome = np.array([victory, compromise, stalemate, defeat], dtype=np.float64)
-    return TypeForecast(violence=violence, outcome=outcome / outcome.sum(), agreement=agreement)
+    majres, timing = _response(happened, weeks, ids)
+    duration = np.bincount(
+        _duration(outcome_index, result.per_run["end_week"], weeks[:, ids.index("crisis_abates")]),
+        minlength=CLASSES["duration"])
+    return TypeForecast(violence=violence, outcome=outcome / outcome.sum(), agreement=agreement,
+                        majres=np.bincount(majres, minlength=CLASSES["majres"]) / runs,
+                        timing=np.bincount(timing, minlength=CLASSES["timing"]) / runs,
+                        duration=duration / runs, runs=runs)
+
+
+def _duration(outcome_index: NDArray[np.int64], end_week: NDArray[np.int64],
+              abates_week: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Per run: the class of the crisis's duration.
+
+    The crisis ends at the first of: the week a terminal outcome ended the run
+    (not a deal, a broken deal or an open crisis, whose runs go on to the
+    horizon) and the week it abated (``crisis_abates``); a run with neither is
+    still open at the horizon, the last class.
+    """
+    open_outcomes = [OUTCOMES.index(name) for name in ("settlement", "settlement_broken",
+                                                      "ongoing")]
+    ended = np.where(np.isin(outcome_index, open_outcomes), NEVER, end_week)
+    return weeks_class(np.minimum(ended, abates_week), DURATION_DAYS)
+
+
+def _response(happened: NDArray[np.bool_], weeks: NDArray[np.int64],
+              ids: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per run: the class of the crisis actor's major response and of its timing.
+
+    The response is the highest of :data:`RESPONSE_RUNGS` reached (class 0
+    also when none was: no response is non-military); its week is the first
+    week that rung was reached (never, the last timing class, without one).
+    """
+    columns = [ids.index(f"ca_{rung}") for rung in RESPONSE_RUNGS]
+    reached = happened[:, columns]
+    highest = np.where(reached.any(axis=1),
+                       len(columns) - 1 - np.argmax(reached[:, ::-1], axis=1), -1)
+    majres = np.maximum(highest, 0)
+    week = np.where(highest >= 0, weeks[np.arange(len(highest)), np.take(columns, majres)],
+                    NEVER)
+    return majres.astype(np.int64), weeks_class(week, TIMING_DAYS)
 
 
 def smooth(frequencies: NDArray[np.float64], weight: float,

@@ -30,6 +30,7 @@ ICB2_COLUMNS: dict[str, bool] = {
     "datrig": False, "triggr": True, "southpow": False, "gravty": False, "powdis": False,
     "nuclear": False, "regime": False, "allycap": False, "pc": False, "cractloc": False,
     "powsta": False, "outcom": False, "outfor": False, "viol": False, "crismg": False,
+    "majres": False, "trgresra": False, "trgterra": False, "cenvio": False, "sevvio": False,
 }
 #: Text columns (everything else is a whole number or blank).
 TEXT_COLUMNS = frozenset({"crisname", "actor"})

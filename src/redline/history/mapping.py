@@ -185,6 +185,9 @@ LADDER = (
 )
 #: The rungs at which each ICB violence class begins (none below ``clashes``).
 VIOLENCE_RUNGS = ("clashes", "serious_clashes", "war")
+#: The crisis actor's responses (the rung first reached) whose weeks the runs record:
+#: a non-military response (``pressure``), a non-violent military one, a violent one.
+RESPONSE_RUNGS = ("pressure", "show_of_force", "clashes")
 
 
 def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "icb-crisis",
@@ -262,6 +265,14 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
          "by_week": HORIZON},
         {"id": "adv_backs_down", "event": {"not": {"posture_at_least": {
             "actor": "ADV", "rung": _INITIAL[kind.trigger]}}}, "by_week": HORIZON},
+    ] + [
+        {"id": f"ca_{rung}", "event": {"reached": {"actor": "CA", "rung": rung}},
+         "by_week": HORIZON}
+        for rung in RESPONSE_RUNGS
+    ] + [
+        {"id": "crisis_abates", "event": {"any": [{"settled": True}, {"not": {
+            "posture_at_least": {"actor": "ADV", "rung": _INITIAL[kind.trigger]}}}]},
+         "by_week": HORIZON},
     ]
     return {
         "name": name,
