@@ -89,6 +89,12 @@ def test_paired_differences_are_mean_differences(result):
                 assert value["difference"] == pytest.approx(expected, abs=1e-12), name
 
 
+def test_result_does_not_depend_on_worker_processes(small, result):
+    spread = run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
+                          intervals=False, workers=2)
+    assert json.dumps(spread.to_dict(), default=str) == json.dumps(result.to_dict(), default=str)
+
+
 def test_same_seed_same_result(small, result):
     again = run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
                          intervals=False)

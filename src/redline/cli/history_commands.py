@@ -231,6 +231,9 @@ def backtest(
     seed: SeedOption = 0,
     evaluations: Annotated[int, typer.Option(
         "--evaluations", min=1, help="Most simulator evaluations of the optimiser.")] = 40,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=256, help="Processes that simulate the crisis types (default: "
+        "every available core); the result does not depend on it.")] = None,
     plot: Annotated[Path | None, typer.Option(
         "--plot", dir_okay=False, help="Write the reliability diagrams to this image "
         "(of the last split with --rolling).")] = None,
@@ -248,14 +251,14 @@ def backtest(
     result: BacktestResult | RollingResult
     try:
         if json_output:
-            result = _compute(data, test_from, rolling, runs, seed, evaluations, None)
+            result = _compute(data, test_from, rolling, runs, seed, evaluations, workers, None)
         else:
             with Progress(TextColumn("calibrating and forecasting"), BarColumn(),
                           TextColumn("{task.completed}/{task.total} simulator evaluations"),
                           TimeElapsedColumn(), console=stderr) as bar:
                 task = bar.add_task("backtest", total=None)
                 result = _compute(
-                    data, test_from, rolling, runs, seed, evaluations,
+                    data, test_from, rolling, runs, seed, evaluations, workers,
                     lambda done, total: bar.update(task, completed=done, total=total))
     except ValueError as error:
         _fail(f"error: {error}")
@@ -273,9 +276,10 @@ def backtest(
 
 
 def _compute(data: ICBData, test_from: int, rolling: bool, runs: int, seed: int,
-             evaluations: int, progress: Any) -> BacktestResult | RollingResult:
+             evaluations: int, workers: int | None,
+             progress: Any) -> BacktestResult | RollingResult:
     if rolling:
         return run_rolling(data, ROLLING, runs=runs, seed=seed, max_evaluations=evaluations,
-                           progress=progress)
+                           progress=progress, workers=workers)
     return run_backtest(data, test_from, runs=runs, seed=seed, max_evaluations=evaluations,
-                        progress=progress)
+                        progress=progress, workers=workers)

@@ -31,7 +31,9 @@ calibrates on everything triggered before it).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,7 @@ from redline.history.calibration import (
     calibrate,
 )
 from redline.history.cases import Cases, build_cases
+from redline.history.forecast import type_pool
 from redline.history.icb import ICBData
 from redline.history.mapping import CrisisStart, crisis_type
 from redline.history.postprocess import OutputStatistics, jeffreys
@@ -226,12 +229,33 @@ def _rows(cases: Cases, target: str) -> _Rows:
 
 def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 100, seed: int = 0,
                  max_evaluations: int = 40, intervals: bool = True,
-                 progress: Callable[[int, int], None] | None = None) -> BacktestResult:
+                 progress: Callable[[int, int], None] | None = None,
+                 workers: int | None = 1) -> BacktestResult:
     """Calibrate on crises before ``test_from``, forecast and score those from it on.
 
-    ``progress(done, total)`` is called in simulator evaluations.
-    Raises ValueError when either period has no crisis.
+    ``progress(done, total)`` is called in simulator evaluations. ``workers``
+    processes simulate the crisis types (None: every available core); the
+    result does not depend on it. Raises ValueError when either period has no
+    crisis.
     """
+    with _pool(workers) as executor:
+        return _split(data, test_from, runs, seed, max_evaluations, intervals, progress,
+                      executor)
+
+
+@contextmanager
+def _pool(workers: int | None) -> Iterator[Executor | None]:
+    if workers == 1:
+        yield None
+        return
+    with type_pool(workers) as executor:
+        yield executor
+
+
+def _split(data: ICBData, test_from: int, runs: int, seed: int, max_evaluations: int,
+           intervals: bool, progress: Callable[[int, int], None] | None,
+           executor: Executor | None) -> BacktestResult:
+    """One split of the backtest (see :func:`run_backtest`)."""
     cases = build_cases(data)
     train, test = cases.split(test_from)
     if not train.crises or not test.crises:
@@ -246,11 +270,12 @@ def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 100, see
             progress(min(done, total - 1), total)
 
     fitted = calibrate(train, runs=runs, seed=seed, max_evaluations=max_evaluations,
-                       intervals=intervals, progress=step)
+                       intervals=intervals, progress=step, executor=executor)
     rows = {name: (_rows(train, name), _rows(test, name)) for name in TARGET_ORDER}
     kinds = sorted({crisis_type(s) for before, after in rows.values()
                     for s in before.starts + after.starts}, key=repr)
-    simulated = Objective(Cases([], []), runs, seed).forecasts(fitted.params, kinds)
+    simulated = Objective(Cases([], []), runs, seed, executor=executor).forecasts(
+        fitted.params, kinds)
     if progress is not None:
         progress(total, total)
     result = BacktestResult(test_from=test_from, train_n=len(train.crises),
@@ -291,16 +316,17 @@ def evaluations_total(max_evaluations: int, intervals: bool) -> int:
 
 def run_rolling(data: ICBData, splits: Sequence[int] = ROLLING, runs: int = 100,
                 seed: int = 0, max_evaluations: int = 40, intervals: bool = True,
-                progress: Callable[[int, int], None] | None = None) -> RollingResult:
+                progress: Callable[[int, int], None] | None = None,
+                workers: int | None = 1) -> RollingResult:
     """The backtest from each first test year in ``splits`` (each calibrated on all before it)."""
     per_split = evaluations_total(max_evaluations, intervals)
     total = per_split * len(splits)
     results = []
-    for index, year in enumerate(splits):
-        def step(done: int, _total: int, offset: int = index * per_split) -> None:
-            if progress is not None:
-                progress(offset + done, total)
-        results.append(run_backtest(data, year, runs=runs, seed=seed,
-                                    max_evaluations=max_evaluations, intervals=intervals,
-                                    progress=step))
+    with _pool(workers) as executor:
+        for index, year in enumerate(splits):
+            def step(done: int, _total: int, offset: int = index * per_split) -> None:
+                if progress is not None:
+                    progress(offset + done, total)
+            results.append(_split(data, year, runs, seed, max_evaluations, intervals, step,
+                                  executor))
     return RollingResult(results)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from scipy.optimize import minimize, minimize_scalar
 
 from redline.history.baselines import climatology
 from redline.history.cases import Cases
-from redline.history.forecast import TypeForecast, forecast_type
+from redline.history.forecast import TypeForecast, forecast_types
 from redline.history.mapping import CrisisType, MappingParameters, crisis_type
 from redline.history.targets import ACTOR_TARGETS, CLASSES
 
@@ -138,19 +139,21 @@ class Objective:
     """The training log-likelihood as a function of the unconstrained parameters."""
 
     def __init__(self, cases: Cases, runs: int, seed: int,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None,
+                 executor: Executor | None = None) -> None:
         self.rows = training_rows(cases)
         self.types = sorted({kind for kinds, _ in self.rows.values() for kind in kinds},
                             key=repr)
         self.runs, self.seed, self.progress = runs, seed, progress
+        self.executor = executor
         self.evaluations = 0
         self._cache: dict[tuple[float, ...], tuple[float, dict[str, float]]] = {}
 
     def forecasts(self, params: MappingParameters,
                   kinds: Sequence[CrisisType] | None = None) -> dict[CrisisType, TypeForecast]:
         """Simulate every type (same seed for all: common random numbers)."""
-        return {kind: forecast_type(kind, params, self.runs, self.seed)
-                for kind in (self.types if kinds is None else kinds)}
+        return forecast_types(self.types if kinds is None else kinds, params, self.runs,
+                              self.seed, self.executor)
 
     def evaluate(self, x: ArrayLike) -> tuple[float, dict[str, float]]:
         """(log-likelihood, best weight per target) at ``x``."""
@@ -198,10 +201,10 @@ HESSIAN_EVALUATIONS = 1 + 2 * len(PARAMETERS) + 2 * len(PARAMETERS) * (len(PARAM
 
 
 def calibrate(cases: Cases, runs: int = 200, seed: int = 0, max_evaluations: int = 40,
-              intervals: bool = True,
-              progress: Callable[[int], None] | None = None) -> Calibration:
+              intervals: bool = True, progress: Callable[[int], None] | None = None,
+              executor: Executor | None = None) -> Calibration:
     """Fit the mapping's parameters to the training ``cases`` (see the module docstring)."""
-    objective = Objective(cases, runs, seed, progress)
+    objective = Objective(cases, runs, seed, progress, executor)
     x0 = to_vector(START)
     simplex = np.vstack([x0] + [x0 + 0.5 * row for row in np.eye(len(x0))])
     found = minimize(objective, x0, method="Nelder-Mead",

@@ -29,7 +29,11 @@ the base rates.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 
 import numpy as np
 from numpy.typing import NDArray
@@ -107,6 +111,52 @@ def forecast_type(kind: CrisisType, params: MappingParameters, runs: int,
                         majres=np.bincount(majres, minlength=CLASSES["majres"]) / runs,
                         timing=np.bincount(timing, minlength=CLASSES["timing"]) / runs,
                         duration=duration / runs, runs=runs)
+
+
+def forecast_types(kinds: Iterable[CrisisType], params: MappingParameters, runs: int,
+                   seed: int, executor: Executor | None = None) -> dict[CrisisType, TypeForecast]:
+    """:func:`forecast_type` for every kind, with the same seed (common random numbers).
+
+    ``executor`` (e.g. :func:`type_pool`) spreads the kinds over processes;
+    each kind's forecast depends only on the kind, the parameters, the runs
+    and the seed, so the result is the same for any executor.
+    """
+    kinds = list(kinds)
+    if executor is None or len(kinds) < 2:
+        return {kind: forecast_type(kind, params, runs, seed) for kind in kinds}
+    workers = max(1, getattr(executor, "_max_workers", 1))
+    chunk = max(1, len(kinds) // (4 * workers))
+    found = executor.map(_forecast_one, [(kind, params, runs, seed) for kind in kinds],
+                         chunksize=chunk)
+    return dict(zip(kinds, found, strict=True))
+
+
+def _forecast_one(job: tuple[CrisisType, MappingParameters, int, int]) -> TypeForecast:
+    return forecast_type(*job)
+
+
+def _one_thread() -> None:
+    """Worker start-up: one kernel thread per process (the processes share the cores)."""
+    import numba
+    numba.set_num_threads(1)
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def type_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """A pool of ``workers`` (default: every available core) processes for :func:`forecast_types`.
+
+    Processes are spawned, not forked: a fork would copy the parent's kernel
+    threads' locks.
+    """
+    return ProcessPoolExecutor(max_workers=workers or available_cores(),
+                               mp_context=get_context("spawn"), initializer=_one_thread)
 
 
 def _duration(outcome_index: NDArray[np.int64], end_week: NDArray[np.int64],

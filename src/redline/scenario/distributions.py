@@ -49,6 +49,18 @@ from scipy.interpolate import CubicHermiteSpline
 FloatArray = NDArray[np.float64]
 
 
+@functools.lru_cache(maxsize=4096)
+def scipy_law(name: str, **parameters: float) -> Any:
+    """The frozen scipy distribution ``name`` with ``parameters``, made once per value.
+
+    Freezing a scipy distribution builds its docstring (about 0.7 ms, measured:
+    a third of the time of a 100-run ensemble of a generated ICB scenario); the
+    frozen laws are only read (cdf, ppf, mean, support), never drawn from, so
+    one object per value can be shared.
+    """
+    return getattr(stats, name)(**parameters)
+
+
 class _Distribution(BaseModel):
     """Common behaviour of the named distributions."""
 
@@ -105,7 +117,7 @@ class Uniform(_Distribution):
 
     def frozen(self) -> Any:  # noqa: D102
         low, high = self.uniform
-        return stats.uniform(loc=low, scale=high - low)
+        return scipy_law("uniform", loc=low, scale=high - low)
 
     def _inverse(self, uniforms: FloatArray) -> FloatArray:
         return _in_one_pass(_uniform_inverse, uniforms, *self.uniform)
@@ -128,7 +140,7 @@ class Triangular(_Distribution):
 
     def frozen(self) -> Any:  # noqa: D102
         low, mode, high = self.triangular
-        return stats.triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
+        return scipy_law("triang", c=(mode - low) / (high - low), loc=low, scale=high - low)
 
     def _inverse(self, uniforms: FloatArray) -> FloatArray:
         return _in_one_pass(_triangular_inverse, uniforms, *self.triangular)
@@ -195,7 +207,7 @@ class Beta(_Distribution):
         return self
 
     def frozen(self) -> Any:  # noqa: D102
-        return stats.beta(*self.beta)
+        return scipy_law("beta", a=self.beta[0], b=self.beta[1])
 
     def _inverse(self, uniforms: FloatArray) -> FloatArray:
         alpha, beta = self.beta
@@ -221,7 +233,7 @@ class Normal(_Distribution):
 
     def frozen(self) -> Any:  # noqa: D102
         mean, sd = self.normal
-        return stats.norm(loc=mean, scale=sd)
+        return scipy_law("norm", loc=mean, scale=sd)
 
     def _inverse(self, uniforms: FloatArray) -> FloatArray:
         mean, sd = self.normal
@@ -245,7 +257,7 @@ class LogNormal(_Distribution):
 
     def frozen(self) -> Any:  # noqa: D102
         mu, sigma = self.lognormal
-        return stats.lognorm(s=sigma, scale=math.exp(mu))
+        return scipy_law("lognorm", s=sigma, scale=math.exp(mu))
 
     def _inverse(self, uniforms: FloatArray) -> FloatArray:
         mu, sigma = self.lognormal
