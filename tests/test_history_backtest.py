@@ -14,9 +14,11 @@ from redline.history.backtest import run_backtest
 from redline.history.baselines import climatology
 from redline.history.cases import build_cases
 from redline.history.icb import load_icb, shipped_path
+from redline.history.posterior import QUICK_DESIGN
 
 #: The slice: crises 1-70 (1918-1937); test on those triggered from 1935 on.
 LAST_CRISIS, TEST_FROM = 70, 1935
+
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def small(tmp_path_factory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def result(small):
     return run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
-                        intervals=False)
+                        design_points=QUICK_DESIGN)
 
 
 def test_split_and_case_counts(small, result):
@@ -69,16 +71,16 @@ def test_every_forecast_is_a_distribution(result):
             assert np.all(forecast >= 0)
 
 
-def test_raw_is_the_smoothed_simulator(small, result):
-    """raw: the simulated frequencies at the calibrated parameters, half a run per class."""
-    from redline.history.forecast import forecast_type
+def test_raw_is_the_smoothed_posterior_predictive(small, result):
+    """raw: simulated frequencies averaged over posterior draws, half a run per class."""
+    from redline.history.backtest import predictive
     from redline.history.mapping import crisis_type
     from redline.history.postprocess import jeffreys
     _, test = build_cases(load_icb(*small)).split(TEST_FROM)
-    first = test.crises[0]
-    simulated = forecast_type(crisis_type(first.start), result.calibration.params, 20, 5)
+    kind = crisis_type(test.crises[0].start)
+    simulated = predictive(result.calibration, [kind], 20, 5, None)[kind]["violence"]
     raw = result.targets["violence"].forecasts["raw"][0]
-    assert np.allclose(raw, jeffreys(simulated.violence, 20))
+    assert np.allclose(raw, jeffreys(simulated, 20))
 
 
 def test_paired_differences_are_mean_differences(result):
@@ -89,15 +91,9 @@ def test_paired_differences_are_mean_differences(result):
                 assert value["difference"] == pytest.approx(expected, abs=1e-12), name
 
 
-def test_result_does_not_depend_on_worker_processes(small, result):
-    spread = run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
-                          intervals=False, workers=2)
-    assert json.dumps(spread.to_dict(), default=str) == json.dumps(result.to_dict(), default=str)
-
-
-def test_same_seed_same_result(small, result):
+def test_same_seed_same_result_for_any_number_of_workers(small, result):
     again = run_backtest(load_icb(*small), TEST_FROM, runs=20, seed=5, max_evaluations=4,
-                         intervals=False)
+                         design_points=QUICK_DESIGN, workers=2)
     assert json.dumps(again.to_dict(), default=str) == json.dumps(result.to_dict(), default=str)
 
 
@@ -105,7 +101,7 @@ def test_backtest_json_keys_through_the_cli(small, tmp_path):
     plot = tmp_path / "reliability.png"
     done = subprocess.run(
         [sys.executable, "-m", "redline", "backtest", "--icb1", str(small[0]), "--icb2",
-         str(small[1]), "--test-from", str(TEST_FROM), "--runs", "20", "--evaluations", "2",
+         str(small[1]), "--test-from", str(TEST_FROM), "--quick",
          "--json", "--plot", str(plot)],
         capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
@@ -121,16 +117,14 @@ def test_backtest_json_keys_through_the_cli(small, tmp_path):
     assert plot.stat().st_size > 1000
 
 
-def test_rolling_splits_each_calibrated_on_what_came_before(small):
+def test_rolling_splits_each_calibrated_on_what_came_before(small, result):
     from redline.history.backtest import run_rolling
-    rolling = run_rolling(load_icb(*small), (1930, 1935), runs=10, seed=5, max_evaluations=2,
-                          intervals=False)
+    rolling = run_rolling(load_icb(*small), (1930, 1935), runs=20, seed=5, max_evaluations=4,
+                          design_points=QUICK_DESIGN)
     data = rolling.to_dict()
     assert [s["test_from"] for s in data["splits"]] == [1930, 1935]
     assert data["splits"][0]["train_n"] < data["splits"][1]["train_n"]
-    one = run_backtest(load_icb(*small), 1935, runs=10, seed=5, max_evaluations=2,
-                       intervals=False)
-    assert data["splits"][1]["targets"] == json.loads(json.dumps(one.target_scores()))
+    assert data["splits"][1]["targets"] == json.loads(json.dumps(result.target_scores()))
     average = data["average"]["violence"]["redline"]["rps"]
     assert average == pytest.approx(np.mean([s["targets"]["violence"]["redline"]["rps"]
                                              for s in data["splits"]]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from redline.cli import (
     analysis_commands,
     compare_command,
+    estimate_command,
     history_commands,
     hypotheses_command,
     report_command,
@@ -26,7 +27,7 @@ from redline.cli import (
 )
 from redline.cli.common import app
 
-__all__ = ["analysis_commands", "app", "compare_command", "history_commands",
+__all__ = ["analysis_commands", "app", "compare_command", "estimate_command", "history_commands",
            "hypotheses_command", "main",
            "report_command", "run_commands", "scenario_commands", "sensitivity_command",
            "serve_command", "sweep_command", "verify_command"]

@@ -48,16 +48,12 @@ from redline.analysis.scoring import (
     ranked_probability_score,
 )
 from redline.history.baselines import LogisticBaseline, climatology
-from redline.history.calibration import (
-    HESSIAN_EVALUATIONS,
-    Calibration,
-    Objective,
-    calibrate,
-)
+from redline.history.calibration import Calibration, Objective, calibrate
 from redline.history.cases import Cases, build_cases
 from redline.history.forecast import type_pool
 from redline.history.icb import ICBData
-from redline.history.mapping import CrisisStart, crisis_type
+from redline.history.mapping import CrisisStart, CrisisType, crisis_type
+from redline.history.posterior import DESIGN_POINTS, MODE_EVALUATIONS, estimate_evaluations
 from redline.history.postprocess import OutputStatistics, jeffreys
 from redline.history.targets import ACTOR_TARGETS, BINARY, CLASSES, LABELS
 
@@ -68,6 +64,11 @@ ROLLING = (1970, 1980, 1990)
 #: Models compared: redline's default forecast first, then the simulator alone, then the
 #: baselines.
 MODELS = ("redline", "raw", "climatology", "logistic")
+#: Posterior draws whose simulated frequencies are averaged into a forecast (the
+#: posterior predictive distribution).
+PREDICTIVE_DRAWS = 8
+#: Spawn key of the posterior predictive's parameter draws (under the backtest's seed).
+PREDICTIVE_SEED = 17
 #: Targets, in the order they are reported.
 TARGET_ORDER = ("violence", "outcome", "agreement", "majres", "timing", "duration")
 
@@ -228,18 +229,20 @@ def _rows(cases: Cases, target: str) -> _Rows:
 
 
 def run_backtest(data: ICBData, test_from: int = TEST_FROM, runs: int = 100, seed: int = 0,
-                 max_evaluations: int = 40, intervals: bool = True,
+                 max_evaluations: int = MODE_EVALUATIONS,
                  progress: Callable[[int, int], None] | None = None,
-                 workers: int | None = 1) -> BacktestResult:
+                 workers: int | None = 1, design_points: int = DESIGN_POINTS) -> BacktestResult:
     """Calibrate on crises before ``test_from``, forecast and score those from it on.
 
-    ``progress(done, total)`` is called in simulator evaluations. ``workers``
+    ``progress(done, total)`` is called in simulator evaluations;
+    ``max_evaluations`` and ``design_points`` set the cost of the posterior
+    (:func:`redline.history.posterior.estimate`). ``workers``
     processes simulate the crisis types (None: every available core); the
     result does not depend on it. Raises ValueError when either period has no
     crisis.
     """
     with _pool(workers) as executor:
-        return _split(data, test_from, runs, seed, max_evaluations, intervals, progress,
+        return _split(data, test_from, runs, seed, (max_evaluations, design_points), progress,
                       executor)
 
 
@@ -252,8 +255,8 @@ def _pool(workers: int | None) -> Iterator[Executor | None]:
         yield executor
 
 
-def _split(data: ICBData, test_from: int, runs: int, seed: int, max_evaluations: int,
-           intervals: bool, progress: Callable[[int, int], None] | None,
+def _split(data: ICBData, test_from: int, runs: int, seed: int, budget: tuple[int, int],
+           progress: Callable[[int, int], None] | None,
            executor: Executor | None) -> BacktestResult:
     """One split of the backtest (see :func:`run_backtest`)."""
     cases = build_cases(data)
@@ -263,26 +266,26 @@ def _split(data: ICBData, test_from: int, runs: int, seed: int, max_evaluations:
         raise ValueError(f"--test-from {test_from} leaves no "
                          f"{'training' if not train.crises else 'test'} crisis "
                          f"(the data's crises run from {min(years)} to {max(years)})")
-    total = evaluations_total(max_evaluations, intervals)
+    max_evaluations, design_points = budget
+    total = evaluations_total(max_evaluations, design_points)
 
     def step(done: int) -> None:
         if progress is not None:
             progress(min(done, total - 1), total)
 
     fitted = calibrate(train, runs=runs, seed=seed, max_evaluations=max_evaluations,
-                       intervals=intervals, progress=step, executor=executor)
+                       design_points=design_points, progress=step, executor=executor)
     rows = {name: (_rows(train, name), _rows(test, name)) for name in TARGET_ORDER}
     kinds = sorted({crisis_type(s) for before, after in rows.values()
                     for s in before.starts + after.starts}, key=repr)
-    simulated = Objective(Cases([], []), runs, seed, executor=executor).forecasts(
-        fitted.params, kinds)
+    simulated = predictive(fitted, kinds, runs, seed, executor)
     if progress is not None:
         progress(total, total)
     result = BacktestResult(test_from=test_from, train_n=len(train.crises),
                             test_n=len(test.crises), calibration=fitted)
 
     def frequencies(name: str, starts: Sequence[CrisisStart]) -> NDArray[np.float64]:
-        return np.array([simulated[crisis_type(s)].classes(name) for s in starts]
+        return np.array([simulated[crisis_type(s)][name] for s in starts]
                         ).reshape(len(starts), CLASSES[name])
 
     for name in TARGET_ORDER:
@@ -309,17 +312,42 @@ def _split(data: ICBData, test_from: int, runs: int, seed: int, max_evaluations:
     return result
 
 
-def evaluations_total(max_evaluations: int, intervals: bool) -> int:
+def evaluations_total(max_evaluations: int, design_points: int = DESIGN_POINTS) -> int:
     """Simulator evaluations one split reports to its progress callback."""
-    return max_evaluations + 2 + (HESSIAN_EVALUATIONS if intervals else 0) + 1
+    return estimate_evaluations(max_evaluations, design_points) + 1 + PREDICTIVE_DRAWS
+
+
+def predictive(fitted: Calibration, kinds: Sequence[CrisisType], runs: int, seed: int,
+               executor: Executor | None) -> dict[CrisisType, dict[str, NDArray[np.float64]]]:
+    """Per crisis type and target: the simulated frequencies averaged over posterior draws.
+
+    :data:`PREDICTIVE_DRAWS` parameter sets are drawn from the posterior (from
+    ``seed``); each is simulated with ``runs`` runs and the same seed (common
+    random numbers), and the class frequencies are averaged: the posterior
+    predictive distribution, which carries the parameters' uncertainty into
+    the forecast. Without a posterior, the calibrated parameters alone.
+    """
+    if fitted.posterior is None:
+        draws = [fitted.params]
+    else:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, PREDICTIVE_SEED]))
+        draws = fitted.posterior.draw(PREDICTIVE_DRAWS, rng)
+    objective = Objective(Cases([], []), runs, seed, executor=executor)
+    totals: dict[CrisisType, dict[str, NDArray[np.float64]]] = {
+        kind: {name: np.zeros(CLASSES[name]) for name in TARGET_ORDER} for kind in kinds}
+    for params in draws:
+        for kind, forecast in objective.forecasts(params, kinds).items():
+            for name in TARGET_ORDER:
+                totals[kind][name] += forecast.classes(name) / len(draws)
+    return totals
 
 
 def run_rolling(data: ICBData, splits: Sequence[int] = ROLLING, runs: int = 100,
-                seed: int = 0, max_evaluations: int = 40, intervals: bool = True,
+                seed: int = 0, max_evaluations: int = MODE_EVALUATIONS,
                 progress: Callable[[int, int], None] | None = None,
-                workers: int | None = 1) -> RollingResult:
+                workers: int | None = 1, design_points: int = DESIGN_POINTS) -> RollingResult:
     """The backtest from each first test year in ``splits`` (each calibrated on all before it)."""
-    per_split = evaluations_total(max_evaluations, intervals)
+    per_split = evaluations_total(max_evaluations, design_points)
     total = per_split * len(splits)
     results = []
     with _pool(workers) as executor:
@@ -327,6 +355,6 @@ def run_rolling(data: ICBData, splits: Sequence[int] = ROLLING, runs: int = 100,
             def step(done: int, _total: int, offset: int = index * per_split) -> None:
                 if progress is not None:
                     progress(offset + done, total)
-            results.append(_split(data, year, runs, seed, max_evaluations, intervals, step,
-                                  executor))
+            results.append(_split(data, year, runs, seed, (max_evaluations, design_points),
+                                  step, executor))
     return RollingResult(results)

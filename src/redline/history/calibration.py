@@ -1,35 +1,33 @@
-"""Calibrating the mapping's global parameters by maximum likelihood, simulator in the loop.
+"""Calibrating the mapping's parameters on training crises: simulated likelihood, posterior.
 
-The parameters theta = (escalation, rationality, talks_hazard) of
-:class:`redline.history.mapping.MappingParameters` are fitted to the training
-crises by maximising
+The parameters theta of :class:`redline.history.mapping.MappingParameters`
+(escalation, rationality, switching cost, planning weeks, talks hazard) are
+estimated from the training crises' simulated likelihood
 
     l(theta) = sum_t max_{w_t} sum_i log p_t,i(theta, w_t)[observed_i]
 
-over the three targets t (crisis violence, actor outcome, agreement), where
-p_t,i is the simulated class frequency of case i's crisis type mixed with the
-training base rates (climatology, add-one smoothed) with weight w_t (the
-model-error weight of target t, profiled out by a one-dimensional bounded
-search; it keeps every log score finite, and w_t = 1 says the mechanisms add
-nothing to the base rates). Every crisis
-type is simulated with the same seed at every theta (common random numbers),
-so l is a deterministic function of theta; it is still piecewise constant at
-the scale of single runs, so the optimiser is derivative-free (Nelder-Mead on
-log escalation, log rationality, logit talks hazard) with an initial simplex
-of steps 0.5, well above that scale. Actor outcomes are fitted on each
-training crisis's first crisis actor (the actor whose trigger is the crisis's
-start), which bounds the number of distinct scenarios per evaluation.
+over the six targets t of :mod:`redline.history.targets` (crisis violence and
+agreement; each first crisis actor's outcome, major response, its timing and
+the duration of its crisis), where p_t,i is the simulated class frequency of
+case i's crisis type mixed with the training base rates (climatology,
+add-one smoothed) with weight w_t (the model-error weight of target t,
+profiled out by a one-dimensional bounded search; it keeps every log score
+finite, and w_t = 1 says the mechanisms add nothing to the base rates).
+Every crisis type is simulated with the same seed at every theta (common
+random numbers), so l is a deterministic function of theta. Actor targets
+are read on each training crisis's first crisis actor (the actor whose
+trigger is the crisis's start), which bounds the number of distinct
+scenarios per evaluation.
 
-Intervals: Wald intervals from a central-difference Hessian of -l at the
-optimum with step 0.25 on the unconstrained scale (again well above the
-run-level granularity), mapped back to the natural scale. When that Hessian is
-not positive definite (a flat or rugged direction) the interval is reported
-as unbounded, which says the data do not identify the parameter.
+The posterior of theta given l and a wide prior is estimated by
+:func:`redline.history.posterior.estimate` (a Laplace approximation from a
+response surface of l; its method and why it was chosen are in that
+module). The reported parameters are the posterior medians, the intervals
+its central 95% intervals.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
@@ -37,39 +35,26 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize_scalar
 
 from redline.history.baselines import climatology
 from redline.history.cases import Cases
 from redline.history.forecast import TypeForecast, forecast_types
 from redline.history.mapping import CrisisType, MappingParameters, crisis_type
+from redline.history.posterior import (
+    DESIGN_POINTS,
+    MODE_EVALUATIONS,
+    NAMES,
+    Posterior,
+    estimate,
+    to_params,
+)
 from redline.history.targets import ACTOR_TARGETS, CLASSES
 
-#: Names of the calibrated parameters, in the optimiser's order.
-PARAMETERS = ("escalation", "rationality", "talks_hazard")
+#: Names of the calibrated parameters, in the order of the unconstrained vector.
+PARAMETERS = NAMES
 #: Targets and their number of classes.
 TARGETS = CLASSES
-#: Starting point of the optimiser (natural scale): the engine's default rationality, a
-#: unit escalation and a talks hazard of 0.1 a week.
-START = MappingParameters(escalation=1.0, rationality=30.0, talks_hazard=0.1)
-#: Step of the numerical Hessian on the unconstrained scale.
-HESSIAN_STEP = 0.25
-#: z for 95% intervals.
-Z_95 = 1.959963984540054
-
-
-def to_params(x: ArrayLike) -> MappingParameters:
-    """Unconstrained vector (log, log, logit) -> parameters."""
-    x = np.asarray(x, dtype=np.float64)
-    return MappingParameters(escalation=math.exp(x[0]), rationality=math.exp(x[1]),
-                             talks_hazard=1.0 / (1.0 + math.exp(-x[2])))
-
-
-def to_vector(params: MappingParameters) -> NDArray[np.float64]:
-    """Parameters -> unconstrained vector."""
-    p = params.talks_hazard
-    return np.array([math.log(params.escalation), math.log(params.rationality),
-                     math.log(p / (1.0 - p))])
 
 
 def class_probabilities(target: str, forecast: TypeForecast) -> NDArray[np.float64]:
@@ -115,7 +100,7 @@ def best_weight(raw: NDArray[np.float64], observed: ArrayLike) -> tuple[float, f
 
 @dataclass
 class Calibration:
-    """The fitted parameters, weights, intervals and what it cost."""
+    """The posterior of the parameters, the model-error weights and what it cost."""
 
     params: MappingParameters
     weights: dict[str, float]
@@ -125,6 +110,7 @@ class Calibration:
     runs: int
     seed: int
     train_cases: dict[str, int] = field(default_factory=dict)
+    posterior: Posterior | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -132,16 +118,22 @@ class Calibration:
                 "log_likelihood": self.log_likelihood,
                 "intervals_95": {k: list(v) for k, v in self.intervals.items()},
                 "evaluations": self.evaluations, "runs": self.runs, "seed": self.seed,
-                "train_cases": self.train_cases}
+                "train_cases": self.train_cases,
+                "posterior": None if self.posterior is None else self.posterior.to_dict()}
 
 
 class Objective:
-    """The training log-likelihood as a function of the unconstrained parameters."""
+    """The training log-likelihood as a function of the unconstrained parameters.
+
+    ``rows`` replaces the cases' training rows (per target: crisis types and
+    observed classes), e.g. with data simulated from known parameters.
+    """
 
     def __init__(self, cases: Cases, runs: int, seed: int,
                  progress: Callable[[int], None] | None = None,
-                 executor: Executor | None = None) -> None:
-        self.rows = training_rows(cases)
+                 executor: Executor | None = None,
+                 rows: dict[str, tuple[list[CrisisType], list[int]]] | None = None) -> None:
+        self.rows = training_rows(cases) if rows is None else rows
         self.types = sorted({kind for kinds, _ in self.rows.values() for kind in kinds},
                             key=repr)
         self.runs, self.seed, self.progress = runs, seed, progress
@@ -179,57 +171,24 @@ class Objective:
         return -self.evaluate(x)[0]
 
 
-def _hessian(function: Callable[[NDArray[np.float64]], float], x: NDArray[np.float64],
-             step: float) -> NDArray[np.float64]:
-    n = len(x)
-    centre = function(x)
-    hessian = np.zeros((n, n))
-    basis = np.eye(n) * step
-    for i in range(n):
-        hessian[i, i] = (function(x + basis[i]) - 2.0 * centre
-                         + function(x - basis[i])) / step**2
-        for j in range(i):
-            value = (function(x + basis[i] + basis[j]) - function(x + basis[i] - basis[j])
-                     - function(x - basis[i] + basis[j])
-                     + function(x - basis[i] - basis[j])) / (4.0 * step**2)
-            hessian[i, j] = hessian[j, i] = value
-    return hessian
+def calibrate(cases: Cases, runs: int = 100, seed: int = 0, max_evaluations: int = MODE_EVALUATIONS,
+              progress: Callable[[int], None] | None = None,
+              executor: Executor | None = None,
+              design_points: int = DESIGN_POINTS) -> Calibration:
+    """Estimate the parameters' posterior on the training ``cases`` (see the module docstring).
 
-
-#: Evaluations of the Hessian (1 + 2n + 4 n(n-1)/2 for n parameters).
-HESSIAN_EVALUATIONS = 1 + 2 * len(PARAMETERS) + 2 * len(PARAMETERS) * (len(PARAMETERS) - 1)
-
-
-def calibrate(cases: Cases, runs: int = 200, seed: int = 0, max_evaluations: int = 40,
-              intervals: bool = True, progress: Callable[[int], None] | None = None,
-              executor: Executor | None = None) -> Calibration:
-    """Fit the mapping's parameters to the training ``cases`` (see the module docstring)."""
+    ``max_evaluations`` bounds the mode search; the response surface adds
+    ``design_points`` evaluations twice.
+    """
     objective = Objective(cases, runs, seed, progress, executor)
-    x0 = to_vector(START)
-    simplex = np.vstack([x0] + [x0 + 0.5 * row for row in np.eye(len(x0))])
-    found = minimize(objective, x0, method="Nelder-Mead",
-                     options={"maxfev": max_evaluations, "initial_simplex": simplex,
-                              "xatol": 0.05, "fatol": 0.5})
-    best = np.asarray(found.x, dtype=np.float64)
-    log_likelihood, weights = objective.evaluate(best)
-    bounds: dict[str, tuple[float, float]] = {}
-    if intervals:
-        hessian = _hessian(objective, best, HESSIAN_STEP)
-        try:
-            covariance = np.linalg.inv(hessian)
-            eigen = np.linalg.eigvalsh(hessian)
-        except np.linalg.LinAlgError:
-            covariance, eigen = np.full_like(hessian, np.nan), np.array([-1.0])
-        for i, name in enumerate(PARAMETERS):
-            se = math.sqrt(covariance[i, i]) if eigen.min() > 0 and covariance[i, i] > 0 \
-                else math.inf
-            lo, hi = best.copy(), best.copy()
-            lo[i] -= Z_95 * se if math.isfinite(se) else 50.0
-            hi[i] += Z_95 * se if math.isfinite(se) else 50.0
-            bounds[name] = (getattr(to_params(lo), name), getattr(to_params(hi), name))
-            if not math.isfinite(se):
-                bounds[name] = (0.0, math.inf) if name != "talks_hazard" else (0.0, 1.0)
-    return Calibration(params=to_params(best), weights=weights,
-                       log_likelihood=log_likelihood, intervals=bounds,
+    posterior = estimate(lambda z: objective.evaluate(z)[0], max_evaluations=max_evaluations,
+                         design_points=design_points, seed=seed)
+    log_likelihood, weights = objective.evaluate(posterior.mean)
+    posterior.provenance = {"runs": runs, "seed": seed,
+                            "train_cases": {t: len(rows[1])
+                                            for t, rows in objective.rows.items()}}
+    return Calibration(params=posterior.median(), weights=weights,
+                       log_likelihood=log_likelihood, intervals=posterior.interval(),
                        evaluations=objective.evaluations, runs=runs, seed=seed,
-                       train_cases={t: len(rows[1]) for t, rows in objective.rows.items()})
+                       train_cases={t: len(rows[1]) for t, rows in objective.rows.items()},
+                       posterior=posterior)

@@ -83,23 +83,25 @@ class CrisisType:
 
 @dataclass(frozen=True)
 class MappingParameters:
-    """The global parameters of the mapping, calibrated on training crises.
+    """The global parameters of the mapping, estimated on training crises.
 
     escalation : multiplies every rung's military effect (the gain that
         tempts an actor up the ladder against its costs and risks).
     rationality : the logit precision lambda of every decision (McKelvey and
         Palfrey): low values make moves up and down the ladder noisy.
+    switching_cost : the utility cost of a move (a government's inertia).
+    planning_weeks : the weeks over which a posture's weekly gains and costs
+        are weighed against one-off risks and the switching cost.
     talks_hazard : weekly chance that a deal is struck when one exists.
+
+    The defaults are the engine's (:class:`redline.scenario.models.ModelSettings`).
     """
 
     escalation: float = 1.0
     rationality: float = 30.0
+    switching_cost: float = 0.1
+    planning_weeks: float = 26.0
     talks_hazard: float = 0.1
-
-
-#: The parameters fitted on the crises of 1918-1989 (`redline backtest --test-from 1990`,
-#: docs/validation.md): what `redline crises scenario` uses.
-FITTED = MappingParameters(escalation=0.41, rationality=2.41, talks_hazard=0.79)
 
 
 def _int(value: Any) -> int | None:
@@ -296,6 +298,8 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
         "questions": questions,
         "model": {"talks_hazard": round(params.talks_hazard, 6),
                   "rationality": round(params.rationality, 6),
+                  "switching_cost": round(params.switching_cost, 6),
+                  "planning_weeks": round(params.planning_weeks, 6),
                   "decisiveness": DECISIVENESS},
     }
 
@@ -309,11 +313,13 @@ def scenario_for_crisis(data: ICBData, crisno: int,
                         params: MappingParameters | None = None) -> dict[str, Any]:
     """Scenario data for crisis ``crisno`` from its first actor's coded start.
 
-    ``params`` default to :data:`FITTED`, the values calibrated on 1918-1989.
+    ``params`` default to the engine's defaults; ``redline crises scenario``
+    passes the posterior medians shipped with the package
+    (:func:`redline.history.posterior.shipped_posterior`).
     """
     first = crisis_start(data, crisno)
     date = dt.date(first.year, first.month or 1, first.day or 1)
-    return scenario_data(crisis_type(first), params or FITTED,
+    return scenario_data(crisis_type(first), params or MappingParameters(),
                          name=f"icb-{crisno}", title=f"ICB {crisno}: {first.name.title()} "
                          f"(generic scenario from the coded start; crisis actor {first.actor})",
                          start=date)

@@ -1,0 +1,169 @@
+"""The posterior estimator against closed forms, and its simulation-based calibration."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from redline.history.posterior import (
+    NAMES,
+    Posterior,
+    estimate,
+    prior_mean,
+    prior_sd,
+    response_surface,
+    shipped_posterior,
+    to_params,
+    to_vector,
+)
+
+
+def _gaussian_likelihood(centre, precision, step=0.0):
+    """l(z) = -(z - c)' A (z - c) / 2, optionally piecewise constant in steps of ``step``."""
+    def log_likelihood(z):
+        d = z - centre
+        value = -0.5 * float(d @ precision @ d)
+        return math.floor(value / step) * step if step else value
+    return log_likelihood
+
+
+def _exact(centre, precision):
+    """The posterior of a Gaussian likelihood under the normal prior: closed form."""
+    prior_precision = np.diag(1.0 / prior_sd() ** 2)
+    covariance = np.linalg.inv(precision + prior_precision)
+    mean = covariance @ (precision @ centre + prior_precision @ prior_mean())
+    return mean, covariance
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1000))
+def test_response_surface_recovers_a_quadratic(seed):
+    rng = np.random.default_rng(seed)
+    d = len(NAMES)
+    root = rng.normal(size=(d, d))
+    hessian = -(root @ root.T + np.eye(d))
+    gradient = rng.normal(size=d)
+    offsets = rng.uniform(-1, 1, size=(40, d))
+    values = 3.0 + offsets @ gradient + 0.5 * np.einsum("ni,ij,nj->n", offsets, hessian, offsets)
+    found_gradient, found_hessian = response_surface(offsets, values)
+    assert np.allclose(found_gradient, gradient) and np.allclose(found_hessian, hessian)
+
+
+def test_gaussian_likelihood_gives_the_exact_posterior():
+    """Closed form: normal likelihood x normal prior (sds 0.1-0.4 on z)."""
+    rng = np.random.default_rng(4)
+    centre = prior_mean() + rng.normal(scale=0.5, size=len(NAMES))
+    sds = np.array([0.1, 0.2, 0.3, 0.4, 0.15])
+    precision = np.diag(1.0 / sds**2)
+    posterior = estimate(_gaussian_likelihood(centre, precision), max_evaluations=200)
+    mean, covariance = _exact(centre, precision)
+    assert np.allclose(posterior.mean, mean, atol=0.02)
+    assert np.allclose(posterior.sd, np.sqrt(np.diag(covariance)), rtol=0.05)
+    assert posterior.uninformed == []
+
+
+def test_piecewise_constant_likelihood_is_smoothed():
+    """A likelihood rounded down to steps of 0.5 (as one run moves a simulated one)."""
+    rng = np.random.default_rng(5)
+    centre = prior_mean() + rng.normal(scale=0.5, size=len(NAMES))
+    sds = np.array([0.1, 0.2, 0.3, 0.4, 0.15])
+    precision = np.diag(1.0 / sds**2)
+    posterior = estimate(_gaussian_likelihood(centre, precision, step=0.5),
+                         max_evaluations=200)
+    mean, covariance = _exact(centre, precision)
+    assert np.all(np.abs(posterior.mean - mean) < 0.5 * np.sqrt(np.diag(covariance)) + 0.02)
+    assert np.allclose(posterior.sd, np.sqrt(np.diag(covariance)), rtol=0.3)
+
+
+def test_a_flat_direction_is_left_to_the_prior():
+    """The likelihood ignores the talks hazard: its posterior is its prior."""
+    centre = prior_mean() + 0.3
+    precision = np.diag([100.0, 50.0, 20.0, 30.0, 0.0])
+    posterior = estimate(_gaussian_likelihood(centre, precision), max_evaluations=200)
+    assert "talks_hazard" in posterior.uninformed
+    assert posterior.sd[-1] == pytest.approx(prior_sd()[-1], rel=0.05)
+    assert posterior.mean[-1] == pytest.approx(prior_mean()[-1], abs=0.05)
+
+
+@given(st.lists(st.floats(-3, 3), min_size=5, max_size=5))
+def test_parameters_round_trip(z):
+    assert np.allclose(to_vector(to_params(np.array(z))), z)
+
+
+def test_intervals_and_draws_match_the_normal_on_z():
+    posterior = Posterior(mean=np.array([0.0, 1.0, -2.0, 2.5, -1.0]),
+                          covariance=np.diag([0.04, 0.09, 0.25, 0.01, 0.16]),
+                          log_likelihood=0.0, evaluations=0)
+    interval = posterior.interval(0.95)
+    assert interval["rationality"][0] == pytest.approx(math.exp(1.0 - 1.959964 * 0.3))
+    assert interval["talks_hazard"][1] == pytest.approx(1 / (1 + math.exp(1.0 - 1.959964 * 0.4)))
+    draws = posterior.draw(4000, np.random.default_rng(0))
+    logs = np.log([d.rationality for d in draws])
+    assert logs.mean() == pytest.approx(1.0, abs=0.03) and logs.std() == pytest.approx(0.3,
+                                                                                        abs=0.02)
+    again = Posterior.from_dict(json.loads(json.dumps(posterior.to_dict())))
+    assert np.array_equal(again.mean, posterior.mean)
+
+
+def test_shipped_posterior_loads_with_its_provenance():
+    posterior = shipped_posterior()
+    assert np.all(np.linalg.eigvalsh(posterior.covariance) > 0)
+    assert {"command", "data", "runs", "seed", "redline"} <= set(posterior.provenance)
+    assert posterior.provenance["crises"] >= 400
+
+
+def test_a_foreign_file_is_refused():
+    with pytest.raises(ValueError, match="format"):
+        Posterior.from_dict({"format_version": 99, "parameters": list(NAMES)})
+
+
+def test_calibration_check_summaries_detect_miscalibration():
+    """Coverage and uniformity of u: right for an exact posterior, wrong for a biased one."""
+    from redline.history.sbc import CalibrationCheck
+    rng = np.random.default_rng(11)
+    replicates, d = 4000, len(NAMES)
+    means = rng.normal(size=(replicates, d))
+    sds = np.full((replicates, d), 0.5)
+    exact = CalibrationCheck(truths=means + sds * rng.standard_normal((replicates, d)),
+                             means=means, sds=sds, runs=1, seed=0)
+    for level in (0.5, 0.9):
+        assert all(abs(c - level) < 0.03 for c in exact.coverage(level).values())
+    assert min(exact.uniformity().values()) > 1e-3
+    overconfident = CalibrationCheck(truths=exact.truths, means=means, sds=sds / 3,
+                                     runs=1, seed=0)
+    assert all(c < 0.45 for c in overconfident.coverage(0.9).values())
+    assert max(overconfident.uniformity().values()) < 1e-6
+    shrink = exact.shrinkage()
+    assert shrink["rationality"] == pytest.approx(1 - (0.5 / prior_sd()[1]) ** 2)
+
+
+def test_estimate_check_through_the_cli(tmp_path):
+    """One quick replicate of the calibration check on a slice of the data, end to end."""
+    import subprocess
+    import sys
+
+    from redline.history.icb import shipped_path
+    paths = []
+    for level in (1, 2):
+        lines = shipped_path(level).read_text(encoding="utf-8").splitlines()
+        column = lines[0].split(",").index("crisno")
+        keep = [lines[0]] + [line for line in lines[1:] if int(line.split(",")[column]) <= 60]
+        path = tmp_path / f"icb{level}.csv"
+        path.write_text("\n".join(keep) + "\n", encoding="utf-8")
+        paths.append(path)
+    out = tmp_path / "check.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "redline", "estimate", "--icb1", str(paths[0]), "--icb2",
+         str(paths[1]), "--quick", "--check", "1", "--json", "-o", str(out)],
+        capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data == json.loads(out.read_text(encoding="utf-8"))
+    assert data["replicates"] == 1 and data["parameters"] == list(NAMES)
+    assert all(0.0 < u < 1.0 for u in data["quantiles"][0])
+    assert set(data["coverage"]) == {"50%", "90%"}
