@@ -30,6 +30,7 @@ from redline.scenario.distributions import describe
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario
 from redline.scenario.models import Scenario
+from redline.scenario.scales import file_warnings
 from redline.scenario.schema import json_schema
 from redline.scenarios import builtin_names, resolve
 
@@ -42,16 +43,24 @@ def validate(
         list[str], typer.Argument(help="Scenario files (or built-in names) to check.")
     ],
 ) -> None:
-    """Check scenario files; print every problem with its file, line and column."""
+    """Check scenario files; print every problem with its file, line and column.
+
+    Also warns (without failing) about numbers outside the documented ranges of
+    their units (docs/scales.md) and about decision parameters fixed without a
+    source.
+    """
     failed = False
     for name in files:
         try:
-            scenario = load_scenario(resolve(name))
+            path = resolve(name)
+            scenario = load_scenario(path)
         except ScenarioError as error:
             failed = True
             for line in error.format().splitlines():
                 typer.echo(line, err=True)
             continue
+        for warning in file_warnings(path):
+            typer.echo(warning.format(), err=True)
         typer.echo(f"ok: {name} (scenario {scenario.name}: {_inventory(scenario)})")
     if failed:
         raise typer.Exit(EXIT_USAGE)

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from redline.games.negotiation_terms import settlement_terms
 from redline.scenario import distributions as dist
 from redline.scenario import models as m
+from redline.scenario.estimates import DECISION_PARAMETERS, decision_table
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -159,6 +160,9 @@ class Compiled:
     # questions
     question_ids: list[str]
     question_by_week: IntArray
+    # decision parameters: each run takes one row of the table (one row when all are fixed)
+    decision_table: FloatArray  # (K, 3) rationality, switching cost, planning weeks
+    decision_draw_slot: int  # slot of the uniform that picks the row; -1 when K = 1
 
     @property
     def n_actors(self) -> int:
@@ -174,6 +178,7 @@ class Compiled:
 def compile_scenario(scenario: m.Scenario) -> Compiled:
     """Compile ``scenario`` (already validated) for the engine."""
     slots = ParameterSlots()
+    decisions = _decision_table(scenario.model)
     actor_ids = list(scenario.actors)
     actor_index = {actor_id: i for i, actor_id in enumerate(actor_ids)}
     n_actors = len(actor_ids)
@@ -395,7 +400,27 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         negotiated_terms=_negotiated_terms(scenario),
         question_ids=[q.id for q in scenario.questions],
         question_by_week=np.array([q.by_week for q in scenario.questions], dtype=np.int64),
+        # last, so that the slots before it do not move when the decision parameters do
+        decision_table=decisions,
+        decision_draw_slot=(slots.add(STANDARD_UNIFORM, "model.decision#draw")
+                            if len(decisions) > 1 else -1),
     )
+
+
+def _decision_table(settings: m.ModelSettings) -> FloatArray:
+    """The rows of decision parameters the runs pick from.
+
+    The estimates' table (:mod:`redline.scenario.estimates`) with the fixed
+    values in their columns, or one row when all three are fixed.
+    """
+    fixed = [getattr(settings, name) for name in DECISION_PARAMETERS]
+    if all(value is not None for value in fixed):
+        return np.array([fixed], dtype=np.float64)
+    table = decision_table().copy()
+    for column, value in enumerate(fixed):
+        if value is not None:
+            table[:, column] = value
+    return table
 
 
 def _deployment_attrition_slots(scenario: m.Scenario, slots: ParameterSlots) -> IntArray:

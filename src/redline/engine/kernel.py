@@ -50,8 +50,8 @@ Model = namedtuple("Model", [
     "declared", "follow_through_mean", "belief_cdf", "attacker_side", "exponent_enemy",
     "exponent_own", "deployment_front", "deployment_role", "deployment_actor", "trust_kept",
     "trust_broken",
-    "rung_precedence", "stability_floor", "decisiveness", "rationality",
-    "planning_weeks", "switching_cost", "cost_per_loss", "war_cost_growth", "power_shift",
+    "rung_precedence", "stability_floor", "decisiveness",
+    "cost_per_loss", "war_cost_growth", "power_shift",
     "break_hazard", "collapse_share", "negotiated_terms", "trust_alpha", "trust_beta",
     "row_policies", "row_decisions", "row_red_lines", "row_bargaining",
 ])
@@ -63,7 +63,8 @@ STATE_FIELDS = (
     "attrition", "reinforcement", "control_speed", "front_weight", "diverts", "loss_share",
     "deployment_strength", "deployment_exists", "deployment_delay", "deployment_attrition",
     "policy_probability",
-    "policy_delay", "action_level", "support", "posture", "max_posture", "grants", "tested",
+    "policy_delay", "action_level", "rationality", "switching_cost", "planning_weeks",
+    "support", "posture", "max_posture", "grants", "tested",
     "low", "high", "crossed", "enforced", "forces", "control", "front_open",
     "deployment_active", "deployment_since", "deployment_in_combat", "policy_decided",
     "policy_due", "policy_fired", "talks_hazard", "costs", "weekly_cost", "stability",
@@ -122,9 +123,7 @@ def kernel_model(compiled: Compiled, shown_severity: NDArray[np.float64]) -> Any
         trust_kept=_floats(compiled.trust_kept), trust_broken=_floats(compiled.trust_broken),
         rung_precedence=rung_precedence,
         stability_floor=_floats(compiled.stability_floor),
-        decisiveness=float(settings.decisiveness), rationality=float(settings.rationality),
-        planning_weeks=float(settings.planning_weeks),
-        switching_cost=float(settings.switching_cost),
+        decisiveness=float(settings.decisiveness),
         cost_per_loss=float(settings.cost_per_loss),
         war_cost_growth=float(settings.war_cost_growth), power_shift=float(settings.power_shift),
         break_hazard=float(settings.break_hazard), collapse_share=float(settings.collapse_share),
@@ -377,8 +376,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     attacker_side = model.attacker_side
     trust_kept, trust_broken = model.trust_kept, model.trust_broken
     alpha, beta = model.trust_alpha, model.trust_beta
-    m, lam, plan = model.decisiveness, model.rationality, model.planning_weeks
-    switching_cost, follow_through_mean = model.switching_cost, model.follow_through_mean
+    m, follow_through_mean = model.decisiveness, model.follow_through_mean
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
     deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
     exponent_enemy, exponent_own = model.exponent_enemy, model.exponent_own
@@ -389,6 +387,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     row_policies, row_decisions = model.row_policies, model.row_decisions
     row_red_lines, row_bargaining = model.row_red_lines, model.row_bargaining
     # per-run parameters
+    rationality, switching, planning = st.rationality, st.switching_cost, st.planning_weeks
     capability, resolve, war_cost = st.capability, st.resolve, st.war_cost
     cost_sensitivity, optimism = st.cost_sensitivity, st.optimism
     stability_sensitivity, effect, cost, harm = (st.stability_sensitivity, st.effect, st.cost,
@@ -541,7 +540,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         """U = planning x (gain - price) - switching - risk of moving ``a`` to ``rung``."""
         delta = weight[a] * (effect[n, rung] - effect[n, current])
         gain = _contest_success(own + delta, other, m) - p_now
-        return (plan * (gain - cost[n, rung] * cost_sensitivity[n, a]) - switching_cost
+        return (planning[n] * (gain - cost[n, rung] * cost_sensitivity[n, a]) - switching[n]
                 - risk_table[a, rung])
 
     def evaluate(listed, first, last, n, week, changes, every_week):
@@ -617,6 +616,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
 
     for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, runs)):
         run = first_run + n
+        lam, plan, switching_cost = rationality[n], planning[n], switching[n]
         trust_a = 1.0
         trust_b = 1.0
         trust_stale = True  # trust moves only with support and broken deals

@@ -8,6 +8,7 @@ write its fields, and each declares which (see ``redline.mechanisms``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +63,9 @@ class State:
     policy_probability: FloatArray  # (N, P)
     policy_delay: FloatArray
     action_level: FloatArray  # (N, K) new support level of each support-changing action
+    rationality: FloatArray  # (N,) logit precision of the decisions
+    switching_cost: FloatArray  # (N,)
+    planning_weeks: FloatArray  # (N,)
     # evolving state
     support: FloatArray  # (N, A)
     posture: IntArray  # (N, A) rung index
@@ -213,6 +217,7 @@ def initial_state(compiled: Compiled, uniforms: FloatArray,
         policy_due=np.full((runs, len(compiled.policy_ids)), NEVER, dtype=np.int64),
         policy_fired=np.zeros((runs, len(compiled.policy_ids)), dtype=bool),
         talks_hazard=np.full(runs, compiled.scenario.model.talks_hazard),
+        **_decision_parameters(compiled, take, runs),
         costs=np.zeros((runs, n_actors)),
         weekly_cost=np.zeros((runs, n_actors)),
         stability=take(compiled.stability_slot, bound=SHARE),
@@ -226,6 +231,23 @@ def initial_state(compiled: Compiled, uniforms: FloatArray,
         end_week=np.full(runs, NEVER, dtype=np.int64),
         regime_actor=np.full(runs, -1, dtype=np.int64),
     )
+
+
+def _decision_parameters(compiled: Compiled, take: Any, runs: int) -> dict[str, FloatArray]:
+    """Each run's rationality, switching cost and planning weeks: one row of the table.
+
+    The row is the run's uniform of ``decision_draw_slot`` times the table's
+    length, rounded down (every row equally likely); one row for all runs when
+    the scenario fixes all three.
+    """
+    table = compiled.decision_table
+    if compiled.decision_draw_slot < 0:
+        rows = np.zeros(runs, dtype=np.int64)
+    else:
+        uniforms = take(np.int64(compiled.decision_draw_slot))
+        rows = np.minimum((uniforms * len(table)).astype(np.int64), len(table) - 1)
+    return {name: np.ascontiguousarray(table[rows, column])
+            for column, name in enumerate(("rationality", "switching_cost", "planning_weeks"))}
 
 
 def _at_least_zero(values: FloatArray) -> FloatArray:

@@ -300,6 +300,10 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
                   "rationality": round(params.rationality, 6),
                   "switching_cost": round(params.switching_cost, 6),
                   "planning_weeks": round(params.planning_weeks, 6),
+                  "sources": {name: "the ICB mapping's parameters (redline.history.mapping); "
+                              "the posterior medians of `redline estimate` unless calibrated "
+                              "otherwise" for name in ("rationality", "switching_cost",
+                                                       "planning_weeks", "talks_hazard")},
                   "decisiveness": DECISIVENESS},
     }
 

@@ -46,12 +46,9 @@ their nominal rate or the check says they do not.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,6 +57,7 @@ from scipy.optimize import minimize
 from scipy.stats import norm, qmc
 
 from redline.history.mapping import MappingParameters
+from redline.scenario.estimates import shipped_document
 
 #: The estimated parameters, in the order of z.
 NAMES = ("escalation", "rationality", "switching_cost", "planning_weeks", "talks_hazard")
@@ -99,8 +97,6 @@ QUICK_DESIGN = 22
 QUICK_EVALUATIONS = 20
 #: Version of the shipped posterior file's format.
 FORMAT_VERSION = 1
-#: The shipped posterior (estimated on every ICB crisis; `redline estimate` regenerates it).
-SHIPPED = "decision_posterior.json"
 
 
 def prior_mean() -> NDArray[np.float64]:
@@ -210,8 +206,7 @@ class Posterior:
 
 def shipped_posterior() -> Posterior:
     """The posterior shipped in the package (estimated on every ICB crisis, 1918-2004)."""
-    path = Path(str(resources.files("redline.data").joinpath(SHIPPED)))
-    return Posterior.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    return Posterior.from_dict(shipped_document())
 
 
 def _quadratic_features(x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -35,6 +35,7 @@ from redline.mechanisms.redlines import enforcement_belief
 NAME = "decisions"
 STOCHASTIC = True
 READS = ("posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
+         "rationality", "switching_cost", "planning_weeks",
          "follow_through", "capability", "support", "cost_sensitivity", "control", "diverts",
          "front_open", "front_weight")
 WRITES = ("posture", "max_posture", "weekly_cost")
@@ -47,17 +48,21 @@ FloatArray = NDArray[np.float64]
 EXP_FLUSH = -708.3964185322641
 
 
-def logit_choice(utilities: FloatArray, available: NDArray[np.bool_], rationality: float,
-                 uniforms: FloatArray) -> NDArray[np.int64]:
+def logit_choice(utilities: FloatArray, available: NDArray[np.bool_],
+                 rationality: float | FloatArray, uniforms: FloatArray) -> NDArray[np.int64]:
     """Pick one option per run with P(o) proportional to exp(lambda U(o)) among those available.
 
     Parameters
     ----------
     utilities, available : shape (N, K).
+    rationality : lambda, one for all runs or one per run (N,).
     uniforms : shape (N,), one uniform per run (inverse-CDF draw).
 
     """
-    scaled = np.where(available, rationality * utilities, -np.inf)
+    precision = np.asarray(rationality, dtype=np.float64)
+    if precision.ndim == 1:
+        precision = precision[:, None]
+    scaled = np.where(available, precision * utilities, -np.inf)
     scaled = scaled - scaled.max(axis=1, keepdims=True)
     weights = np.where(available & (scaled >= EXP_FLUSH), np.exp(scaled), 0.0)
     cumulative = np.cumsum(weights, axis=1)
@@ -92,8 +97,8 @@ def decide(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
     power = side_power(compiled, state)
     weight = actor_weight(state)
     decisiveness = compiled.scenario.model.decisiveness
-    rationality = compiled.scenario.model.rationality
-    horizon = compiled.scenario.model.planning_weeks
+    rationality = state.rationality
+    horizon = state.planning_weeks
     runs = np.arange(state.runs)
     for a in range(compiled.n_actors):
         side = compiled.side_of[a]
@@ -116,7 +121,7 @@ def decide(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
             delta = weight[:, a] * (state.effect[runs, rung] - effect_now)
             gain = contest_success(own + delta, other, decisiveness) - p_now
             cost = state.cost[runs, rung] * state.cost_sensitivity[:, a]
-            switching = 0.0 if k == 1 else compiled.scenario.model.switching_cost
+            switching = 0.0 if k == 1 else state.switching_cost
             utilities[:, k] = (horizon * (gain - cost) - switching
                                - red_line_risk(compiled, state, a, rung))
         chosen = options[runs, logit_choice(utilities, available, rationality, uniforms[a])]

@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    model_validator,
 )
 
 from redline.scenario.distributions import FiniteFloat, NonNegative, Number, Share
@@ -617,21 +618,28 @@ class Intervention(_Strict):
 # -------------------------------------------------------------- model settings
 
 
+#: A decision parameter: a fixed non-negative number, or None for the estimates from history.
+DecisionParameter = Annotated[FiniteFloat, Field(ge=0.0)] | None
+
+
 class ModelSettings(_Strict):
     """Global parameters of the mechanisms, with their defaults."""
 
-    rationality: FiniteFloat = Field(
-        default=30.0, ge=0.0,
-        description="Logit choice precision lambda per unit of the stakes (McKelvey1995).",
+    rationality: DecisionParameter = Field(
+        default=None,
+        description="Logit choice precision lambda per unit of the stakes (McKelvey1995). Left"
+        " out: drawn per run from the posterior estimated on the ICB crises (redline"
+        " estimate; docs/history.md); a fixed value should name its source in `sources`.",
     )
-    planning_weeks: FiniteFloat = Field(
-        default=26.0, ge=0.0,
+    planning_weeks: DecisionParameter = Field(
+        default=None,
         description="Weeks over which a posture's weekly gain and cost are weighed against"
-        " one-off risks and switching costs.",
+        " one-off risks and switching costs. Left out: drawn per run from the ICB estimates.",
     )
-    switching_cost: FiniteFloat = Field(
-        default=0.1, ge=0.0,
-        description="Utility cost of changing posture, per move (inertia of a government).",
+    switching_cost: DecisionParameter = Field(
+        default=None,
+        description="Utility cost of changing posture, per move, in shares of the stakes"
+        " (inertia of a government). Left out: drawn per run from the ICB estimates.",
     )
     decisiveness: FiniteFloat = Field(
         default=0.37, gt=0.0,
@@ -669,6 +677,25 @@ class ModelSettings(_Strict):
         default=1.0, ge=0.0,
         description="Growth of the perceived war cost per unit of accumulated cost.",
     )
+    sources: dict[str, Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=dict,
+        description="Where a fixed parameter's value comes from (a paper, a data set, or a"
+        " judgement and its reason), by parameter name: `redline validate` warns about a"
+        " decision parameter (rationality, switching_cost, planning_weeks) fixed without one.",
+    )
+
+    def estimated(self) -> list[str]:
+        """The decision parameters left to the estimates (drawn per run)."""
+        return [name for name in ("rationality", "switching_cost", "planning_weeks")
+                if getattr(self, name) is None]
+
+    @model_validator(mode="after")
+    def _known_sources(self) -> ModelSettings:
+        unknown = sorted(set(self.sources) - set(type(self).model_fields) - {"sources"})
+        if unknown:
+            raise ValueError(f"sources names unknown parameter(s) {', '.join(unknown)}; "
+                             "expected names of model settings such as rationality")
+        return self
 
 
 # ------------------------------------------------------------------- scenario
