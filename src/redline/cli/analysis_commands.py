@@ -11,6 +11,7 @@ import typer
 from rich.text import Text
 
 import redline
+from redline.analysis.hinges import hinges
 from redline.analysis.resolutions import happened_by_deadline, load_resolutions
 from redline.analysis.scoring import score
 from redline.cli.common import (
@@ -55,18 +56,27 @@ def forecast(
     horizon: HorizonOption = None,
     every: Annotated[int, typer.Option("--every", min=1,
                                        help="Show the cumulative curve every N weeks.")] = 4,
+    hinge_runs: Annotated[int, typer.Option(
+        "--hinge-runs", min=0, max=1_000_000, help="Runs of the analysis of what each question "
+        "hinges on (0: skip it).")] = 4000,
     json_output: JsonOption = False,
 ) -> None:
-    """Print every question's probability with its interval, and its curve by week."""
+    """Print every question's probability, its curve by week, and what it hinges on.
+
+    What it hinges on: the two or three parameters whose range moves the
+    question's probability most (docs/trust.md).
+    """
     result = _simulate(scenario, runs, seed, horizon, json_output)
     questions = {q.id: q for q in result.scenario.questions}
+    found = hinges(result.scenario, runs=hinge_runs, seed=seed) if hinge_runs else {}
     if json_output:
         document = {
             "scenario": result.scenario.name, "runs": result.runs, "seed": result.seed,
             "questions": {
                 qid: {**estimate.to_dict(), "by_week": questions[qid].by_week,
                       "text": questions[qid].text,
-                      "cumulative": [float(v) for v in result.question_weeks[qid]]}
+                      "cumulative": [float(v) for v in result.question_weeks[qid]],
+                      "hinges_on": [h.to_dict() for h in found.get(qid, [])]}
                 for qid, estimate in result.questions.items()
             },
         }
@@ -92,6 +102,15 @@ def forecast(
          for qid in result.questions],
         right=[f"w{week}" for week in weeks],
     ))
+    if found:
+        stdout.print(_table(
+            f"What each forecast hinges on ({hinge_runs:,} runs; P among the runs with the "
+            "parameter below its 20th percentile -> above its 80th)",
+            ["question", "hinges on (most first)"],
+            [[qid, "; ".join(f"{h.parameter} {h.low_value:.3g}..{h.high_value:.3g}: "
+                             f"{format_probability(h.p_low)} -> {format_probability(h.p_high)}"
+                             for h in found[qid]) or "nothing beyond noise"]
+             for qid in result.questions]))
 
 
 @app.command("score")

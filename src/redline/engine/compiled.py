@@ -27,6 +27,8 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 NONE_RUNG = "none"
+#: The slot that picks each run's decision parameters from the estimates' table.
+DECISION_SLOT = "model.decision_parameters"
 #: A slot holding a plain uniform draw (for Bernoulli events fixed per run).
 STANDARD_UNIFORM = dist.Uniform(uniform=(0.0, 1.0))
 
@@ -402,7 +404,9 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         question_by_week=np.array([q.by_week for q in scenario.questions], dtype=np.int64),
         # last, so that the slots before it do not move when the decision parameters do
         decision_table=decisions,
-        decision_draw_slot=(slots.add(STANDARD_UNIFORM, "model.decision#draw")
+        # an uncertain parameter like any other (it enters `redline sensitivity`): which
+        # of the estimates' parameter sets a run takes
+        decision_draw_slot=(slots.add(STANDARD_UNIFORM, DECISION_SLOT)
                             if len(decisions) > 1 else -1),
     )
 
