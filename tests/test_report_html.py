@@ -441,3 +441,14 @@ def test_report_command_refuses_a_bad_scenario(tmp_path):
     assert process.returncode == 2
     assert "Traceback" not in process.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_names_what_each_question_hinges_on():
+    from redline.analysis.hinges import Hinge
+    result = make_result()
+    qid = next(iter(result.questions))
+    page = html_report(result, hinges={qid: [Hinge("actors.X.resolve", 0.2, 0.8, 0.1, 0.6,
+                                                   0.02)]})
+    assert "What each forecast hinges on" in page
+    assert "actors.X.resolve 0.2..0.8" in page and "→" in page
+    assert "What each forecast hinges on" not in html_report(result)

@@ -34,6 +34,8 @@ from redline.scenario.models import Scenario
 TAIL = 0.2
 #: Parameters reported per question.
 TOP = 3
+#: Runs of the analysis in the forecast and the report, by default.
+HINGE_RUNS = 4000
 #: Spawn key of the uniforms (under the forecast's seed).
 HINGE_KEY = 41
 
@@ -79,7 +81,7 @@ def parameter_values(scenario: Scenario, uniforms: NDArray[np.float64]
     return values
 
 
-def hinges(scenario: Scenario, runs: int = 4000, seed: int = 0,
+def hinges(scenario: Scenario, runs: int = HINGE_RUNS, seed: int = 0,
            top: int = TOP) -> dict[str, list[Hinge]]:
     """Per question: the ``top`` parameters with the largest significant swings."""
     compiled = compile_scenario(scenario)

@@ -20,6 +20,7 @@ import typer
 from rich.text import Text
 
 import redline
+from redline.analysis.hinges import HINGE_RUNS, hinges
 from redline.analysis.resolutions import happened_by_deadline, load_resolutions
 from redline.analysis.scoring import ScoreCard, score
 from redline.cli.common import (
@@ -132,6 +133,8 @@ def report(
         with _progress(True, f"simulating {loaded.name}") as progress:
             result = redline.simulate(loaded, runs=runs, seed=seed, progress=progress)
         analysis = _hypotheses(loaded, runs, seed) if hypotheses else None
+        found = hinges(loaded, runs=min(runs, HINGE_RUNS), seed=seed) if loaded.questions \
+            else None
         indices = _sensitivity(loaded, seed) if sensitivity else None
     except ScenarioError as error:
         _fail(error.format().splitlines())
@@ -140,7 +143,8 @@ def report(
     except KeyboardInterrupt:
         _fail("interrupted: nothing was written", 130)
     card = _score(result, loaded, recorded) if recorded is not None else None
-    page = html_report(result, hypotheses=analysis, sensitivity=indices, score=card)
+    page = html_report(result, hypotheses=analysis, sensitivity=indices, score=card,
+                       hinges=found)
     try:
         write_text_atomic(output, page)
     except OSError as error:

@@ -231,6 +231,21 @@ def _question_table(result: EnsembleResult) -> str:
     return _table(["Question", "Text", "Deadline", "P", "95% interval"], rows, numeric=(3, 4))
 
 
+def _hinge_table(hinges: Mapping[str, Sequence[Any]] | None) -> str:
+    """What each question hinges on: its two or three most influential parameters."""
+    if not hinges:
+        return ""
+    rows = [[qid, "; ".join(
+        f"{h.parameter} {h.low_value:.3g}..{h.high_value:.3g}: "
+        f"{format_probability(h.p_low)} → {format_probability(h.p_high)}"
+        for h in found) or "nothing beyond Monte Carlo noise"] for qid, found in hinges.items()]
+    return ("\n<h3>What each forecast hinges on</h3>\n" + _note(
+        "For each question, the parameters whose range moves its probability most: the "
+        "question's frequency among the runs with the parameter below its 20th percentile, "
+        "then above its 80th (a regional sensitivity analysis; docs/trust.md).")
+        + _table(["Question", "Hinges on (most first)"], rows))
+
+
 def _red_line_table(result: EnsembleResult) -> str:
     rows = [[line.id, line.owner, ", ".join(line.applies_to), line.declared_at,
              describe(line.threshold), line.response, describe(line.follow_through)]
@@ -328,6 +343,7 @@ def html_report(
     score: Any | None = None,
     run_id: str | None = None,
     generated: dt.datetime | None = None,
+    hinges: Mapping[str, Sequence[Any]] | None = None,
 ) -> str:
     """Render an ensemble result as one self-contained HTML page.
 
@@ -350,6 +366,9 @@ def html_report(
         The id under which the run was stored, shown in the summary.
     generated : datetime, optional
         Time stamp of the report (default: now, UTC).
+    hinges : dict, optional
+        Per question, what it hinges on (:func:`redline.analysis.hinges.hinges`):
+        items with ``parameter``, ``low_value``, ``high_value``, ``p_low``, ``p_high``.
 
     Returns
     -------
@@ -375,7 +394,7 @@ def html_report(
          + "\n" + _outcome_table(result)),
         ("questions", "Forecast questions",
          (fig("questions", lambda: figures.question_figure(result), "")
-          + "\n" + _question_table(result)) if result.questions
+          + "\n" + _question_table(result) + _hinge_table(hinges)) if result.questions
          else _note("The scenario asks no forecast questions.")),
         ("escalation", "Escalation",
          fig("escalation", lambda: figures.escalation_figure(result),
