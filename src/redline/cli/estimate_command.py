@@ -18,6 +18,7 @@ from redline.cli.common import (
     JsonOption,
     SeedOption,
     _check_output_path,
+    _fail,
     _json_default,
     _table,
     app,
@@ -76,6 +77,8 @@ def estimate(
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=256, help="Processes that simulate the crisis types "
         "(default: every available core); the result does not depend on it.")] = None,
+    before: Annotated[int | None, typer.Option(
+        "--before", help="Use only the crises triggered before this year.")] = None,
     check: Annotated[int, typer.Option(
         "--check", min=0, max=1000, help="Instead of estimating, run this many replicates of "
         "simulation-based calibration: data simulated from parameters drawn from the prior "
@@ -95,6 +98,10 @@ def estimate(
     _check_output_path(output, "output")
     data = _data(icb1, icb2)
     cases = build_cases(data)
+    if before is not None:
+        cases = cases.split(before)[0]
+        if not cases.crises:
+            _fail(f"error: no crisis was triggered before {before}")
     runs, evaluations, design = ((20, QUICK_EVALUATIONS, QUICK_DESIGN) if quick
                                  else (runs, evaluations, DESIGN_POINTS))
     if check:
