@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from redline.analysis.fixed_ranges import with_fixed_ranges
 from redline.analysis.sensitivity import (
     CONF_NAMES,
     DEFAULTS,
@@ -143,10 +144,17 @@ def sensitivity(
              "that varies) to FILE.svg or FILE.png.")] = None,
     top: Annotated[int, typer.Option(
         "--top", min=1, help="Parameters shown per target (table and chart).")] = 10,
+    include_fixed: Annotated[bool, typer.Option(
+        "--include-fixed", help="Also every fixed number, each over ±50% of its value (clipped "
+        "to [0, 1] inside it), and fixed decision parameters over the estimates from history "
+        "(docs/trust.md).")] = False,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Sensitivity of outcome probabilities to every uncertain parameter, with intervals."""
+    """Sensitivity of outcome probabilities to every uncertain parameter, with intervals.
+
+    With --include-fixed, to every number of the scenario: nothing is hidden.
+    """
     method = method.lower()
     if method not in METHODS:
         _fail(f"error: unknown method {method!r}; choose {', '.join(METHODS)}")
@@ -161,6 +169,8 @@ def sensitivity(
     _check_output_path(plot, "the chart path")
     _check_executor(workers, scheduler)
     loaded, _ = _load(scenario)
+    if include_fixed:
+        loaded = with_fixed_ranges(loaded)
     try:
         targets = target_names(loaded, outcome, questions)
     except ValueError as error:
