@@ -171,12 +171,12 @@ class ActorAgent(mesa.Agent):
             delta = weight * (model.effect[rung] - model.effect[current])
             gain = contest_success(own + delta, other, decisiveness) - p_now
             cost = model.cost[rung] * self.cost_sensitivity
-            utility = (settings.planning_weeks * (gain - cost)
-                       - (settings.switching_cost if switching else 0.0)
+            utility = (model.planning_weeks * (gain - cost)
+                       - (model.switching_cost if switching else 0.0)
                        - model.red_line_risk(self, rung))
             options.append((rung, utility))
         best = max(utility for _, utility in options)
-        weights = [math.exp(settings.rationality * (utility - best)) for _, utility in options]
+        weights = [math.exp(model.rationality * (utility - best)) for _, utility in options]
         threshold = self.random_uniform() * sum(weights)
         chosen = options[-1][0]
         cumulative = 0.0
@@ -290,6 +290,10 @@ class CrisisModel(mesa.Model):
         self.harm = [0.0, *[max(draw(rung.harm, rng), 0.0) for rung in rungs]]
         for support in scenario.support:
             self.actors[support.by].support = clip(draw(support.level, rng), 0.0, 1.0)
+        # the decision parameters: one row of the estimates' table (or the fixed values)
+        table = compiled.decision_table
+        row = table[int(rng.integers(len(table)))] if len(table) > 1 else table[0]
+        self.rationality, self.switching_cost, self.planning_weeks = (float(v) for v in row)
         self.red_lines = [self._red_line(spec) for spec in scenario.red_lines]
         self.fronts = {front_id: self._front(front_id, spec)
                        for front_id, spec in scenario.fronts.items()}

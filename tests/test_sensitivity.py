@@ -53,7 +53,7 @@ ONE_LEVER = """\
     red_lines:
       - {id: rl, owner: A, applies_to: [B], declared_at: strike, threshold: {uniform: [1, 9]},
          response: nuke, follow_through: 1}
-    model: {talks_hazard: 0.0, rationality: 0.0}
+    model: {talks_hazard: 0.0, rationality: 0.0, switching_cost: 0.1, planning_weeks: 26.0}
     questions:
       - {id: b_strike, event: {reached: {actor: B, rung: strike}}, by_week: 30}
 """
