@@ -25,7 +25,7 @@ from redline.cli.common import (
     stderr,
     stdout,
 )
-from redline.cli.history_commands import _data
+from redline.cli.history_commands import Icb1Option, Icb2Option, _data
 from redline.history.calibration import calibrate
 from redline.history.cases import build_cases
 from redline.history.forecast import type_pool
@@ -61,10 +61,8 @@ def _with_progress(label: str, work: Callable[[Callable[[int, int], None] | None
 
 @app.command()
 def estimate(
-    icb1: Annotated[Path | None, typer.Option(
-        "--icb1", dir_okay=False, help="System-level ICB CSV (default: the shipped v15).")] = None,
-    icb2: Annotated[Path | None, typer.Option(
-        "--icb2", dir_okay=False, help="Actor-level ICB CSV (default: the shipped v15).")] = None,
+    icb1: Icb1Option = None,
+    icb2: Icb2Option = None,
     runs: Annotated[int, typer.Option(
         "--runs", "-n", min=10, help="Runs per crisis type and evaluation.")] = 100,
     seed: SeedOption = 0,

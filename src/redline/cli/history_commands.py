@@ -48,6 +48,13 @@ crises_app = typer.Typer(help="The International Crisis Behavior crises, 1918-20
 app.add_typer(crises_app, name="crises")
 
 
+#: The ICB files of the backtest and the estimate (default: the shipped ones).
+Icb1Option = Annotated[Path | None, typer.Option(
+    "--icb1", dir_okay=False, help="System-level ICB CSV (default: the shipped v15).")]
+Icb2Option = Annotated[Path | None, typer.Option(
+    "--icb2", dir_okay=False, help="Actor-level ICB CSV (default: the shipped v15).")]
+
+
 def _data(icb1: Path | None = None, icb2: Path | None = None) -> ICBData:
     try:
         return load_icb(icb1, icb2)
@@ -223,10 +230,8 @@ def _print_rolling(result: RollingResult) -> None:
 
 @app.command()
 def backtest(
-    icb1: Annotated[Path | None, typer.Option(
-        "--icb1", dir_okay=False, help="System-level ICB CSV (default: the shipped v15).")] = None,
-    icb2: Annotated[Path | None, typer.Option(
-        "--icb2", dir_okay=False, help="Actor-level ICB CSV (default: the shipped v15).")] = None,
+    icb1: Icb1Option = None,
+    icb2: Icb2Option = None,
     test_from: Annotated[int, typer.Option(
         "--test-from", help="Test on crises triggered from this year on.")] = TEST_FROM,
     rolling: Annotated[bool, typer.Option(
