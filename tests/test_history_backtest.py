@@ -128,3 +128,28 @@ def test_rolling_splits_each_calibrated_on_what_came_before(small, result):
     average = data["average"]["violence"]["redline"]["rps"]
     assert average == pytest.approx(np.mean([s["targets"]["violence"]["redline"]["rps"]
                                              for s in data["splits"]]))
+
+
+def test_workers_end_when_the_backtest_is_killed(small):
+    """kill -9 of the command leaves no worker process behind."""
+    import os
+    import signal
+    import time
+
+    import psutil
+    process = subprocess.Popen(
+        [sys.executable, "-m", "redline", "backtest", "--icb1", str(small[0]), "--icb2",
+         str(small[1]), "--test-from", str(TEST_FROM), "--workers", "2", "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    main = psutil.Process(process.pid)
+    deadline = time.monotonic() + 120
+    workers: list[psutil.Process] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = [child for child in main.children(recursive=True)
+                   if "spawn_main" in " ".join(child.cmdline())]
+        time.sleep(0.2)
+    assert len(workers) == 2, "the pool did not start"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    assert not alive, [w.pid for w in alive]

@@ -4,6 +4,7 @@ Usage::
 
     redline backtest --rolling --json > rolling.json
     python tools/backtest_tables.py rolling.json
+    python tools/backtest_tables.py --sbc check.json   # redline estimate --check N -o check.json
 
 Prints, per split and averaged over the splits, each target's score for
 redline (post-processed), raw (the simulator alone), climatology and the
@@ -81,6 +82,17 @@ def estimates(split: dict[str, Any]) -> str:
             + f". Post-processing weight on the simulator: {weights}.")
 
 
+def sbc_table(check: dict[str, Any]) -> str:
+    """The simulation-based calibration's coverage, uniformity and shrinkage per parameter."""
+    lines = ["| parameter | 50% interval covers | 90% interval covers | KS p (u uniform) "
+             "| shrinkage of the prior |", "|---|---|---|---|---|"]
+    for name in check["parameters"]:
+        lines.append(f"| {name} | {check['coverage']['50%'][name]:.2f} "
+                     f"| {check['coverage']['90%'][name]:.2f} | {check['ks_pvalue'][name]:.3f} "
+                     f"| {check['shrinkage'][name]:.2f} |")
+    return "\n".join(lines)
+
+
 def main(path: str) -> None:
     """Print every table of the rolling backtest in ``path``."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -94,4 +106,7 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--sbc":
+        print(sbc_table(json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))))
+    else:
+        main(sys.argv[1])
