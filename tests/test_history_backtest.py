@@ -151,5 +151,5 @@ def test_workers_end_when_the_backtest_is_killed(small):
     assert len(workers) == 2, "the pool did not start"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    gone, alive = psutil.wait_procs(workers, timeout=15)
+    _, alive = psutil.wait_procs(workers, timeout=15)
     assert not alive, [w.pid for w in alive]
