@@ -48,7 +48,7 @@ def test_sensitivity_include_fixed_through_the_cli(tmp_path):
         capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stderr
     parameters = set(json.loads(done.stdout)["parameters"])
-    assert "actors.A.capability" in parameters and "model.decision_parameters" in parameters
+    assert "actors.A.capability" in parameters and "model.rationality" in parameters
     plain = load_scenario(MINI)
     assert "actors.A.capability" not in {compile_scenario(plain).slots.names[s]
                                          for s in compile_scenario(plain).slots.uncertain()}

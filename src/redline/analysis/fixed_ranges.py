@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 
-from redline.engine.compiled import DECISION_SLOT, compile_scenario
+from redline.engine.compiled import compile_scenario
 from redline.scenario import distributions as dist
 from redline.scenario.estimates import DECISION_PARAMETERS
 from redline.scenario.loader import validate_data
@@ -45,10 +45,12 @@ def with_fixed_ranges(scenario: Scenario, share: float = DEFAULT_SHARE) -> Scena
     """The scenario with every fixed number made uncertain (module docstring)."""
     if not 0.0 < share < 1.0:
         raise ValueError(f"the share of a fixed number's range must be in (0, 1), got {share}")
-    slots = compile_scenario(scenario).slots
+    compiled = compile_scenario(scenario)
+    slots = compiled.slots
     data = copy.deepcopy(scenario_data(scenario))
-    for number, name in zip(slots.numbers, slots.names, strict=True):
-        if dist.is_distribution(number) or name.endswith("#draw") or name == DECISION_SLOT:
+    for slot, (number, name) in enumerate(zip(slots.numbers, slots.names, strict=True)):
+        if (dist.is_distribution(number) or name.endswith("#draw")
+                or slot == compiled.decision_draw_slot):
             continue
         value = float(number)  # type: ignore[arg-type]
         if value == 0.0:

@@ -27,8 +27,6 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 NONE_RUNG = "none"
-#: The slot that picks each run's decision parameters from the estimates' table.
-DECISION_SLOT = "model.decision_parameters"
 #: A slot holding a plain uniform draw (for Bernoulli events fixed per run).
 STANDARD_UNIFORM = dist.Uniform(uniform=(0.0, 1.0))
 
@@ -404,9 +402,9 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         question_by_week=np.array([q.by_week for q in scenario.questions], dtype=np.int64),
         # last, so that the slots before it do not move when the decision parameters do
         decision_table=decisions,
-        # an uncertain parameter like any other (it enters `redline sensitivity`): which
-        # of the estimates' parameter sets a run takes
-        decision_draw_slot=(slots.add(STANDARD_UNIFORM, DECISION_SLOT)
+        # an uncertain parameter like any other (it enters `redline sensitivity`): the
+        # quantile of the first estimated decision parameter, the others following it
+        decision_draw_slot=(slots.add(STANDARD_UNIFORM, _decision_slot_name(scenario.model))
                             if len(decisions) > 1 else -1),
     )
 
@@ -416,6 +414,10 @@ def _decision_table(settings: m.ModelSettings) -> FloatArray:
 
     The estimates' table (:mod:`redline.scenario.estimates`) with the fixed
     values in their columns, or one row when all three are fixed.
+    The rows are sorted by the first estimated parameter, so that the uniform
+    that picks a run's row is that parameter's quantile (the others follow
+    with their correlated values): the slot is named after it, and a
+    sensitivity analysis of it reads as the effect of that parameter.
     """
     fixed = [getattr(settings, name) for name in DECISION_PARAMETERS]
     if all(value is not None for value in fixed):
@@ -424,7 +426,14 @@ def _decision_table(settings: m.ModelSettings) -> FloatArray:
     for column, value in enumerate(fixed):
         if value is not None:
             table[:, column] = value
-    return table
+    first = next(column for column, value in enumerate(fixed) if value is None)
+    return table[np.argsort(table[:, first], kind="stable")]
+
+
+def _decision_slot_name(settings: m.ModelSettings) -> str:
+    """``model.<the first estimated decision parameter>``: an overlay path like every slot's."""
+    return "model." + next(name for name in DECISION_PARAMETERS
+                           if getattr(settings, name) is None)
 
 
 def _deployment_attrition_slots(scenario: m.Scenario, slots: ParameterSlots) -> IntArray:
