@@ -189,7 +189,7 @@ def _print_backtest(result: BacktestResult) -> None:
         "(redline: post-processed; raw: the simulator alone)",
         _SCORE_COLUMNS, _score_rows(result.target_scores())))
     fitted = result.calibration
-    stdout.print(_table("Calibrated parameters (95% Wald interval from the CRN Hessian)",
+    stdout.print(_table("Posterior medians of the parameters, with 95% intervals",
                         ["parameter", "estimate", "interval"],
                         [[name, f"{value:.4g}", " - ".join(f"{b:.4g}" for b in
                                                           fitted.intervals.get(name, ()))]
