@@ -57,11 +57,6 @@ PARAMETERS = NAMES
 TARGETS = CLASSES
 
 
-def class_probabilities(target: str, forecast: TypeForecast) -> NDArray[np.float64]:
-    """The raw simulated class frequencies of ``target`` (agreement: [no, yes])."""
-    return forecast.classes(target)
-
-
 def training_rows(cases: Cases) -> dict[str, tuple[list[CrisisType], list[int]]]:
     """Per target: the crisis type and observed class of each training case.
 
@@ -157,7 +152,7 @@ class Objective:
         for target, (kinds, observed) in self.rows.items():
             if not observed:
                 continue
-            raw = np.array([class_probabilities(target, forecasts[k]) for k in kinds])
+            raw = np.array([forecasts[k].classes(target) for k in kinds])
             weights[target], value = best_weight(raw, observed)
             total += value
         self.evaluations += 1

@@ -60,8 +60,3 @@ def decision_table() -> NDArray[np.float64]:
     table.flags.writeable = False
     return table
 
-
-def estimated_medians() -> dict[str, float]:
-    """The posterior median of each decision parameter."""
-    medians = shipped_document()["median"]
-    return {name: float(medians[name]) for name in DECISION_PARAMETERS}

@@ -684,11 +684,6 @@ class ModelSettings(_Strict):
         " decision parameter (rationality, switching_cost, planning_weeks) fixed without one.",
     )
 
-    def estimated(self) -> list[str]:
-        """The decision parameters left to the estimates (drawn per run)."""
-        return [name for name in ("rationality", "switching_cost", "planning_weeks")
-                if getattr(self, name) is None]
-
     @model_validator(mode="after")
     def _known_sources(self) -> ModelSettings:
         unknown = sorted(set(self.sources) - set(type(self).model_fields) - {"sources"})
