@@ -108,7 +108,8 @@ def test_backtest_json_keys_through_the_cli(small, tmp_path):
     data = json.loads(done.stdout)
     assert {"train_n", "test_n", "targets"} <= set(data)
     for target, score in (("violence", "rps"), ("outcome", "rps"), ("agreement", "brier"),
-                          ("majres", "rps"), ("timing", "rps"), ("duration", "rps")):
+                          ("majres", "rps"), ("actor_violence", "rps"), ("timing", "rps"),
+                          ("duration", "rps")):
         assert {"n", "redline", "raw", "climatology", "logistic"} <= set(
             data["targets"][target])
         for model in ("redline", "raw", "climatology", "logistic"):

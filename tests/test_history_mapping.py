@@ -81,7 +81,7 @@ def test_every_crisis_scenario_validates():
 def test_forecasts_are_distributions(kind, escalation, rationality, talks):
     params = MappingParameters(escalation, rationality, talks)
     forecast = forecast_type(kind, params, runs=40, seed=3)
-    for target in ("violence", "outcome", "agreement", "majres", "timing", "duration"):
+    for target in CLASSES:
         probabilities = forecast.classes(target)
         assert len(probabilities) == CLASSES[target]
         assert np.all(probabilities >= -1e-12) and abs(probabilities.sum() - 1.0) < 1e-9

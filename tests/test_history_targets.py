@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from redline.engine.state import NEVER
 from redline.history.cases import build_cases
-from redline.history.forecast import _duration, _response
+from redline.history.forecast import _duration, _response, _violence_classes
 from redline.history.icb import load_icb, shipped_path
 from redline.history.mapping import RESPONSE_RUNGS
 from redline.history.targets import (
@@ -20,6 +20,7 @@ from redline.history.targets import (
     TIMING_DAYS,
     days_class,
     majres_class,
+    sevvio_class,
     weeks_class,
 )
 from redline.scenario.models import OUTCOMES
@@ -57,6 +58,11 @@ def test_majres_classes():
     assert majres_class(None) is None and majres_class(-9) is None
 
 
+def test_sevvio_classes():
+    assert [sevvio_class(code) for code in range(1, 5)] == [0, 1, 2, 3]
+    assert sevvio_class(None) is None and sevvio_class(0) is None
+
+
 def test_actor_cases_count_the_csv_codes():
     """The classes of the shipped data equal a direct count of the CSV's codes."""
     with shipped_path(2).open(encoding="utf-8") as handle:
@@ -64,9 +70,11 @@ def test_actor_cases_count_the_csv_codes():
     expected = Counter(majres_class(int(r["majres"])) for r in rows if r["majres"])
     expected_timing = Counter(days_class(int(r["trgresra"]), TIMING_DAYS)
                               for r in rows if r["trgresra"])
+    expected_violence = Counter(sevvio_class(int(r["sevvio"])) for r in rows if r["sevvio"])
     actors = build_cases(load_icb()).actors
     assert len(actors) == len(rows)
     assert Counter(a.majres for a in actors) == expected
+    assert Counter(a.actor_violence for a in actors) == expected_violence
     assert Counter(a.timing for a in actors if a.timing is not None) == Counter(
         {k: v for k, v in expected_timing.items() if k is not None})
 
@@ -82,6 +90,19 @@ def test_response_is_the_highest_rung_reached_and_its_week():
     majres, timing = _response(weeks != NEVER, weeks, ids)
     assert majres.tolist() == [0, 0, 1, 2]
     assert timing.tolist() == [3, 0, 2, 3]
+
+
+def test_actor_violence_is_the_highest_violent_rung_the_actor_reached():
+    ids = ["ca_pressure", "ca_clashes", "ca_serious_clashes", "ca_war"]
+    happened = np.array([
+        [True, False, False, False],   # pressure only: no violence
+        [True, True, False, False],    # minor clashes
+        [False, True, True, False],    # serious clashes
+        [False, False, False, True],   # war without the rungs below recorded: war
+    ])
+    counts = _violence_classes(happened, ids, "ca_{}")
+    assert counts.tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert _violence_classes(happened[1:2], ids, "ca_{}").tolist() == [0.0, 1.0, 0.0, 0.0]
 
 
 def test_duration_ends_at_the_first_end():

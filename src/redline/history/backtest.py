@@ -70,7 +70,8 @@ PREDICTIVE_DRAWS = 8
 #: Spawn key of the posterior predictive's parameter draws (under the backtest's seed).
 PREDICTIVE_SEED = 17
 #: Targets, in the order they are reported.
-TARGET_ORDER = ("violence", "outcome", "agreement", "majres", "timing", "duration")
+TARGET_ORDER = ("violence", "outcome", "agreement", "majres", "actor_violence", "timing",
+                "duration")
 
 
 @dataclass

@@ -21,7 +21,13 @@ import pandas as pd
 
 from redline.history.icb import ICBData
 from redline.history.mapping import CrisisStart, actor_starts
-from redline.history.targets import DURATION_DAYS, TIMING_DAYS, days_class, majres_class
+from redline.history.targets import (
+    DURATION_DAYS,
+    TIMING_DAYS,
+    days_class,
+    majres_class,
+    sevvio_class,
+)
 
 #: ICB1 FOROUT codes that count as an agreement (formal, semi-formal).
 AGREEMENT_CODES = (1, 2)
@@ -44,7 +50,8 @@ class ActorCase:
     """One crisis actor: its own start and what happened (classes of ``targets``; None: missing).
 
     ``outcome``: 0 victory ... 3 defeat; ``majres``: 0 non-military, 1
-    non-violent military, 2 violent; ``timing`` and ``duration``: day bins.
+    non-violent military, 2 violent; ``actor_violence``: 0 none ... 3
+    full-scale war; ``timing`` and ``duration``: day bins.
     """
 
     crisno: int
@@ -52,6 +59,7 @@ class ActorCase:
     start: CrisisStart
     outcome: int | None
     majres: int | None = None
+    actor_violence: int | None = None
     timing: int | None = None
     duration: int | None = None
 
@@ -98,6 +106,7 @@ def build_cases(data: ICBData) -> Cases:
                 crisno=crisno, year=year, start=start,
                 outcome=outcome - 1 if outcome is not None and 1 <= outcome <= 4 else None,
                 majres=majres_class(_code(row["majres"])),
+                actor_violence=sevvio_class(_code(row["sevvio"])),
                 timing=days_class(_code(row["trgresra"]), TIMING_DAYS),
                 duration=days_class(_code(row["trgterra"]), DURATION_DAYS)))
     return Cases(crises=crises, actors=actors)

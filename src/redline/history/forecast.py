@@ -6,6 +6,9 @@ Per run (``simulate(..., keep_runs=True)``), with ``CA`` the crisis actor:
   horizon: none (below ``clashes``), minor clashes, serious clashes,
   full-scale war (``war``, or nuclear use);
 - agreement: the run ends in ``settlement`` (a deal holds at the horizon);
+- the intensity of the crisis actor's own violence (``actor_violence``): the
+  highest violence class whose rung it reached (``ca_clashes``,
+  ``ca_serious_clashes``, ``ca_war``);
 - the crisis actor's major response (``majres``), its timing and the
   duration of its crisis, in the classes of :mod:`redline.history.targets`:
   the highest of its response rungs it reached (``ca_pressure``,
@@ -66,6 +69,7 @@ class TypeForecast:
     outcome: NDArray[np.float64]
     agreement: float
     majres: NDArray[np.float64]
+    actor_violence: NDArray[np.float64]
     timing: NDArray[np.float64]
     duration: NDArray[np.float64]
     runs: int
@@ -86,10 +90,8 @@ def forecast_type(kind: CrisisType, params: MappingParameters, runs: int,
     ids = [question.id for question in scenario.questions]
     weeks = result.per_run["event_week"]
     happened = weeks != NEVER
-    level = np.zeros(runs, dtype=np.int64)
-    for k, rung in enumerate(VIOLENCE_RUNGS, start=1):
-        level[happened[:, ids.index(f"violence_{rung}")]] = k
-    violence = np.bincount(level, minlength=4) / runs
+    violence = _violence_classes(happened, ids, "violence_{}") / runs
+    actor_violence = _violence_classes(happened, ids, "ca_{}") / runs
     outcome_index = result.per_run["outcome"]
     settled = outcome_index == OUTCOMES.index("settlement")
     agreement = float(settled.mean())
@@ -111,6 +113,7 @@ def forecast_type(kind: CrisisType, params: MappingParameters, runs: int,
         minlength=CLASSES["duration"])
     return TypeForecast(violence=violence, outcome=outcome / outcome.sum(), agreement=agreement,
                         majres=np.bincount(majres, minlength=CLASSES["majres"]) / runs,
+                        actor_violence=actor_violence,
                         timing=np.bincount(timing, minlength=CLASSES["timing"]) / runs,
                         duration=duration / runs, runs=runs)
 
@@ -177,6 +180,19 @@ def type_pool(workers: int | None = None) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers or available_cores(),
                                mp_context=get_context("spawn"), initializer=_start_worker,
                                initargs=(os.getpid(),))
+
+
+def _violence_classes(happened: NDArray[np.bool_], ids: list[str],
+                      question: str) -> NDArray[np.float64]:
+    """Runs per violence class.
+
+    A run's class is the highest of :data:`VIOLENCE_RUNGS` whose question
+    (``question`` formatted with the rung) happened; none below the first.
+    """
+    level = np.zeros(happened.shape[0], dtype=np.int64)
+    for k, rung in enumerate(VIOLENCE_RUNGS, start=1):
+        level[happened[:, ids.index(question.format(rung))]] = k
+    return np.bincount(level, minlength=len(VIOLENCE_RUNGS) + 1).astype(np.float64)
 
 
 def _duration(outcome_index: NDArray[np.int64], end_week: NDArray[np.int64],

@@ -190,6 +190,9 @@ VIOLENCE_RUNGS = ("clashes", "serious_clashes", "war")
 #: The crisis actor's responses (the rung first reached) whose weeks the runs record:
 #: a non-military response (``pressure``), a non-violent military one, a violent one.
 RESPONSE_RUNGS = ("pressure", "show_of_force", "clashes")
+#: The crisis actor's rungs whose first week the runs record (questions ``ca_<rung>``): its
+#: responses, and the violence classes of its own acts (ICB2 SEVVIO).
+CA_RECORDED_RUNGS = tuple(dict.fromkeys(RESPONSE_RUNGS + VIOLENCE_RUNGS))
 
 
 def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "icb-crisis",
@@ -270,7 +273,7 @@ def scenario_data(kind: CrisisType, params: MappingParameters, *, name: str = "i
     ] + [
         {"id": f"ca_{rung}", "event": {"reached": {"actor": "CA", "rung": rung}},
          "by_week": HORIZON}
-        for rung in RESPONSE_RUNGS
+        for rung in CA_RECORDED_RUNGS
     ] + [
         {"id": "crisis_abates", "event": {"any": [{"settled": True}, {"not": {
             "posture_at_least": {"actor": "ADV", "rung": _INITIAL[kind.trigger]}}}]},

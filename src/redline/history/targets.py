@@ -17,6 +17,9 @@ is the one place where both meet:
   military (6-7) and violent (8-9); simulated: the highest rung the crisis
   actor reached by the horizon (below ``show_of_force``, ``show_of_force``,
   ``clashes`` or above).
+- ``actor_violence`` (crisis actor, ICB2 ``SEVVIO`` 1-4): the intensity of
+  the violence the actor itself employed, in the classes of ``violence``;
+  simulated: the highest class whose rung the crisis actor reached.
 - ``timing`` (crisis actor, ICB2 ``TRGRESRA``, days from the trigger to the
   major response, the trigger day counted as day 1): at most 7, 8-30, 31-90,
   over 90 days; simulated: the week the crisis actor first reached the rung
@@ -45,6 +48,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     "outcome": ("victory", "compromise", "stalemate", "defeat"),
     "agreement": ("no", "yes"),
     "majres": ("non-military", "non-violent military", "violent"),
+    "actor_violence": ("none", "minor clashes", "serious clashes", "full-scale war"),
     "timing": ("<= 7 days", "8-30 days", "31-90 days", "> 90 days"),
     "duration": ("<= 30 days", "31-91 days", "92-182 days", "> 182 days"),
 }
@@ -53,12 +57,14 @@ CLASSES: dict[str, int] = {name: len(labels) for name, labels in LABELS.items()}
 #: Targets scored by the Brier score (all others: ranked probability score).
 BINARY = frozenset({"agreement"})
 #: Targets of each crisis actor (the others are of the whole crisis).
-ACTOR_TARGETS = ("outcome", "majres", "timing", "duration")
+ACTOR_TARGETS = ("outcome", "majres", "actor_violence", "timing", "duration")
 #: Upper edges (days, inclusive) of all but the last class.
 TIMING_DAYS = (7, 30, 90)
 DURATION_DAYS = (30, 91, 182)
 #: ICB2 MAJRES codes -> class (1-5 non-military, 6-7 non-violent military, 8-9 violent).
 MAJRES_CLASS = {1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 1, 7: 1, 8: 2, 9: 2}
+#: ICB2 SEVVIO codes -> class (1 no violence ... 4 full-scale war).
+SEVVIO_CLASS = {1: 0, 2: 1, 3: 2, 4: 3}
 #: Days in a simulated week.
 DAYS_PER_WEEK = 7
 #: Weeks are clipped here before they become days (``NEVER`` would overflow).
@@ -68,6 +74,11 @@ NEVER_DAYS = 10**9
 def majres_class(code: int | None) -> int | None:
     """The class of an ICB2 MAJRES code (None: missing or not a response code)."""
     return None if code is None else MAJRES_CLASS.get(int(code))
+
+
+def sevvio_class(code: int | None) -> int | None:
+    """The class of an ICB2 SEVVIO code (None: missing or not a code)."""
+    return None if code is None else SEVVIO_CLASS.get(int(code))
 
 
 def days_class(days: int | None, edges: tuple[int, ...]) -> int | None:
