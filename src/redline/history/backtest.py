@@ -7,7 +7,8 @@ forecast from their coded start only and scored, on the targets of
 - crisis violence (ICB1 ``viol``, 4 ordered classes);
 - each crisis actor's outcome (ICB2 ``outcom``: victory, compromise,
   stalemate, defeat), the severity of its major response (``majres``, 3
-  ordered classes), the days to it (``trgresra``, 4 bins) and the days to the
+  ordered classes), the intensity of its own violence (``sevvio``, 4
+  ordered classes), the days to its response (``trgresra``, 4 bins) and the days to the
   end of its crisis (``trgterra``, 4 bins);
 - agreement (ICB1 ``forout`` formal or semi-formal);
 

@@ -6,9 +6,10 @@ estimated from the training crises' simulated likelihood
 
     l(theta) = sum_t max_{w_t} sum_i log p_t,i(theta, w_t)[observed_i]
 
-over the six targets t of :mod:`redline.history.targets` (crisis violence and
-agreement; each first crisis actor's outcome, major response, its timing and
-the duration of its crisis), where p_t,i is the simulated class frequency of
+over the seven targets t of :mod:`redline.history.targets` (crisis violence
+and agreement; each first crisis actor's outcome, major response, the
+intensity of its own violence, its response's timing and the duration of its
+crisis), where p_t,i is the simulated class frequency of
 case i's crisis type mixed with the training base rates (climatology,
 add-one smoothed) with weight w_t (the model-error weight of target t,
 profiled out by a one-dimensional bounded search; it keeps every log score

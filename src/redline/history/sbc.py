@@ -8,7 +8,7 @@ parameter, u = F_posterior(z*), is uniform on (0, 1); so its central 50% and
 1. draws z* from the prior (:data:`redline.history.posterior.PRIOR`);
 2. simulates every training case's crisis type at z* with a seed of its own
    (not the estimator's) and draws each case's observed class from the
-   simulated frequencies, for all six targets;
+   simulated frequencies, for all seven targets;
 3. estimates the posterior from those data with the estimator's own seed
    (:func:`redline.history.posterior.estimate`), as on the real data;
 4. records u for each parameter.
