@@ -95,6 +95,22 @@ def test_validate_reports_every_issue_with_its_line(toy, broken):
     assert any("capability" in line for line in lines)
 
 
+def test_a_far_future_start_is_refused_by_every_command(tmp_path):
+    """Issue 18: `start: 9999-10-01` validated, then show, run and forecast overflowed."""
+    data = yaml.safe_load(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    data["start"] = "9999-10-01"
+    path = tmp_path / "future.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    line = path.read_text().splitlines().index("start: '9999-10-01'") + 1
+    db = tmp_path / "results.duckdb"
+    for args in (["validate"], ["show"], ["run", "--runs", "10", "--db", db],
+                 ["forecast", "--runs", "10"]):
+        process = redline(args[0], path, *args[1:])
+        assert_clean_error(process, 2)
+        assert process.stderr.startswith(f"{path}:{line}:8: start: 9999-10-01"), process.stderr
+    assert not db.exists()
+
+
 def test_validate_missing_file(tmp_path):
     process = redline("validate", tmp_path / "nowhere.yaml")
     assert_clean_error(process, 2)

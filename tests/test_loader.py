@@ -10,6 +10,7 @@ counted by hand from the YAML texts below, not read from the loader.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 import textwrap
@@ -236,6 +237,17 @@ def test_out_of_range_integers(line, new, fragment):
     text = replace_line(BASE, line, new)
     issue = only_issue(text)
     assert (issue.line, issue.column) == (line, column_of(text, line, fragment))
+
+
+def test_a_start_with_no_room_for_the_longest_horizon_is_refused_at_its_line():
+    """Issue 18: `start: 9999-10-01` validated, then every command overflowed the date."""
+    text = replace_line(BASE, 2, "start: 9999-10-01")
+    issue = only_issue(text)
+    assert (issue.line, issue.column) == (2, column_of(text, 2, "9999"))
+    assert "9999-10-01" in issue.message and "1040 weeks" in issue.message
+    assert issue.expected == "a date on or before 9980-01-25"
+    latest = load_text(replace_line(BASE, 2, "start: 9980-01-25"))
+    assert latest.start + dt.timedelta(weeks=1040) == dt.date.max
 
 
 def test_probability_above_one_in_model_settings():

@@ -54,7 +54,7 @@ from redline.mechanisms.redlines import apply_red_lines
 from redline.mechanisms.termination import check_termination, final_outcomes
 from redline.mechanisms.trust import leader_trust, update_stability
 from redline.scenario.distributions import is_distribution
-from redline.scenario.models import OUTCOMES, Scenario
+from redline.scenario.models import MAX_HORIZON, OUTCOMES, Scenario
 
 Progress = Callable[[int, int], None]
 PerRunSink = Callable[[int, dict[str, NDArray[np.int64]]], None]
@@ -251,8 +251,8 @@ def check_run_arguments(runs: int, seed: int, horizon: int | None,
         raise ValueError(f"runs must be between 1 and {MAX_RUNS:,}, got {runs}")
     if not 0 <= int(seed) < 2**63:
         raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed}")
-    if horizon is not None and not 1 <= int(horizon) <= 1040:
-        raise ValueError(f"horizon must be between 1 and 1040 weeks, got {horizon}")
+    if horizon is not None and not 1 <= int(horizon) <= MAX_HORIZON:
+        raise ValueError(f"horizon must be between 1 and {MAX_HORIZON} weeks, got {horizon}")
     if chunk_size is not None and int(chunk_size) < 1:
         raise ValueError(f"chunk size must be at least 1, got {chunk_size}")
 

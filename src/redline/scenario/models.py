@@ -26,8 +26,10 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from redline.scenario.distributions import FiniteFloat, NonNegative, Number, Share
 
@@ -49,6 +51,10 @@ OUTCOMES: tuple[str, ...] = (
 )
 TerminalOutcome = Literal["great_power_war", "nuclear_use"]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+#: The longest horizon a scenario or a run (``--horizon``) may have, in weeks (20 years).
+MAX_HORIZON = 1040
+#: The latest start: week ``MAX_HORIZON`` must still be a date (``datetime.date.max``).
+LATEST_START = dt.date.max - dt.timedelta(weeks=MAX_HORIZON)
 
 
 class _Strict(BaseModel):
@@ -703,9 +709,11 @@ class Scenario(_Strict):
     title: str | None = Field(default=None, max_length=500, description="Display title.")
     description: str | None = Field(default=None, max_length=20000,
                                     description="What the scenario represents.")
-    start: dt.date = Field(description="Date of week 0.")
+    start: dt.date = Field(
+        description=f"Date of week 0; at most {LATEST_START.isoformat()}, so that week"
+        f" {MAX_HORIZON} (the longest horizon) is still a date.")
     step: Literal["week"] = Field(default="week", description="Length of one step.")
-    horizon: int = Field(default=52, ge=1, le=1040, description="Weeks to simulate.")
+    horizon: int = Field(default=52, ge=1, le=MAX_HORIZON, description="Weeks to simulate.")
     actors: dict[ActorId, Actor] = Field(min_length=2, description="Actors by id.")
     sides: dict[ActorId, list[ActorId]] = Field(
         description="Exactly two sides, each keyed by its leader, listing its members."
@@ -730,3 +738,23 @@ class Scenario(_Strict):
         default_factory=list, description="Named what-ifs: overlays for `redline compare`.")
     model: ModelSettings = Field(default_factory=ModelSettings,
                                  description="Global parameters of the mechanisms.")
+
+    @field_validator("start")
+    @classmethod
+    def _room_for_the_longest_horizon(cls, start: dt.date) -> dt.date:
+        """Refuse a start whose week ``MAX_HORIZON`` is not a date.
+
+        Every date a run reports (a week's date, a question's deadline) is the
+        start plus at most ``MAX_HORIZON`` weeks, whatever horizon the scenario
+        or ``--horizon`` asks for; a later start would pass validation and then
+        end every command in an ``OverflowError``.
+        """
+        if start > LATEST_START:
+            raise PydanticCustomError(
+                "start_too_late",
+                "{start} leaves no room for the longest horizon ({weeks} weeks):"
+                " its end would fall after {last}, the last date there is",
+                {"start": start.isoformat(), "weeks": MAX_HORIZON,
+                 "last": dt.date.max.isoformat(),
+                 "expected": f"a date on or before {LATEST_START.isoformat()}"})
+        return start
