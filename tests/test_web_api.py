@@ -488,6 +488,16 @@ def test_other_hosts_and_cross_site_posts_are_refused(client: TestClient) -> Non
     assert same.status_code == 422
 
 
+def test_origin_null_is_another_site(client: TestClient) -> None:
+    # a sandboxed frame, a file or a cross-site redirect sends "null": not this server
+    for method, path, body in (("POST", "/api/validate", {"text": "name: x"}),
+                               ("PUT", "/api/scenarios/from-null", {"text": "name: x"}),
+                               ("DELETE", "/api/runs/nope", None)):
+        response = client.request(method, path, json=body, headers={"Origin": "null"})
+        assert response.status_code == 403, (method, path, response.text)
+        assert "cross-site" in response.json()["error"]
+
+
 def test_allowed_host_names(tmp_path: Path) -> None:
     settings = Settings(db=tmp_path / "h.duckdb", allowed_hosts=("crisis.example.org",))
     with TestClient(create_app(settings)) as c:

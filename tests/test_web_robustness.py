@@ -9,6 +9,9 @@
   run finishes and is stored (no lost job).
 - A client that sends half a request and stalls does not stop the others; an
   oversized body is 413 and a bad token 401 on the live server too.
+- Raw sockets send what no HTTP library would (issue 18): a body whose headers
+  lie about its size, a host name only the test client may use, a scenario
+  name too long for a file.
 """
 
 from __future__ import annotations
@@ -57,12 +60,16 @@ def test_no_generated_request_gets_a_server_error(case: Any) -> None:
 # ------------------------------------------------------------- a live server
 
 
+MAX_BODY = 100_000
+TOKEN = "load-test-token"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("load")
     db = folder / "load.duckdb"
     with live_server(folder, "--db", str(db), "--token", "load-test-token", "--max-queued",
-                     "32", "--max-body", "100000",
+                     "32", "--max-body", str(MAX_BODY), "--scenarios", str(folder / "mine"),
                      health_headers={"Authorization": "Bearer load-test-token"}) as url:
         yield url, db
 
@@ -148,3 +155,73 @@ def test_scenario_names_cannot_reach_files_outside_the_library(tmp_path: Path) -
         assert {p.name for p in tmp_path.iterdir()} <= {"p.duckdb", "secret.yaml"}
         run = c.post("/api/runs", json={"scenario": "../secret", "runs": 10})
         assert run.status_code == 404
+
+
+# ------------------------------------------------------ raw HTTP (issue 18)
+
+
+def connect(url: str) -> socket.socket:
+    """A socket to the live server, with a generous timeout (the machine may be busy)."""
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=120)
+
+
+def request_head(method: str, path: str, host: str, **headers: str) -> bytes:
+    """A request line and headers (with the token), ending with the blank line."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Authorization: Bearer {TOKEN}",
+             *(f"{name.replace('_', '-')}: {value}" for name, value in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One response from the socket: status, headers (lower-case names) and body."""
+    buffer = b""
+    while b"\r\n\r\n" not in buffer:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection without an answer: {buffer!r}"
+        buffer += chunk
+    head, _, body = buffer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip()
+               for name, _, value in (line.partition(":") for line in lines[1:])}
+    while len(body) < int(headers.get("content-length", "0")):
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection in the middle of a body"
+        body += chunk
+    return int(lines[0].split()[1]), headers, body
+
+
+def closed(sock: socket.socket) -> bool:
+    """Whether the server has closed its side (reads nothing more)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_a_body_larger_than_its_content_length_is_counted_as_read(server: tuple[str, Path]):
+    url, _ = server
+    where = url.removeprefix("http://")
+    head = request_head("POST", "/api/validate", where, Content_Type="application/json",
+                        Content_Length="2", Transfer_Encoding="chunked")
+    body = json.dumps({"text": "name: x\n#" + "x" * MAX_BODY}).encode()
+    with connect(url) as sock:  # the whole body, in one chunk, behind a Content-Length of 2
+        sock.sendall(head + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+        status, headers, answer = read_response(sock)
+        assert status == 413, answer[:300]
+        assert json.loads(answer)["status"] == 413
+        assert headers.get("connection") == "close" and closed(sock)
+    with connect(url) as sock:  # a 20 MB chunk: refused once the limit is passed, unread
+        sock.sendall(head + f"{20_000_000:x}\r\n".encode() + b"x" * (MAX_BODY + 1))
+        status, headers, _ = read_response(sock)
+        assert status == 413 and headers.get("connection") == "close" and closed(sock)
+
+
+def test_the_test_clients_host_name_is_refused_by_a_live_server(server: tuple[str, Path]):
+    url, _ = server
+    with connect(url) as sock:
+        sock.sendall(request_head("GET", "/api/health", "testserver"))
+        status, _, answer = read_response(sock)
+        assert status == 421 and "testserver" in json.loads(answer)["error"]
+        sock.sendall(request_head("GET", "/api/health", url.removeprefix("http://")))
+        assert read_response(sock)[0] == 200

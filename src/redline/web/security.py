@@ -7,12 +7,19 @@ page and static file:
   ``Authorization: Bearer TOKEN`` (API clients), as the ``redline_token``
   cookie (the dashboard), or once as ``?token=TOKEN`` in a page's address,
   which sets that cookie (HttpOnly, SameSite=Strict). Otherwise 401.
-- **Size.** A body larger than ``max_body_bytes`` gets 413 before it is read
-  (from Content-Length, or counted while reading a chunked body).
+- **Size.** A body larger than ``max_body_bytes`` gets 413: at once when its
+  Content-Length says so, and otherwise as soon as the bytes actually read pass
+  the limit, whatever the headers claimed (a ``Content-Length: 2`` sent with
+  ``Transfer-Encoding: chunked`` is framed by the chunks). Every body is read
+  here, up to the limit, before the route sees it; a 413 closes the
+  connection, so the rest of the body is never read.
 - **Host and Origin.** A request whose ``Host`` is not this server's (DNS
-  rebinding) gets 421 (``--allow-host`` adds names, e.g. a reverse proxy's);
-  a state-changing request whose ``Origin`` is another site (cross-site
-  request forgery) gets 403.
+  rebinding) gets 421: the server answers for loopback names, its ``--host``,
+  the address the connection reached (the ASGI scope's ``server``: the bound
+  socket under uvicorn, ``testserver`` under the test client only) and
+  ``--allow-host`` names (e.g. a reverse proxy's). A state-changing request
+  whose ``Origin`` is another site (cross-site request forgery) gets 403;
+  ``Origin: null`` (a sandboxed frame, a file, a redirect) is another site.
 """
 
 from __future__ import annotations
@@ -53,9 +60,11 @@ class Guard:
         self.app = app
         self.settings = settings
 
-    def _allowed_host(self, host: str) -> bool:
+    def _allowed_host(self, host: str, scope: Scope) -> bool:
+        """Whether this server answers for ``host`` (see the module docstring)."""
         name = urlparse(f"//{host}").hostname or ""
-        if is_loopback(name) or name in {self.settings.host, "testserver",
+        bound = (scope.get("server") or ("",))[0]
+        if is_loopback(name) or name in {self.settings.host, bound,
                                          *self.settings.allowed_hosts}:
             return True
         # listening on every address: any name reaches us, and the token guards it
@@ -80,75 +89,92 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = {key.lower(): value for key, value in scope.get("headers", [])}
-        host = headers.get(b"host", b"").decode("latin-1")
-        if host and not self._allowed_host(host):
-            await send_json(send, 421, f"this server does not answer for host {host!r}")
+        refusal = self._refusal(scope, headers)
+        if refusal is not None:
+            await send_json(send, *refusal)
             return
-        method = scope.get("method", "GET")
-        origin = headers.get(b"origin", b"").decode("latin-1")
-        if method in UNSAFE_METHODS and origin and origin != "null":
-            if (urlparse(origin).netloc or "") != host:
-                await send_json(send, 403, "cross-site requests are refused")
-                return
-        set_cookie = None
-        if self.settings.token:
-            given, from_query = self._token(scope, headers)
-            if given is None or not hmac.compare_digest(given.encode(),
-                                                        self.settings.token.encode()):
-                await send_json(send, 401, "an access token is required: send "
-                                "'Authorization: Bearer TOKEN', or open the dashboard "
-                                "once at /?token=TOKEN",
-                                [(b"www-authenticate", b"Bearer")])
-                return
-            if from_query:
-                set_cookie = (f"{COOKIE}={given}; HttpOnly; SameSite=Strict; Path=/").encode()
-        limit = self.settings.max_body_bytes
-        length = headers.get(b"content-length")
-        if length is not None:
-            try:
-                too_large = int(length) > limit
-            except ValueError:
-                await send_json(send, 400, "malformed Content-Length")
-                return
-            if too_large:
-                await send_json(send, 413, f"the request body is larger than {limit:,} bytes")
-                return
-        elif method in UNSAFE_METHODS:
-            receive = await self._buffered(receive, limit)
-            if receive is None:  # type: ignore[comparison-overlap]
-                await send_json(send, 413, f"the request body is larger than {limit:,} bytes")
-                return
+        set_cookie = self._cookie(scope, headers)
+        body = await self._read_body(receive, headers)
+        if isinstance(body, tuple):
+            await send_json(send, *body, [(b"connection", b"close")])
+            return
 
         async def send_with_cookie(message: Message) -> None:
             if set_cookie and message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", set_cookie)]
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, body, send_with_cookie)
 
-    @staticmethod
-    async def _buffered(receive: Receive, limit: int) -> Receive:
-        """Read a body of unknown length up to ``limit``; None (as a Receive) if larger."""
+    def _refusal(self, scope: Scope, headers: dict[bytes, bytes]
+                 ) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
+        """The status, message and headers refusing a request (host, origin, token), or None."""
+        host = headers.get(b"host", b"").decode("latin-1")
+        if host and not self._allowed_host(host, scope):
+            return 421, f"this server does not answer for host {host!r}", []
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        if scope.get("method", "GET") in UNSAFE_METHODS and origin:
+            if (urlparse(origin).netloc or "") != host:  # "null" has no netloc: cross-site
+                return 403, "cross-site requests are refused", []
+        if self.settings.token:
+            given, _ = self._token(scope, headers)
+            if given is None or not hmac.compare_digest(given.encode(),
+                                                        self.settings.token.encode()):
+                return 401, ("an access token is required: send 'Authorization: Bearer "
+                             "TOKEN', or open the dashboard once at /?token=TOKEN"), [
+                    (b"www-authenticate", b"Bearer")]
+        return None
+
+    def _cookie(self, scope: Scope, headers: dict[bytes, bytes]) -> bytes | None:
+        """The Set-Cookie value when the (checked) token came in the query string."""
+        if not self.settings.token:
+            return None
+        given, from_query = self._token(scope, headers)
+        if not from_query:
+            return None
+        return f"{COOKIE}={given}; HttpOnly; SameSite=Strict; Path=/".encode()
+
+    async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]
+                         ) -> Receive | tuple[int, str]:
+        """The whole body as a Receive that replays it, or the status and message refusing it.
+
+        A declared Content-Length above the limit is refused before anything is
+        read; otherwise the bytes are counted as they arrive, and reading stops
+        as soon as they pass the limit, whatever the headers said.
+        """
+        limit = self.settings.max_body_bytes
+        too_large = 413, f"the request body is larger than {limit:,} bytes"
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                return 400, "malformed Content-Length"
+            if int(length) > limit:
+                return too_large
         chunks: list[bytes] = []
         size = 0
-        while True:
+        more = True
+        while more:
             message = await receive()
-            if message["type"] != "http.request":
-                break
+            if message["type"] != "http.request":  # the client left: the route sees it so
+                return _replay(message, receive)
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > limit:
-                return None  # type: ignore[return-value]
-            if not message.get("more_body"):
-                break
+                return too_large
+            more = bool(message.get("more_body"))
         body = b"".join(chunks)
-        sent = False
+        return _replay({"type": "http.request", "body": body, "more_body": False}, receive)
 
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        return replay
+def _replay(first: Message, receive: Receive) -> Receive:
+    """A Receive that gives ``first`` once, then passes on to ``receive`` (disconnects)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return first
+        return await receive()
+
+    return replay
