@@ -111,6 +111,22 @@ def test_a_far_future_start_is_refused_by_every_command(tmp_path):
     assert not db.exists()
 
 
+def test_a_law_that_draws_infinity_is_refused_before_any_run(tmp_path):
+    """Issue 18: `{lognormal: [700, 50]}` validated, drew infinite capabilities, and the run
+    reported military collapse 1.0."""
+    data = yaml.safe_load(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    data["actors"]["BLUE"]["capability"] = {"lognormal": [700, 50]}
+    path = tmp_path / "overflow.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    for args in (["validate"], ["run", "--runs", "10", "--no-db", "--json"]):
+        process = redline(args[0], path, *args[1:])
+        assert_clean_error(process, 2)
+        assert process.stdout == ""
+        (line,) = process.stderr.splitlines()
+        assert line.startswith(f"{path}:") and "actors.BLUE.capability" in line, line
+        assert "draws infinity" in line
+
+
 def test_validate_missing_file(tmp_path):
     process = redline("validate", tmp_path / "nowhere.yaml")
     assert_clean_error(process, 2)

@@ -167,6 +167,38 @@ def test_invalid_parameters_raise(data):
         NUMBER.validate_python(data)
 
 
+@pytest.mark.parametrize("data", [
+    {"lognormal": [700.0, 50.0]},         # issue 18: validated, drew infinity
+    {"lognormal": [709.0, 0.1]},          # exp(709.82): just beyond the largest float
+    {"lognormal": [0.0, 1e307]},
+    {"normal": [1e308, 1e307]},           # mean + 8.21 sd overflows
+    {"normal": [0.0, 1e308]},
+    {"uniform": [-1e308, 1e308]},         # the width overflows: every draw infinite
+    {"triangular": [-1e308, 0.0, 1e308]},  # the width overflows: every draw the mode
+    {"triangular": [0.0, 1e200, 2e200]},   # width * (mode - low) overflows: the same
+])
+def test_laws_whose_draws_can_overflow_are_refused(data):
+    """Every draw at the engine's extreme uniforms (2**-53, 1 - 2**-53) must be a finite
+    number computed without overflow; before, these validated and drew infinity or NaN."""
+    with pytest.raises(ValidationError, match="largest float"):
+        NUMBER.validate_python(data)
+
+
+def test_the_overflow_bound_is_the_engines_extreme_quantile():
+    """The lognormal bound is mu + ndtri(1 - 2**-53) sigma <= log(largest float): the
+    largest draw of a law just inside it is finite, and at most the largest float."""
+    z = float(special.ndtri(1 - 2.0**-53))
+    assert dist.EXTREME_Z == pytest.approx(z) == pytest.approx(8.2095, abs=1e-4)
+    sigma = 1.0
+    edge = law({"lognormal": [dist.LOG_LARGEST - z * sigma - 1e-9, sigma]})
+    draws = dist.sample(edge, np.array([0.0, 0.5, 1.0]))
+    assert np.isfinite(draws).all()
+    assert draws[-1] > 1e300
+    for data in ({"normal": [0.0, 1e306]}, {"uniform": [-1e307, 1e307]},
+                 {"triangular": [0.0, 1e150, 2e150]}):
+        assert np.isfinite(dist.sample(law(data), uniforms())).all()
+
+
 def test_degenerate_uniform_is_refused_with_advice():
     """A zero-width uniform would have NaN cdf and mean in scipy: refuse it, suggest a constant."""
     with pytest.raises(ValidationError, match="write a constant as a number"):

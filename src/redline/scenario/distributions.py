@@ -20,6 +20,14 @@ their oracle in the tests: uniform ``low + (high - low) u``; triangular
 ``low + sqrt(u (high - low) (mode - low))`` below the mode's share
 ``(mode - low) / (high - low)`` and ``high - sqrt((1 - u) (high - low) (high - mode))``
 above it; normal ``mean + sd * ndtri(u)``; log-normal ``exp(mu + sigma * ndtri(u))``.
+Uniforms are clipped to ``[2**-53, 1 - 2**-53]`` before inversion, so a normal
+quantile lies within ``EXTREME_Z`` = 8.21 standard deviations of the mean. A law
+whose draws there, or the numbers its inverse computes on the way, would exceed
+the largest float is refused at validation: a log-normal needs
+``mu + 8.21 sigma <= log(1.8e308) = 709.78``, a normal ``mean +- 8.21 sd`` finite,
+a uniform or triangular a finite width (and, for the triangular, finite products
+of the width and each side). A draw is then never infinite: it can be as large as
+a constant may be, and no larger.
 The beta law has no closed-form inverse except when ``alpha = 1`` or ``beta = 1``;
 otherwise it is guessed from a per-law cubic table and refined by one Halley
 step on the regularized incomplete beta function (see :func:`_beta_quantile`).
@@ -29,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
@@ -47,6 +56,15 @@ from scipy import special, stats
 from scipy.interpolate import CubicHermiteSpline
 
 FloatArray = NDArray[np.float64]
+
+#: Uniforms are clipped to [_TINY, 1 - _TINY] before inversion (:func:`sample`): a
+#: generator may return exactly 0.0, where unbounded laws have no finite quantile.
+_TINY = 2.0**-53
+#: The largest standard normal quantile the engine can draw, ``ndtri(1 - 2**-53)`` (8.21):
+#: normal and log-normal draws lie within this many standard deviations of the mean.
+EXTREME_Z = float(special.ndtri(1.0 - _TINY))
+#: ``log`` of the largest float: ``exp`` of anything above it is infinite.
+LOG_LARGEST = math.log(sys.float_info.max)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -100,6 +118,21 @@ def _finite(values: list[float], what: str) -> None:
             raise ValueError(f"{what} parameters must be finite numbers, got {value}")
 
 
+def _no_overflow(law: str, parameters: tuple[float, ...], *intermediates: float) -> None:
+    """Refuse a law whose draws, or the numbers its inverse computes, exceed the largest float.
+
+    Each of ``intermediates`` is a number the inverse computes at the extreme
+    uniforms the engine draws (``2**-53`` and ``1 - 2**-53``); an infinite one
+    would make draws infinite (or silently all equal), so that the run ends in
+    nonsense instead of an error (``lognormal: [700, 50]`` drew infinity and
+    every run ended in military collapse).
+    """
+    if not all(math.isfinite(value) for value in intermediates):
+        raise ValueError(f"{law} {list(parameters)} can draw numbers beyond the largest float"
+                         f" ({sys.float_info.max:.4g}) at the quantiles the engine draws"
+                         f" (2**-53 to 1 - 2**-53)")
+
+
 class Uniform(_Distribution):
     """Uniform on [low, high]."""
 
@@ -113,6 +146,7 @@ class Uniform(_Distribution):
             raise ValueError(
                 f"uniform needs low < high, got [{low}, {high}] (write a constant as a number)"
             )
+        _no_overflow("uniform", self.uniform, high - low)
         return self
 
     def frozen(self) -> Any:  # noqa: D102
@@ -136,6 +170,9 @@ class Triangular(_Distribution):
             raise ValueError(
                 f"triangular needs low <= mode <= high with low < high, got {list(self.triangular)}"
             )
+        width = high - low  # the inverse's square roots take width times a side's length
+        _no_overflow("triangular", self.triangular, width, width * (mode - low),
+                     width * (high - mode))
         return self
 
     def frozen(self) -> Any:  # noqa: D102
@@ -227,8 +264,10 @@ class Normal(_Distribution):
     @model_validator(mode="after")
     def _check(self) -> Normal:
         _finite(list(self.normal), "normal")
-        if self.normal[1] <= 0:
-            raise ValueError(f"normal needs a standard deviation > 0, got {self.normal[1]}")
+        mean, sd = self.normal
+        if sd <= 0:
+            raise ValueError(f"normal needs a standard deviation > 0, got {sd}")
+        _no_overflow("normal", self.normal, mean - EXTREME_Z * sd, mean + EXTREME_Z * sd)
         return self
 
     def frozen(self) -> Any:  # noqa: D102
@@ -251,8 +290,15 @@ class LogNormal(_Distribution):
     @model_validator(mode="after")
     def _check(self) -> LogNormal:
         _finite(list(self.lognormal), "lognormal")
-        if self.lognormal[1] <= 0:
-            raise ValueError(f"lognormal needs a standard deviation > 0, got {self.lognormal[1]}")
+        mu, sigma = self.lognormal
+        if sigma <= 0:
+            raise ValueError(f"lognormal needs a standard deviation > 0, got {sigma}")
+        largest_log = mu + EXTREME_Z * sigma
+        if not largest_log <= LOG_LARGEST:
+            raise ValueError(
+                f"lognormal {list(self.lognormal)} draws infinity: its largest draw,"
+                f" exp(mu + {EXTREME_Z:.2f} sigma) = exp({largest_log:.6g}), is beyond the"
+                f" largest float; needs mu + {EXTREME_Z:.2f} sigma <= {LOG_LARGEST:.2f}")
         return self
 
     def frozen(self) -> Any:  # noqa: D102
@@ -490,7 +536,6 @@ def _beta_halley_scipy(alpha: float, beta: float, guide: _QuantileGuide,
 
 Distribution = Uniform | Triangular | Beta | Normal | LogNormal
 
-_TINY = 2.0**-53
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 #: A scenario number: a finite constant or a distribution sampled per run.

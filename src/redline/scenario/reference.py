@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from redline.scenario import models as m
-from redline.scenario.distributions import DISTRIBUTION_NAMES
+from redline.scenario.distributions import DISTRIBUTION_NAMES, EXTREME_Z, LOG_LARGEST
 
 _SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
     ("Scenario", [m.Scenario]),
@@ -155,6 +155,10 @@ def reference_markdown() -> str:
         "Parameters: `uniform: [low, high]`, `triangular: [low, mode, high]`, "
         "`beta: [alpha, beta]`, `normal: [mean, sd]`, `lognormal: [mu, sigma]` "
         "(of the logarithm).",
+        "A law whose draws could exceed the largest float at the quantiles the engine "
+        "draws (uniforms clipped to [2^-53, 1 - 2^-53], so normal quantiles within "
+        f"{EXTREME_Z:.2f} standard deviations) is refused: for `lognormal`, "
+        f"mu + {EXTREME_Z:.2f} sigma must be at most {LOG_LARGEST:.2f}.",
         "",
     ]
     for title, models in _SECTIONS:
