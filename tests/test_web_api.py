@@ -192,9 +192,56 @@ def test_malformed_requests_are_422(client: TestClient) -> None:
     assert client.post("/api/runs", json={"scenario": "kursk-2024", "runs": 0}).status_code == 422
     assert client.post("/api/runs", json={"scenario": "kursk-2024", "seed": -1}
                        ).status_code == 422
-    not_json = client.post("/api/validate", content=b"{", headers={"content-type":
-                                                                    "application/json"})
-    assert not_json.status_code == 422
+
+
+@pytest.mark.parametrize("field, value", [("runs", True), ("runs", "1000"), ("runs", 1000.0),
+                                          ("seed", "3"), ("seed", False), ("horizon", "8")])
+def test_numbers_must_be_integers_not_booleans_or_strings(client: TestClient, field: str,
+                                                         value: Any) -> None:
+    response = client.post("/api/runs", json={"scenario": "kursk-2024", "runs": 100,
+                                              field: value})
+    assert response.status_code == 422, response.text
+    assert field in response.json()["error"] and "integer" in response.json()["error"]
+    samples = client.post("/api/sensitivity", json={"scenario": "kursk-2024", "samples": "4"})
+    assert samples.status_code == 422 and "samples" in samples.json()["error"]
+
+
+JSON = {"content-type": "application/json"}
+#: Bodies that are not strict JSON (RFC 8259: UTF-8 text, no NaN, one value per key).
+NOT_STRICT_JSON = {
+    "a syntax error": b"{",
+    "a lone surrogate escape": b'{"text": "name: \\ud800"}',
+    "a lone surrogate escape in a key": b'{"te\\udc00xt": "name: x"}',
+    "a surrogate encoded in UTF-8": b'{"text": "name: \xed\xa0\x80"}',
+    "bytes that are not UTF-8": b'{"text": "name: \xff"}',
+    "UTF-16": '{"text": "name: x"}'.encode("utf-16"),
+    "NaN": b'{"text": "name: x", "runs": NaN}',
+    "a repeated key": b'{"text": "name: x", "text": "name: y"}',
+}
+
+
+@pytest.mark.parametrize("kind", NOT_STRICT_JSON)
+def test_a_body_that_is_not_strict_json_is_400(client: TestClient, kind: str) -> None:
+    response = client.post("/api/validate", content=NOT_STRICT_JSON[kind], headers=JSON)
+    assert response.status_code == 400, response.text
+    assert response.json()["status"] == 400
+    assert response.json()["error"].startswith("the request body is not JSON")
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/api/validate"), ("POST", "/api/runs"), ("POST", "/api/forecast"),
+    ("POST", "/api/compare"), ("POST", "/api/score"), ("POST", "/api/hypotheses"),
+    ("POST", "/api/sensitivity"), ("PUT", "/api/scenarios/surrogate")])
+def test_a_lone_surrogate_is_400_on_every_endpoint(client: TestClient, method: str,
+                                                   path: str) -> None:
+    body = b'{"text": "name: \\ud800"}'  # the JSON escape of half a UTF-16 pair
+    response = client.request(method, path, content=body, headers=JSON)
+    assert response.status_code == 400, response.text
+    assert "surrogate" in response.json()["error"]
+    # a whole pair is a character (U+1F600), read as text: an invalid scenario, not a 400
+    pair = client.request(method, path, content=b'{"text": "name: \\ud83d\\ude00"}',
+                          headers=JSON)
+    assert pair.status_code == 422, pair.text
 
 
 # ------------------------------------------------------------------- runs

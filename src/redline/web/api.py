@@ -16,13 +16,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from redline.analysis.hypotheses import NoHypothesesError, require_hypotheses
 from redline.scenario.errors import ScenarioError
 from redline.scenario.models import Scenario
 from redline.store.duckdb_store import MAX_SEED, new_run_id
 from redline.web import service
+from redline.web.bodies import StrictJSONRoute
 from redline.web.jobs import FINISHED, NotCancellable, QueueFull, ShuttingDown
 from redline.web.service import Conflict, NotFound
 
@@ -36,7 +37,8 @@ ERROR_BODY = {"application/json": {"schema": {
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": ERROR_BODY}
     for status, description in (
-        (400, "a body that cannot be read as JSON"),
+        (400, "a body that is not strict JSON: not UTF-8, a syntax error, NaN, a repeated "
+              "key or a lone surrogate"),
         (401, "no or wrong access token (when the server has one)"),
         (403, "a cross-site request"),
         (404, "no such scenario, run or job"),
@@ -49,7 +51,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 
-router = APIRouter(prefix="/api", responses=ERRORS)
+router = APIRouter(prefix="/api", responses=ERRORS, route_class=StrictJSONRoute)
 
 
 class ApiError(Exception):
@@ -65,7 +67,16 @@ class ApiError(Exception):
 # ------------------------------------------------------------------ models
 
 
-class ScenarioSource(BaseModel):
+class StrictModel(BaseModel):
+    """A request body whose values have their declared types, unconverted.
+
+    ``"runs": true`` or ``"runs": "1000"`` is an error (422), not 1 or 1000.
+    """
+
+    model_config = ConfigDict(strict=True)
+
+
+class ScenarioSource(StrictModel):
     """A scenario: a library name, or YAML text (the editor's)."""
 
     scenario: str | None = Field(default=None, description="A built-in or library name.",
@@ -116,13 +127,13 @@ class SensitivityRequest(ScenarioSource):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
 
 
-class ValidateRequest(BaseModel):
+class ValidateRequest(StrictModel):
     """Scenario YAML to check."""
 
     text: str
 
 
-class SaveRequest(BaseModel):
+class SaveRequest(StrictModel):
     """Scenario YAML to save in the user's folder."""
 
     text: str

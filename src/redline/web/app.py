@@ -97,6 +97,10 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        unreadable = [e for e in error.errors() if e.get("type") == "json_invalid"]
+        if unreadable:  # the body is not strict JSON (redline.web.bodies): 400, not 422
+            reason = unreadable[0].get("ctx", {}).get("error", "JSON decode error")
+            return _error(400, f"the request body is not JSON: {reason}")
         problems = [{"where": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
                      "message": e.get("msg", "")} for e in error.errors()]
         text = "; ".join(f"{p['where']}: {p['message']}" if p["where"] else p["message"]
