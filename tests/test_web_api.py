@@ -156,6 +156,17 @@ def test_saving_a_scenario(client: TestClient, settings: Settings) -> None:
     (settings.scenario_dir / "half-done.yaml").unlink()
 
 
+def test_names_that_cannot_be_file_names_are_422(client: TestClient, settings: Settings) -> None:
+    text = redline.resolve("cuba-1962").read_text(encoding="utf-8")
+    for name in ("x" * 65, "x" * 300, "caf%C3%A9", "-starts-with-a-dash", "dot.ted"):
+        response = client.put(f"/api/scenarios/{name}", json={"text": text})
+        assert response.status_code == 422, (name, response.text)
+        assert "cannot be a scenario name" in response.json()["error"]
+    assert client.put(f"/api/scenarios/{'x' * 64}", json={"text": text}).status_code == 200
+    assert (settings.scenario_dir / f"{'x' * 64}.yaml").is_file()
+    (settings.scenario_dir / f"{'x' * 64}.yaml").unlink()
+
+
 def test_saving_without_a_folder_is_a_conflict(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(db=tmp_path / "x.duckdb"))) as plain:
         response = plain.put("/api/scenarios/x", json={"text": "name: x"})

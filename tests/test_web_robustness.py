@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
+import redline
 from live_server import live_server
 from redline.store import list_runs
 from redline.web import Settings, create_app
@@ -225,3 +226,21 @@ def test_the_test_clients_host_name_is_refused_by_a_live_server(server: tuple[st
         assert status == 421 and "testserver" in json.loads(answer)["error"]
         sock.sendall(request_head("GET", "/api/health", url.removeprefix("http://")))
         assert read_response(sock)[0] == 200
+
+
+def test_a_scenario_name_too_long_for_a_file_is_422_and_keeps_the_connection(
+        server: tuple[str, Path]):
+    url, db = server
+    body = json.dumps({"text": redline.resolve("cuba-1962").read_text(encoding="utf-8")})
+    with connect(url) as sock:  # one connection for all: a refusal must not drop it
+        for name, expected in (("a" * 260, 422), ("b" * 65, 422), ("c" * 64, 200)):
+            sock.sendall(request_head("PUT", f"/api/scenarios/{name}",
+                                      url.removeprefix("http://"),
+                                      Content_Type="application/json",
+                                      Content_Length=str(len(body))) + body.encode())
+            status, headers, answer = read_response(sock)
+            assert status == expected, answer[:300]
+            assert headers.get("content-type") == "application/json"
+            assert headers.get("connection") != "close"
+    assert (db.parent / "mine" / f"{'c' * 64}.yaml").is_file()
+    assert not [path for path in (db.parent / "mine").iterdir() if path.name[0] in "ab"]

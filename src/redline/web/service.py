@@ -10,6 +10,7 @@ figures are the HTML report's (:mod:`redline.report.figures`). The routers in
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -46,6 +47,10 @@ PROGRESS_STEPS = 20
 KEEP_RESULTS = 8
 #: Name given to scenario text from the editor in error messages.
 EDITOR_FILE = "<editor>"
+#: Longest name of a saved scenario (its file name is the name and ``.yaml``).
+MAX_NAME_LENGTH = 64
+#: A saved scenario's name: an ASCII letter or digit, then letters, digits, '-' and '_'.
+NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_NAME_LENGTH - 1}}}")
 
 
 class NotFound(LookupError):
@@ -65,6 +70,24 @@ def issues_to_json(error: ScenarioError) -> list[dict[str, Any]]:
 def _issue_text(issue: Issue) -> str:
     text = f"line {issue.line}, column {issue.column}: {issue.message}"
     return text + (f" (expected {issue.expected})" if issue.expected else "")
+
+
+def check_name(name: str) -> None:
+    """Refuse a name that cannot be a saved scenario's file name on every system.
+
+    Raises
+    ------
+    ValueError
+        The name is longer than :data:`MAX_NAME_LENGTH` (a file system refuses
+        a name of 256 bytes or more) or has other characters than ASCII
+        letters, digits, '-' and '_' (it must start with a letter or digit).
+
+    """
+    if not NAME_PATTERN.fullmatch(name):
+        shown = name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH] + "..."
+        raise ValueError(f"{shown!r} cannot be a scenario name: it has 1 to "
+                         f"{MAX_NAME_LENGTH} characters (this one {len(name)}), ASCII "
+                         "letters, digits, '-' and '_', and starts with a letter or digit")
 
 
 # -------------------------------------------------------------- scenarios
@@ -123,13 +146,15 @@ class Library:
         ScenarioError
             The text is not a valid scenario.
 
+        ValueError
+            ``name`` cannot be a file name (:func:`check_name`).
+
         """
+        check_name(name)
         if self.folder is None:
             raise Conflict("the server has no scenario folder (start it with --scenarios DIR)")
         if name in builtin_names():
             raise Conflict(f"{name!r} is a built-in scenario; save under another name")
-        if not name.replace("-", "").replace("_", "").isalnum():
-            raise ValueError("a scenario name has letters, digits, '-' and '_' only")
         load_text(text, EDITOR_FILE)
         self.folder.mkdir(parents=True, exist_ok=True)
         return write_text_atomic(self.folder / f"{name}.yaml", text)
