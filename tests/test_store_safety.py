@@ -24,7 +24,7 @@ import yaml
 
 from fake_results import SMALL_SCENARIO, make_result
 from redline.scenario.models import OUTCOMES
-from redline.store import StoreError, list_runs, save_result
+from redline.store import StoreBusy, StoreError, check_storable, list_runs, save_result
 
 CHILD_TABLES = ("outcomes", "questions", "question_weeks", "outcome_weeks", "ladder_reached",
                 "trajectories")
@@ -134,12 +134,16 @@ def test_a_writer_that_cannot_get_in_says_who_holds_the_file(tmp_path, monkeypat
     holder = hold(db, 20.0)
     try:
         monkeypatch.setenv("REDLINE_DB_WAIT", "0.5")
-        with pytest.raises(StoreError, match="in use by another process"):
+        with pytest.raises(StoreBusy, match="in use by another process") as caught:
             save_result(make_result(), db)
     finally:
         holder.kill()
         holder.wait(timeout=30)
     assert len(assert_whole_runs(db)) == 1
+    # issue 18: the holder was cut at the first dot of its path ("/root/" of /root/.pyenv/...)
+    program = os.path.realpath(sys.executable)
+    assert "." in program
+    assert f"({program} (PID {holder.pid}))" in str(caught.value)
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "1e9"])
@@ -147,6 +151,42 @@ def test_a_bad_wait_setting_is_a_clear_error(tmp_path, monkeypatch, value):
     monkeypatch.setenv("REDLINE_DB_WAIT", value)
     with pytest.raises(StoreError, match="REDLINE_DB_WAIT"):
         save_result(make_result(), tmp_path / "results.duckdb")
+
+
+def test_a_database_that_cannot_be_used_is_refused_before_the_run(toy, tmp_path):
+    """Issue 18: a --db that is not a database, /dev/zero, or REDLINE_DB_WAIT=abc let the
+    whole run compute, then fail to store it (exit 1): the results were lost."""
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n")
+    plain = tmp_path / "plain.duckdb"
+    with duckdb.connect(str(plain)) as connection:
+        connection.execute("CREATE TABLE runs (x INTEGER)")  # redline's name, not its table
+    cases = [(text, {}, "not a valid DuckDB database"), (Path("/dev/zero"), {}, "regular file"),
+             (plain, {}, "not a redline results database"),
+             (text / "sub" / "new.duckdb", {}, "not a folder"),
+             (tmp_path / "new.duckdb", {"REDLINE_DB_WAIT": "abc"}, "REDLINE_DB_WAIT")]
+    for db, env, needle in cases:
+        process = redline_process("run", toy, "--runs", "200", "--db", db, env=env)
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 2, err
+        assert out == "" and "simulating" not in err  # nothing was computed
+        (line,) = err.splitlines()
+        assert line.startswith("error: ") and needle in line, line
+    assert not (tmp_path / "new.duckdb").exists()
+    assert text.read_text() == "not a database\n"
+
+
+def test_check_storable_accepts_what_save_result_can_store(tmp_path):
+    check_storable(tmp_path / "new" / "results.duckdb")  # created by the first run
+    assert not (tmp_path / "new").exists()  # the check writes nothing
+    db = tmp_path / "results.duckdb"
+    save_result(make_result(), db)
+    check_storable(db)
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as connection:
+        connection.execute("CREATE TABLE mine (x INTEGER)")  # redline adds its tables beside
+    check_storable(other)
+    save_result(make_result(), other)
 
 
 def test_two_processes_storing_at_once_both_succeed(toy, tmp_path):

@@ -31,7 +31,7 @@ from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario
 from redline.scenario.models import Scenario
 from redline.scenarios import resolve
-from redline.store.duckdb_store import MAX_SEED
+from redline.store.duckdb_store import MAX_SEED, StoreBusy, StoreError, check_storable
 
 #: Exit status for input the user must fix (bad file, name or flag).
 EXIT_USAGE = 2
@@ -155,6 +155,20 @@ def _check_output_path(path: Path | None, what: str) -> None:
     """Refuse an output path that can never be written, before any work is done."""
     if path is not None and path.is_dir():
         _fail(f"error: {what} {path} is a directory; give a file name")
+
+
+def _check_store(db: Path) -> None:
+    """Refuse, before any work, a database a result could not be stored in.
+
+    A path, file or setting the user gave that cannot work is exit 2; a
+    database another process held beyond ``REDLINE_DB_WAIT`` is exit 1.
+    """
+    try:
+        check_storable(db)
+    except StoreBusy as error:
+        _fail(f"error: {error}", EXIT_FAILURE)
+    except StoreError as error:
+        _fail(f"error: {error}")
 
 
 def _version(value: bool) -> None:

@@ -27,6 +27,7 @@ from redline.cli.common import (
     WorkersOption,
     _check_executor,
     _check_output_path,
+    _check_store,
     _executor,
     _fail,
     _load,
@@ -143,6 +144,8 @@ def run(
     if not no_db:
         _check_output_path(db, "the database path")
     loaded, path = _load(scenario)
+    if not no_db:
+        _check_store(db)
     try:
         scenario_text: str | None = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -24,6 +24,7 @@ from redline.cli.common import (
     WorkersOption,
     _check_executor,
     _check_output_path,
+    _check_store,
     _executor,
     _fail,
     _load,
@@ -65,6 +66,7 @@ def sweep_command(
         check_cells(loaded, grid_cells(parsed))
     except GridError as error:
         _fail(f"error: {error}")
+    _check_store(db)
     sweep_id = uuid.uuid4().hex[:12]
     rows: list[dict[str, Any]] = []
     try:

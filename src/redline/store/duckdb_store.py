@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -141,6 +142,10 @@ class StoreError(Exception):
     """The results database cannot be used (missing, newer schema, unknown run)."""
 
 
+class StoreBusy(StoreError):
+    """Another process held the results database for longer than ``REDLINE_DB_WAIT``."""
+
+
 def redline_version() -> str:
     """Return the installed version of redline (``unknown`` if not installed)."""
     try:
@@ -237,15 +242,77 @@ def _open_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             if "lock" not in str(error).lower():
                 raise StoreError(f"cannot open the results database {path}: {error}") from error
             if time.monotonic() >= deadline:
-                holder = str(error).split("Conflicting lock is held in", 1)[-1].split(".")[0]
-                raise StoreError(
+                raise StoreBusy(
                     f"the results database {path} is in use by another process"
-                    f" ({holder.strip()}); waited {lock_wait_seconds():g} s"
+                    f" ({_lock_holder(str(error))}); waited {lock_wait_seconds():g} s"
                     " (set REDLINE_DB_WAIT to wait longer)") from error
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
         except duckdb.Error as error:
             raise StoreError(f"cannot open the results database {path}: {error}") from error
+
+
+#: DuckDB's lock error names the holder: "... Conflicting lock is held in PROGRAM (PID N)
+#: [by user U]. See also URL"; the program's path may hold dots (python3.11).
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>.+?)\.?(?: See also \S+)?\s*$",
+                     re.DOTALL)
+
+
+def _lock_holder(message: str) -> str:
+    """The process named in DuckDB's lock error, whole (or "unknown" if it names none)."""
+    found = _HOLDER.search(message)
+    return found["holder"].strip() if found else "holder unknown"
+
+
+def check_storable(db_path: str | Path) -> None:
+    """Check, before any work, that a result could be stored in ``db_path``.
+
+    Everything :func:`save_result` will need that is known now: ``REDLINE_DB_WAIT``
+    parses, an existing file is a regular file this process may write and
+    opens as a DuckDB database whose redline tables (if any) this version
+    reads, and a missing file's directory can be created and written. A run
+    then never computes for minutes only to fail at storing it.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        The database file.
+
+    Raises
+    ------
+    StoreError
+        With the one problem found, in a sentence.
+
+    """
+    lock_wait_seconds()
+    path = Path(db_path)
+    if not path.exists():
+        _check_creatable(path)
+        return
+    if not path.is_file():
+        raise StoreError(f"{path} is not a regular file, so it cannot be a results database")
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise StoreError(f"the results database {path} is not writable")
+    connection = _open_waiting(path, read_only=True)
+    try:
+        tables = {row[0] for row in connection.execute("SHOW TABLES").fetchall()}
+        if "schema_info" in tables:
+            _check_version(connection, path)
+        elif tables & {"runs", *_COLUMNS}:
+            raise StoreError(f"{path} is not a redline results database")
+    finally:
+        connection.close()
+
+
+def _check_creatable(path: Path) -> None:
+    """Refuse a new database file whose nearest existing folder is not a writable folder."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise StoreError(f"cannot create the results database {path}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot create the results database {path}: {folder} is not writable")
 
 
 def _create_schema(connection: duckdb.DuckDBPyConnection) -> None:
