@@ -127,6 +127,70 @@ def test_library_lists_the_built_in_scenarios(client: TestClient) -> None:
     assert "no_prk_deployment" in [i["id"] for i in names["kursk-2024"]["interventions"]]
 
 
+def test_the_library_is_validated_again_only_when_a_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redline.web import service
+
+    read: list[str] = []
+    load = service.load_scenario
+    monkeypatch.setattr(service, "load_scenario", lambda path: read.append(path.name)
+                        or load(path))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    text = redline.resolve("cuba-1962").read_text(encoding="utf-8")
+    (mine / "mine.yaml").write_text(text, encoding="utf-8")
+    with TestClient(create_app(Settings(db=tmp_path / "l.duckdb", scenario_dir=mine))) as c:
+        first = c.get("/api/scenarios").json()["scenarios"]
+        assert sorted(read) == ["cuba-1962.yaml", "kursk-2024.yaml", "mine.yaml"]
+        read.clear()
+        assert c.get("/api/scenarios").json()["scenarios"] == first and read == []
+        (mine / "mine.yaml").write_text(text.replace('title: "Cuba 1962', 'title: "Mine'),
+                                        encoding="utf-8")
+        titles = {e["name"]: e["title"] for e in c.get("/api/scenarios").json()["scenarios"]}
+        assert read == ["mine.yaml"] and titles["mine"].startswith("Mine")
+        (mine / "mine.yaml").write_text("name: broken\n", encoding="utf-8")
+        entry = next(e for e in c.get("/api/scenarios").json()["scenarios"]
+                     if e["name"] == "mine")
+        assert entry["valid"] is False
+        (mine / "mine.yaml").unlink()
+        names = [e["name"] for e in c.get("/api/scenarios").json()["scenarios"]]
+        assert "mine" not in names and read == ["mine.yaml", "mine.yaml"]
+
+
+def test_heavy_requests_wait_their_turn_and_health_is_answered(
+        client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    library = client.app.state.library  # type: ignore[attr-defined]
+    release = threading.Event()
+    inside: list[int] = []
+    lock = threading.Lock()
+
+    def slow_entries() -> list[dict[str, Any]]:
+        with lock:
+            inside.append(1)
+        release.wait(300)
+        return []
+
+    monkeypatch.setattr(library, "entries", slow_entries)
+    heavy = client.app.state.heavy  # type: ignore[attr-defined]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        calls = [pool.submit(client.get, "/api/scenarios") for _ in range(6)]
+        for _ in range(6000):  # until every request is inside or waiting for its turn
+            if heavy.statistics().tasks_waiting == 6 - settings.max_heavy:
+                break
+            time.sleep(0.05)
+        try:
+            assert len(inside) == settings.max_heavy  # the others wait without a thread
+            assert client.get("/api/health").status_code == 200  # answered meanwhile
+            assert client.get("/api/jobs").status_code == 200
+        finally:
+            release.set()
+        assert [call.result().status_code for call in calls] == [200] * 6
+    assert len(inside) == 6
+
+
 def test_scenario_text_and_404(client: TestClient) -> None:
     data = client.get("/api/scenarios/kursk-2024").json()
     assert data["text"] == redline.resolve("kursk-2024").read_text(encoding="utf-8")

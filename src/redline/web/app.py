@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.jobs = jobs
     app.state.library = service.Library(settings.scenario_dir)
+    app.state.heavy = anyio.CapacityLimiter(settings.max_heavy)  # see api.off_loop
     app.state.results = service.Results(Path(settings.db))
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=static_folder()), name="static")

@@ -25,6 +25,10 @@ MAX_CONCURRENT_JOBS = 1
 MAX_QUEUED_JOBS = 16
 #: Finished jobs (and their results) kept in memory for the dashboard.
 KEEP_FINISHED_JOBS = 64
+#: Requests doing heavy work in Python (reading and validating scenario YAML, drawing
+#: figures) handled at once; the others wait their turn without a thread, so that they
+#: cannot starve light requests (health, job state) of the interpreter.
+MAX_HEAVY_REQUESTS = 2
 
 
 class UnsafeBindError(ValueError):
@@ -54,7 +58,7 @@ class Settings:
         library beside the built-in ones, and where the editor saves; ``None``: none.
     allowed_hosts : host names the server answers for besides loopback names and
         ``host`` (e.g. the public name a reverse proxy passes on); others get 421.
-    max_body_bytes, max_runs, max_jobs, max_queued : the limits above.
+    max_body_bytes, max_runs, max_jobs, max_queued, max_heavy : the limits above.
     """
 
     db: Path = Path(DEFAULT_DB)
@@ -68,6 +72,7 @@ class Settings:
     max_jobs: int = MAX_CONCURRENT_JOBS
     max_queued: int = MAX_QUEUED_JOBS
     keep_finished: int = KEEP_FINISHED_JOBS
+    max_heavy: int = MAX_HEAVY_REQUESTS
 
     def check(self) -> None:
         """Refuse settings that are unsafe or impossible.
@@ -85,7 +90,8 @@ class Settings:
                 f"refusing to listen on {self.host} without an access token: anyone who can "
                 f"reach this machine could run and delete jobs. Give --token TOKEN (or set "
                 f"{TOKEN_VARIABLE}), or listen on 127.0.0.1")
-        for name in ("max_body_bytes", "max_runs", "max_jobs", "max_queued", "keep_finished"):
+        for name in ("max_body_bytes", "max_runs", "max_jobs", "max_queued", "keep_finished",
+                     "max_heavy"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 <= self.port <= 65535:
