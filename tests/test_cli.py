@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -256,6 +260,87 @@ def test_run_report_path_that_is_a_directory_fails_first(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline("run", toy, "--runs", "100", "--db", db, "--markdown", tmp_path)
     assert_clean_error(process, 2)
+    assert not db.exists()
+
+
+def test_run_markdown_through_a_link_writes_its_target(toy, tmp_path):
+    """Issue 18: the report was renamed over the link, which became a regular file."""
+    real = tmp_path / "reports" / "toy.md"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "latest.md"
+    link.symlink_to(Path("reports") / "toy.md")
+    process = redline("run", toy, "--runs", "50", "--no-db", "--json", "--markdown", link)
+    assert process.returncode == 0, process.stderr
+    assert link.is_symlink()
+    assert real.read_text().startswith("# redline report: Toy crisis")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.md", "reports", "toy.yaml"]
+    assert [p.name for p in real.parent.iterdir()] == ["toy.md"]
+
+
+def read_fifo_while(fifo: Path, process: subprocess.Popen) -> bytes:
+    """What the process writes into the FIFO, read until it ends (it never waits for us)."""
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader is there before the writer
+    chunks = []
+    try:
+        while True:
+            ended = process.poll() is not None
+            try:
+                while chunk := os.read(reader, 1 << 16):
+                    chunks.append(chunk)
+            except BlockingIOError:
+                pass
+            if ended:
+                return b"".join(chunks)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.05)
+    finally:
+        os.close(reader)
+
+
+def test_run_markdown_to_a_fifo_writes_into_it(toy, tmp_path):
+    """Issue 18: the FIFO was replaced by a regular file instead of being written to."""
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "redline", "run", str(toy), "--runs", "50", "--no-db", "--json",
+         "--markdown", str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    received = read_fifo_while(fifo, process)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert received.startswith(b"# redline report: Toy crisis")
+
+
+@pytest.mark.parametrize("path", ["/dev/fd/1", "/dev/stdout"])
+def test_run_markdown_to_standard_output(toy, path):
+    """Issue 18: `--markdown /dev/stdout` turned /dev/stdout into a regular file (as root)."""
+    if path == "/dev/stdout":  # never run where this redline would rename over /dev/stdout
+        from redline.destinations import resolve
+        if not resolve(path).in_place:
+            pytest.fail("/dev/stdout would be replaced: not run")
+    kind = stat.S_IFMT(os.lstat("/dev/stdout").st_mode)
+    process = redline("run", toy, "--runs", "50", "--no-db", "--json", "--markdown", path)
+    assert process.returncode == 0, process.stderr
+    report, _, last = process.stdout.rstrip("\n").rpartition("\n")
+    assert report.startswith("# redline report: Toy crisis")
+    assert json.loads(last)["runs"] == 50
+    assert stat.S_IFMT(os.lstat("/dev/stdout").st_mode) == kind != stat.S_IFREG
+
+
+def test_run_refuses_an_output_it_cannot_write_before_any_work(toy, tmp_path):
+    sock = tmp_path / "report.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock))
+    server.close()
+    db = tmp_path / "results.duckdb"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for path, needle in ((sock, "socket"), (blocker / "sub" / "toy.md", "not a folder")):
+        process = redline("run", toy, "--runs", "50", "--db", db, "--markdown", path)
+        assert_clean_error(process, 2)
+        (line,) = process.stderr.splitlines()
+        assert line.startswith("error: the report path: ") and needle in line, line
     assert not db.exists()
 
 

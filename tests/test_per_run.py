@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +86,26 @@ def test_the_command_line_streams_per_run_records(tmp_path):
          "--per-run", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
     assert refused.returncode == 2
     assert "directory" in refused.stderr
+
+
+def test_the_file_is_written_through_a_link_and_into_a_fifo(tmp_path):
+    """Issue 18: the Parquet file was renamed over a link or a FIFO given as --per-run."""
+    scenario = small_scenario()
+    real = tmp_path / "data" / "runs.parquet"
+    link = tmp_path / "runs.parquet"
+    link.symlink_to(Path("data") / "runs.parquet")
+    with PerRunWriter(link, scenario) as writer:
+        redline.simulate(scenario, runs=2048, seed=3, chunk_size=1024, per_run_sink=writer.write)
+    assert link.is_symlink() and pq.read_table(real).num_rows == 2048
+    assert [p.name for p in real.parent.iterdir()] == ["runs.parquet"]
+
+    fifo = tmp_path / "runs.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    with PerRunWriter(fifo, scenario) as writer:
+        redline.simulate(scenario, runs=2048, seed=3, chunk_size=1024, per_run_sink=writer.write)
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert pq.read_table(io.BytesIO(received[0])).equals(pq.read_table(real))

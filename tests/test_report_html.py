@@ -397,7 +397,7 @@ def test_report_command_writes_the_page(tmp_path, scenario_file):
     page = output.read_text(encoding="utf-8")
     assert "data-figure=\"calibration\"" in page
     assert "data-figure=\"posterior\"" not in page
-    assert not list(output.parent.glob(".*.tmp"))
+    assert not list(output.parent.glob(".*.part"))
 
 
 @pytest.mark.parametrize(

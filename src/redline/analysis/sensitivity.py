@@ -126,7 +126,7 @@ from redline.engine.compiled import ParameterSlots, compile_scenario
 from redline.engine.executors import Executor
 from redline.engine.run import MAX_RUNS, simulate
 from redline.engine.state import NEVER
-from redline.report.files import write_atomic
+from redline.report.files import write_output
 from redline.scenario.models import OUTCOMES, Scenario
 
 Progress = Callable[[int, int], None]
@@ -731,7 +731,9 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     """Write ``figure`` as SVG or PNG (by the suffix) atomically.
 
     The image is written to a temporary file beside ``path`` and moved over it
-    with :func:`os.replace`, so a reader never sees half a file.
+    with :func:`os.replace`, so a reader never sees half a file; a symbolic
+    link is written through, a FIFO or a device in place
+    (:func:`redline.report.files.write_output`).
 
     Parameters
     ----------
@@ -756,5 +758,5 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     if image_format not in ("svg", "png"):
         raise ValueError(f"{destination}: the figure is written as .svg or .png, "
                          f"not {destination.suffix or 'a file without a suffix'}")
-    return write_atomic(destination,
+    return write_output(destination,
                         lambda handle: figure.savefig(handle, format=image_format, dpi=150))

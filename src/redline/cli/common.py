@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from redline import destinations
 from redline.engine.executors import DaskExecutor, Executor
 from redline.engine.results import Estimate
 from redline.report import format_interval, format_probability
@@ -152,9 +153,18 @@ def _mapping(values: dict[str, Any]) -> str:
 
 
 def _check_output_path(path: Path | None, what: str) -> None:
-    """Refuse an output path that can never be written, before any work is done."""
-    if path is not None and path.is_dir():
-        _fail(f"error: {what} {path} is a directory; give a file name")
+    """Refuse an output path that can never be written, before any work is done.
+
+    The path is followed to what it names (:func:`redline.destinations.resolve`):
+    a directory, a socket, a block device, a loop of links, or a file whose
+    folder this process cannot write is one line on stderr and exit 2.
+    """
+    if path is None:
+        return
+    try:
+        destinations.check_writable(destinations.resolve(path))
+    except OSError as error:
+        _fail(f"error: {what}: {error}")
 
 
 def _check_store(db: Path) -> None:

@@ -40,7 +40,7 @@ from redline.history.posterior import (
     estimate_evaluations,
 )
 from redline.history.sbc import LEVELS, CalibrationCheck, calibration_check
-from redline.report.files import write_atomic
+from redline.report.files import write_output
 from redline.report.markdown import redline_version
 
 
@@ -111,7 +111,7 @@ def estimate(
                     design_points=design, executor=pool, progress=progress), json_output)
         summary = result.to_dict()
         if output is not None:
-            write_atomic(output, lambda handle: handle.write(
+            write_output(output, lambda handle: handle.write(
                 json.dumps(summary, indent=2).encode("utf-8")))
         if json_output:
             typer.echo(json.dumps(summary, indent=2, default=_json_default))
@@ -145,7 +145,7 @@ def estimate(
     })
     document = posterior.to_dict()
     if output is not None:
-        write_atomic(output, lambda handle: handle.write(
+        write_output(output, lambda handle: handle.write(
             (json.dumps(document, indent=2) + "\n").encode("utf-8")))
         stderr.print(f"wrote {output}")
     if json_output:

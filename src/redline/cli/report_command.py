@@ -37,7 +37,7 @@ from redline.cli.common import (
 )
 from redline.engine.results import EnsembleResult
 from redline.engine.run import check_run_arguments
-from redline.report.files import write_text_atomic
+from redline.report.files import write_text_output
 from redline.report.html import html_report
 from redline.scenario.errors import ScenarioError
 from redline.scenario.models import Scenario
@@ -146,7 +146,7 @@ def report(
     page = html_report(result, hypotheses=analysis, sensitivity=indices, score=card,
                        hinges=found)
     try:
-        write_text_atomic(output, page)
+        write_text_output(output, page)
     except OSError as error:
         _fail(f"error: could not write the report {output}: {error}", EXIT_FAILURE)
     stdout.print(Text(f"report written to {output}"))

@@ -40,7 +40,7 @@ from redline.cli.common import (
 from redline.engine.results import EnsembleResult
 from redline.engine.run import ENGINES, PerRunSink, check_run_arguments
 from redline.report import format_probability, markdown_report
-from redline.report.files import write_text_atomic
+from redline.report.files import write_text_output
 from redline.report.markdown import OUTCOME_MEANINGS, week_date
 from redline.scenario.models import OUTCOMES, Scenario
 from redline.store import DEFAULT_DB, StoreError, list_runs, save_result
@@ -173,7 +173,7 @@ def run(
             _fail(f"error: could not store the run in {db}: {error}", EXIT_FAILURE)
     if markdown is not None:
         try:
-            write_text_atomic(markdown, markdown_report(result, run_id=run_id))
+            write_text_output(markdown, markdown_report(result, run_id=run_id))
         except OSError as error:
             _fail(f"error: could not write the report {markdown}: {error}", EXIT_FAILURE)
 

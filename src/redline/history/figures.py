@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
-from redline.report.files import write_atomic
+from redline.report.files import write_output
 
 if TYPE_CHECKING:
     from redline.history.backtest import BacktestResult
@@ -38,4 +38,4 @@ def reliability_figure(result: BacktestResult, path: str | Path) -> Path:
                     f"tested on {result.test_n} crises from {result.test_from} on")
     figure.tight_layout()
     suffix = Path(path).suffix.lstrip(".").lower() or "png"
-    return write_atomic(path, lambda handle: figure.savefig(handle, format=suffix))
+    return write_output(path, lambda handle: figure.savefig(handle, format=suffix))

@@ -5,7 +5,11 @@ bounded by the chunk; a user who wants every run's record (to fit their own
 model, or to join runs across scenarios) asks for a Parquet file, written as
 the chunks finish. Each chunk becomes one row group, in run order; the file is
 written under a temporary name and renamed into place only when the ensemble
-has finished, so an interrupted run leaves no file, never half of one.
+has finished, so an interrupted run leaves no file, never half of one. The
+path is followed to what it names (:mod:`redline.destinations`): through a
+symbolic link to its target; a FIFO or a device is streamed to in place. A
+temporary file left by a writer killed outright (SIGKILL) is named after it
+and removed by the next writer to the same file.
 
 Columns: ``run`` (index in the ensemble), ``outcome`` (its name, dictionary
 encoded), ``end_week`` (null while the run is still going at the horizon), and
@@ -16,7 +20,7 @@ held, null if not by the horizon.
 from __future__ import annotations
 
 import os
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from redline.destinations import open_in_place, remove_stale, resolve, temporary_file
 from redline.engine.state import NEVER
 from redline.scenario.models import OUTCOMES, Scenario
 
@@ -53,15 +58,22 @@ class PerRunWriter:
             + [(f"week:{name}", pa.int32()) for name in self.events])
         self._writer: pq.ParquetWriter | None = None
         self._temporary: Path | None = None
+        self._target: Path | None = None
+        self._files = ExitStack()
         self.rows = 0
 
     def __enter__(self) -> PerRunWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
-                                        dir=self.path.parent)
+        destination = resolve(self.path)
+        if destination.in_place:  # a FIFO or a device: streamed to, nothing to rename
+            sink = self._files.enter_context(open_in_place(destination))
+            self._writer = pq.ParquetWriter(sink, self.schema)
+            return self
+        self._target = destination.target
+        self._target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(self._target)
+        handle, self._temporary = temporary_file(self._target)
         os.close(handle)
-        self._temporary = Path(name)
-        self._writer = pq.ParquetWriter(name, self.schema)
+        self._writer = pq.ParquetWriter(str(self._temporary), self.schema)
         return self
 
     def write(self, first_run: int, records: dict[str, NDArray[np.int64]]) -> None:
@@ -84,13 +96,15 @@ class PerRunWriter:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        assert self._writer is not None and self._temporary is not None
+        assert self._writer is not None
         try:
             self._writer.close()
-            if kind is None:
-                os.replace(self._temporary, self.path)
+            if kind is None and self._temporary is not None and self._target is not None:
+                os.replace(self._temporary, self._target)
         finally:
-            self._temporary.unlink(missing_ok=True)
+            self._files.close()
+            if self._temporary is not None:
+                self._temporary.unlink(missing_ok=True)
 
 
 def _weeks(values: NDArray[np.int64]) -> pa.Array:
