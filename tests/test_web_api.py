@@ -448,6 +448,52 @@ def test_figures_of_a_run_stored_by_the_command_line(client: TestClient,
     assert figures and figures[0]["key"] == "outcomes"
 
 
+def test_figures_of_a_stored_run_are_simulated_again_by_a_job_under_the_limits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from redline.store import save_result
+
+    settings = Settings(db=tmp_path / "f.duckdb", max_runs=1000, max_jobs=1, max_queued=4)
+    cuba = redline.load("cuba-1962")
+    small = save_result(redline.simulate(cuba, runs=300, seed=1, horizon=6), settings.db)
+    large = save_result(redline.simulate(cuba, runs=20_000, seed=1, horizon=2), settings.db)
+    simulated: list[int] = []
+    simulate = redline.simulate
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        simulated.append(kwargs["runs"])
+        return simulate(*args, **kwargs)
+
+    monkeypatch.setattr(redline, "simulate", counted)
+    with TestClient(create_app(settings)) as c:
+        for what in ("figures", "report"):  # more runs than --max-runs: refused, not simulated
+            response = c.get(f"/api/runs/{large}/{what}")
+            assert response.status_code == 422 and "--max-runs" in response.json()["error"]
+        assert simulated == []
+        release = threading.Event()
+        c.app.state.jobs.submit(  # type: ignore[attr-defined]
+            "test", "holds the only job slot", lambda _: {"released": release.wait(300)})
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = [pool.submit(c.get, f"/api/runs/{small}/{what}")
+                       for what in ("figures", "report", "figures", "report")]
+            for _ in range(6000):
+                job = c.get(f"/api/jobs/redraw-{small}")
+                if job.status_code == 200:
+                    break
+                time.sleep(0.05)
+            assert job.json()["kind"] == "redraw" and job.json()["status"] == "queued"
+            assert simulated == []  # nothing simulated beside the queue while the slot is busy
+            release.set()
+            figures, report, *_ = [answer.result() for answer in answers]
+        assert [answer.result().status_code for answer in answers] == [200] * 4
+        assert simulated == [300]  # one job for four requests
+        assert figures.json()["figures"][0]["key"] == "outcomes"
+        assert small in report.text and "attachment" in report.headers["content-disposition"]
+        assert c.get(f"/api/jobs/redraw-{small}").json()["status"] == "done"
+
+
 def test_delete_a_stored_run(client: TestClient) -> None:
     job = client.post("/api/runs", json={"scenario": "kursk-2024", "runs": 100}).json()
     wait(client, job["id"])

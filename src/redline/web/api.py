@@ -26,7 +26,7 @@ from redline.scenario.models import Scenario
 from redline.store.duckdb_store import MAX_SEED, new_run_id
 from redline.web import service
 from redline.web.bodies import StrictJSONRoute
-from redline.web.jobs import FINISHED, NotCancellable, QueueFull, ShuttingDown
+from redline.web.jobs import DONE, FINISHED, Job, NotCancellable, QueueFull, ShuttingDown
 from redline.web.service import Conflict, NotFound
 
 #: Every error's body: a message a person can act on, and the status again (JSON, also
@@ -145,6 +145,7 @@ class SaveRequest(StrictModel):
 
 Params = ParamSpec("Params")
 Answer = TypeVar("Answer")
+Drawn = TypeVar("Drawn")
 
 
 def off_loop(handler: Callable[Params, Answer]) -> Callable[Params, Awaitable[Answer]]:
@@ -196,15 +197,22 @@ def _check_runs(request: Request, runs: int, factor: int = 1) -> None:
                        f"{runs * factor:,}); start the server with a larger --max-runs")
 
 
-def _submit(request: Request, kind: str, label: str,
-            work: Callable[[service.Progress], dict[str, Any]], job_id: str | None = None,
-            extra: dict[str, Any] | None = None) -> JSONResponse:
+def _queue(request: Request, kind: str, label: str,
+           work: Callable[[service.Progress], dict[str, Any]], job_id: str | None = None,
+           extra: dict[str, Any] | None = None, join: bool = False) -> Job:
     try:
-        job = _state(request).jobs.submit(kind, label, work, job_id=job_id, extra=extra)
+        return _state(request).jobs.submit(kind, label, work, job_id=job_id, extra=extra,
+                                           join=join)
     except QueueFull as error:
         raise ApiError(429, str(error)) from None
     except ShuttingDown as error:
         raise ApiError(503, str(error)) from None
+
+
+def _submit(request: Request, kind: str, label: str,
+            work: Callable[[service.Progress], dict[str, Any]], job_id: str | None = None,
+            extra: dict[str, Any] | None = None) -> JSONResponse:
+    job = _queue(request, kind, label, work, job_id, extra)
     document = job.to_dict() | {"url": f"/api/jobs/{job.id}",
                                 "events": f"/api/jobs/{job.id}/events"}
     if kind == "run":
@@ -397,18 +405,67 @@ def delete_stored_run(request: Request, run_id: str) -> Response:
     return Response(status_code=204)
 
 
+#: Times a route asks for a stored run to be simulated again before it gives up (the result
+#: can leave memory before it is drawn when many other results arrive at once).
+REDRAW_ATTEMPTS = 3
+
+
+async def _drawn(request: Request, run_id: str,
+                 draw: Callable[[str], Drawn | None]) -> tuple[dict[str, Any], Drawn]:
+    """A stored run's document and what ``draw`` makes of its full result.
+
+    ``draw`` gives None when the result is not in memory: the run is then
+    simulated again by a job, queued under the server's limits like any other
+    (``--max-runs``, ``--max-jobs``, ``--max-queued``), and the request waits
+    for it. Parallel requests for one run share one job.
+    """
+    document = await anyio.to_thread.run_sync(_stored, request, run_id)
+    for _ in range(REDRAW_ATTEMPTS):
+        drawn = await anyio.to_thread.run_sync(draw, run_id, limiter=_state(request).heavy)
+        if drawn is not None:
+            return document, drawn
+        await _simulated_again(request, document)
+    raise ApiError(503, f"run {run_id} was simulated again, but other results pushed it out "
+                   "of memory before it could be drawn; try again")
+
+
+async def _simulated_again(request: Request, document: dict[str, Any]) -> None:
+    """Queue (or join) the job that simulates a stored run again, and wait for it to end."""
+    run_id, runs = str(document["run_id"]), int(document["runs"])
+    limit = _state(request).settings.max_runs
+    if runs > limit:
+        raise ApiError(422, f"run {run_id} has {runs:,} runs and its full result is not in "
+                       "memory: drawing its figures or report means simulating it again, and "
+                       f"this server simulates at most {limit:,} runs per request "
+                       "(--max-runs). Start it with a larger --max-runs, or draw the report "
+                       "on the command line (redline report)")
+    results: service.Results = _state(request).results
+    job = _queue(request, "redraw", f"simulate run {run_id} of {document['scenario']} again "
+                 f"({runs:,} runs) to draw it",
+                 lambda progress: results.simulate_again(document, progress),
+                 job_id=f"redraw-{run_id}", join=True)
+    while job.status not in FINISHED:
+        await asyncio.sleep(0.2)
+    if job.status != DONE:
+        raise ApiError(503, f"simulating run {run_id} again did not finish ({job.status}"
+                       f"{': ' + job.error if job.error else ''}); try again")
+
+
 @router.get("/runs/{run_id}/figures", tags=["runs"])
-def run_figures(request: Request, run_id: str) -> dict[str, Any]:
-    """The report's figures of a run as inline SVG (hover shows values)."""
-    _stored(request, run_id)
-    return {"run_id": run_id, "figures": _state(request).results.figures(run_id)}
+async def run_figures(request: Request, run_id: str) -> dict[str, Any]:
+    """The report's figures of a run as inline SVG (hover shows values).
+
+    A run whose full result is no longer in memory is simulated again first,
+    as a job under the server's limits (422 beyond ``--max-runs``).
+    """
+    _, drawn = await _drawn(request, run_id, _state(request).results.figures)
+    return {"run_id": run_id, "figures": drawn}
 
 
 @router.get("/runs/{run_id}/report", tags=["runs"], response_class=HTMLResponse)
-def run_report(request: Request, run_id: str) -> HTMLResponse:
-    """The run's self-contained HTML report, as a download."""
-    document = _stored(request, run_id)
-    page = _state(request).results.report(run_id)
+async def run_report(request: Request, run_id: str) -> HTMLResponse:
+    """The run's self-contained HTML report, as a download (simulated again as figures are)."""
+    document, page = await _drawn(request, run_id, _state(request).results.report)
     name = f"{document['scenario']}-{run_id}.html"
     return HTMLResponse(page, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -118,8 +118,12 @@ class JobManager:
                 self._closed = False
 
     def submit(self, kind: str, label: str, work: Work, *, job_id: str | None = None,
-               extra: dict[str, Any] | None = None) -> Job:
+               extra: dict[str, Any] | None = None, join: bool = False) -> Job:
         """Queue ``work(progress)``; its returned dict becomes the job's result.
+
+        With ``join``, a queued or running job of the same ``job_id`` is
+        returned instead of queueing the same work twice; a finished job of
+        that id is replaced by the new one.
 
         Raises
         ------
@@ -132,12 +136,16 @@ class JobManager:
         with self._lock:
             if self._closed:
                 raise ShuttingDown("the server is shutting down; no new jobs")
+            current = self._jobs.get(job_id) if job_id else None
+            if join and current is not None and current.status not in FINISHED:
+                return current
             waiting = sum(job.status == QUEUED for job in self._jobs.values())
             if waiting >= self.max_queued:
                 raise QueueFull(f"{waiting} jobs are already waiting (the limit is "
                                 f"{self.max_queued}); try again when one has finished")
             job = Job(id=job_id or uuid.uuid4().hex[:12], kind=kind, label=label,
                       extra=dict(extra or {}))
+            self._jobs.pop(job.id, None)  # a replaced job: the new one goes last
             self._jobs[job.id] = job
             self._forget_old()
             job.future = self._pool.submit(self._run, job, work)

@@ -43,7 +43,8 @@ Progress = Callable[[int, int], None]
 
 #: Progress updates aimed at per run (the compiled engine reports once per chunk).
 PROGRESS_STEPS = 20
-#: Results kept in memory for figures and reports (others are re-simulated: same numbers).
+#: Full results kept in memory for figures and reports (a stored run that is not in memory
+#: is simulated again by a job, under the server's limits: the same numbers).
 KEEP_RESULTS = 8
 #: Name given to scenario text from the editor in error messages.
 EDITOR_FILE = "<editor>"
@@ -324,44 +325,62 @@ class Results:
             self._cache.pop(run_id, None)
             self._figures.pop(run_id, None)
 
-    def result(self, run_id: str) -> EnsembleResult:
-        """The full result of a stored run: from memory, or simulated again.
-
-        The same scenario, seed, runs and horizon give the same numbers, so a
-        run stored earlier (or by the command line) is re-simulated to draw its
-        figures.
-        """
+    def cached(self, run_id: str) -> EnsembleResult | None:
+        """The full result of a run if it is in memory, else None."""
         with self.lock:
-            if run_id in self._cache:
-                return self._cache[run_id]
-        document = self.get(run_id)
-        text = document.get("scenario_text")
-        try:
-            scenario = load_text(text, document["scenario"]) if text else \
-                Scenario.model_validate(document["scenario_json"])
-        except ScenarioError:
-            scenario = Scenario.model_validate(document["scenario_json"])
-        result = redline.simulate(scenario, runs=int(document["runs"]),
-                                  seed=int(document["seed"]),
-                                  horizon=int(document["horizon_weeks"]))
-        self.remember(run_id, result)
-        return result
+            return self._cache.get(run_id)
 
-    def figures(self, run_id: str) -> list[dict[str, str]]:
-        """The report's figures of a run as inline SVG: key, title, caption, svg."""
+    def simulate_again(self, document: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """Put a stored run's full result back in memory by simulating it again (a job's work).
+
+        The database keeps a run's summaries, not everything its figures draw
+        (the escalation fan chart's distributions, for one); the same scenario,
+        seed, runs and horizon give the same numbers, so the run is simulated
+        again. It can be as large as any run (up to 10^8 runs), so this is
+        only ever called as a job, after the server's limits were checked.
+        """
+        runs = int(document["runs"])
+        result = redline.simulate(stored_scenario(document), runs=runs,
+                                  seed=int(document["seed"]),
+                                  horizon=int(document["horizon_weeks"]),
+                                  chunk_size=progress_chunk_size(runs), progress=progress)
+        self.remember(str(document["run_id"]), result)
+        return {"run_id": document["run_id"], "runs": runs}
+
+    def figures(self, run_id: str) -> list[dict[str, str]] | None:
+        """The report's figures of a run as inline SVG (key, title, caption, svg).
+
+        None when they were not drawn yet and the run's full result is not in
+        memory (see :meth:`simulate_again`).
+        """
         with self.lock:
             if run_id in self._figures:
                 return self._figures[run_id]
-        drawn = result_figures(self.result(run_id))
+        result = self.cached(run_id)
+        if result is None:
+            return None
+        drawn = result_figures(result)
         with self.lock:
             self._figures[run_id] = drawn
             while len(self._figures) > KEEP_RESULTS:
                 self._figures.popitem(last=False)
         return drawn
 
-    def report(self, run_id: str) -> str:
-        """The self-contained HTML report of a stored run."""
-        return html_report(self.result(run_id), run_id=run_id)
+    def report(self, run_id: str) -> str | None:
+        """The self-contained HTML report of a run; None when its result is not in memory."""
+        result = self.cached(run_id)
+        return None if result is None else html_report(result, run_id=run_id)
+
+
+def stored_scenario(document: dict[str, Any]) -> Scenario:
+    """The scenario of a stored run: from its text, or its canonical JSON if that fails."""
+    text = document.get("scenario_text")
+    try:
+        if text:
+            return load_text(text, document["scenario"])
+    except ScenarioError:
+        pass
+    return Scenario.model_validate(document["scenario_json"])
 
 
 def _plain(value: Any) -> Any:
