@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import duckdb
@@ -70,6 +71,35 @@ def test_console_script_is_installed():
     process = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
     assert process.returncode == 0
     assert "Usage: redline" in process.stdout
+
+
+#: Runs redline as its console script (or as ``python -m redline``) with a Ctrl-C that lands
+#: exactly while redline's imports run: when Numba is first imported.
+INTERRUPT_WHILE_LOADING = textwrap.dedent("""
+    import os, runpy, signal, sys
+
+    class InterruptOnNumba:
+        def find_spec(self, name, path=None, target=None):
+            if name == "numba":
+                os.kill(os.getpid(), signal.SIGINT)
+            return None
+
+    entry = sys.argv[1]
+    sys.meta_path.insert(0, InterruptOnNumba())
+    sys.argv = ["redline", "list"]
+    if entry == "script":
+        from redline.cli import main
+        sys.exit(main())
+    runpy.run_module("redline", run_name="__main__", alter_sys=True)
+""")
+
+
+@pytest.mark.parametrize("entry", ["script", "module"])
+def test_ctrl_c_while_loading_exits_quietly_with_130(entry):
+    """Issue 18: Ctrl-C in the first second (the imports) printed a traceback."""
+    process = subprocess.run([sys.executable, "-c", INTERRUPT_WHILE_LOADING, entry],
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert (process.returncode, process.stdout, process.stderr) == (130, "", "")
 
 
 # ------------------------------------------------------------------- validate

@@ -5,25 +5,59 @@
 >>> result = redline.simulate(scenario, runs=2_000, seed=1)
 >>> abs(sum(e.p for e in result.outcomes.values()) - 1.0) < 1e-12
 True
+
+Importing ``redline`` is cheap: the library (the engine, NumPy, Numba) is
+imported when one of its names is first used, so that the command line can
+answer Ctrl-C while it loads (``redline.cli.main``).
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from redline.allocation import one_arena
 
 one_arena()  # before anything starts a thread: see redline.allocation
 
-from pathlib import Path  # noqa: E402
+if TYPE_CHECKING:
+    from pathlib import Path
 
-from redline.engine import EnsembleResult, Estimate, simulate  # noqa: E402
-from redline.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
-from redline.scenarios import builtin_names, resolve  # noqa: E402
+    from redline.engine import EnsembleResult, Estimate, simulate
+    from redline.scenario import Scenario, ScenarioError
+    from redline.scenario import load_scenario as load_scenario
+    from redline.scenarios import builtin_names
+    from redline.scenarios import resolve as resolve
 
 __version__ = "0.1.0"
 __all__ = ["EnsembleResult", "Estimate", "Scenario", "ScenarioError", "builtin_names", "load",
            "simulate"]
 
+#: The library's names, by the module each is imported from when first used.
+_HOMES = {
+    "EnsembleResult": "redline.engine", "Estimate": "redline.engine", "simulate": "redline.engine",
+    "Scenario": "redline.scenario", "ScenarioError": "redline.scenario",
+    "load_scenario": "redline.scenario",
+    "builtin_names": "redline.scenarios", "resolve": "redline.scenarios",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import one of the library's names on first use (PEP 562)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'redline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 def load(name_or_path: str | Path) -> Scenario:
     """A validated scenario from a built-in name (``"kursk-2024"``) or a file path."""
+    from redline.scenario import load_scenario
+    from redline.scenarios import resolve
+
     return load_scenario(resolve(name_or_path))
