@@ -4,12 +4,11 @@ The parameters theta of :class:`redline.history.mapping.MappingParameters`
 (escalation, rationality lambda, switching cost k, planning weeks H, talks
 hazard) are estimated on the unconstrained scale z (log of the first four,
 logit of the talks hazard) from the ICB crises' coded dynamics (violence,
-agreement, and each first crisis actor's outcome, major response, the
-intensity of its violence, its response's timing and the crisis's
-duration: :mod:`redline.history.targets`).
+agreement, and each first crisis actor's outcome, major response, its timing
+and the crisis's duration: :mod:`redline.history.targets`).
 
-Method (simulated likelihood with common random numbers, a Laplace
-approximation from a response surface, then importance sampling):
+Method (simulated likelihood with common random numbers, then a Laplace
+approximation from a response surface):
 
 1. The likelihood l(z) is the simulated one of
    :class:`redline.history.calibration.Objective`: each crisis type is
@@ -31,17 +30,6 @@ approximation from a response surface, then importance sampling):
    is the quadratic's maximum (kept inside the design). A parameter whose
    posterior standard deviation stays above 90% of its prior's is reported
    as not informed by the data.
-5. The Laplace approximation is then corrected by adaptive multiple
-   importance sampling [Cornuet2012]: :data:`IMPORTANCE_ROUNDS` rounds of
-   draws from a multivariate t proposal (the current estimate, its standard
-   deviations widened by :data:`IMPORTANCE_WIDEN`), each draw weighted by the
-   simulated posterior over the mixture of every round's proposal (the
-   deterministic-mixture weights), the next proposal fitted to the weighted
-   draws so far. The weighted mean and covariance of all draws are the
-   posterior's. Without this step the quadratic's curvature, fitted to a
-   likelihood that is nearly flat in the switching cost, made that
-   parameter's intervals far too narrow (simulation-based calibration: 5 of
-   10 90% intervals covered the truth).
 
 The result is a normal posterior on z (log-normal marginals on the natural
 scale, logit-normal for the talks hazard). Why this and not the others the
@@ -66,8 +54,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
-from scipy.special import logsumexp
-from scipy.stats import multivariate_t, norm, qmc
+from scipy.stats import norm, qmc
 
 from redline.history.mapping import MappingParameters
 from redline.scenario.estimates import shipped_document
@@ -102,21 +89,12 @@ GLOBAL_POINTS = 64
 #: Half-width (on z) of the first response-surface design around the mode.
 FIRST_BOX = 0.5
 #: Points of each response-surface design (a quadratic in 5 dimensions has 21 coefficients).
-DESIGN_POINTS = 48
+DESIGN_POINTS = 32
 #: The smallest design worth fitting (a quadratic in 5 dimensions has 21 coefficients), for
 #: quick runs and tests.
 QUICK_DESIGN = 22
 #: The mode search's evaluations in quick runs.
 QUICK_EVALUATIONS = 20
-#: Rounds of the importance-sampling correction (:func:`importance_points` draws each).
-IMPORTANCE_ROUNDS = 3
-#: Degrees of freedom of the importance proposals (heavy tails guard against a proposal
-#: narrower than the posterior).
-IMPORTANCE_DF = 4.0
-#: Each proposal's standard deviations are the current estimate's times this.
-IMPORTANCE_WIDEN = 1.5
-#: Spawn key of the importance draws' random numbers (under the estimator's seed).
-IMPORTANCE_SPAWN = 5
 #: Version of the shipped posterior file's format.
 FORMAT_VERSION = 1
 
@@ -170,8 +148,6 @@ class Posterior:
     evaluations: int
     uninformed: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
-    #: Effective sample size of the importance-sampling correction (0: not applied).
-    effective_draws: float = 0.0
 
     @property
     def sd(self) -> NDArray[np.float64]:
@@ -208,7 +184,6 @@ class Posterior:
                       for name in NAMES},
             "uninformed": self.uninformed,
             "log_likelihood": self.log_likelihood, "evaluations": self.evaluations,
-            "effective_draws": self.effective_draws,
             "provenance": self.provenance,
         }
 
@@ -226,8 +201,7 @@ class Posterior:
                    log_likelihood=float(data["log_likelihood"]),
                    evaluations=int(data["evaluations"]),
                    uninformed=list(data.get("uninformed", [])),
-                   provenance=dict(data.get("provenance", {})),
-                   effective_draws=float(data.get("effective_draws", 0.0)))
+                   provenance=dict(data.get("provenance", {})))
 
 
 def shipped_posterior() -> Posterior:
@@ -378,68 +352,16 @@ def estimate(log_likelihood: Callable[[NDArray[np.float64]], float],
         # second design: the ellipsoid of twice the first fit's standard deviations
         scale = np.linalg.cholesky(covariance) * 2.0
         bound = 2.0 * np.sqrt(np.diag(covariance))
-    rng = np.random.default_rng(np.random.SeedSequence([seed, IMPORTANCE_SPAWN]))
-    centre, covariance, effective = importance_correction(
-        log_posterior, centre, covariance, importance_points(design_points), rng)
     mean_z = to_z @ centre
     covariance_z = to_z @ covariance @ to_z.T
     sd = np.sqrt(np.diag(covariance_z))
     uninformed = [name for i, name in enumerate(NAMES) if sd[i] > UNINFORMED * prior_sd()[i]]
     return Posterior(mean=mean_z, covariance=0.5 * (covariance_z + covariance_z.T),
                      log_likelihood=float(log_likelihood(mean_z)), evaluations=evaluations + 1,
-                     uninformed=uninformed, effective_draws=effective)
-
-
-def importance_points(design_points: int) -> int:
-    """Draws per round of the importance correction: as many as a design's points."""
-    return max(len(NAMES) + 1, design_points)
-
-
-def importance_correction(log_posterior: Callable[[NDArray[np.float64]], float],
-                          mean: NDArray[np.float64], covariance: NDArray[np.float64],
-                          per_round: int, rng: np.random.Generator,
-                          rounds: int = IMPORTANCE_ROUNDS
-                          ) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
-    """Adaptive multiple importance sampling from a normal approximation [Cornuet2012].
-
-    Each round draws ``per_round`` points from a multivariate t (:data:`IMPORTANCE_DF`
-    degrees of freedom) centred on the current estimate, with its covariance
-    widened by :data:`IMPORTANCE_WIDEN` squared; every draw so far is weighted by
-    ``exp(log_posterior)`` over the equal mixture of all rounds' proposals, and
-    the weighted mean and covariance (the previous estimate counting as d + 1
-    draws, so that a few effective draws cannot collapse it) become the next
-    estimate. Returns (mean,
-    covariance, effective sample size of the final weights).
-    """
-    d = len(mean)
-    proposals: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
-    points: list[NDArray[np.float64]] = []
-    targets: list[float] = []
-    effective = 0.0
-    for _ in range(rounds):
-        shape = IMPORTANCE_WIDEN ** 2 * covariance * (IMPORTANCE_DF - 2.0) / IMPORTANCE_DF
-        proposals.append((mean, 0.5 * (shape + shape.T)))
-        draws = np.atleast_2d(multivariate_t(loc=mean, shape=proposals[-1][1], df=IMPORTANCE_DF)
-                              .rvs(size=per_round, random_state=rng)).reshape(per_round, d)
-        points.extend(draws)
-        targets.extend(log_posterior(x) for x in draws)
-        x = np.asarray(points)
-        mixture = logsumexp([multivariate_t(loc=m, shape=c, df=IMPORTANCE_DF).logpdf(x)
-                             for m, c in proposals], axis=0) - math.log(len(proposals))
-        log_weights = np.asarray(targets) - np.atleast_1d(mixture)
-        weights = np.exp(log_weights - logsumexp(log_weights))
-        effective = float(1.0 / np.sum(weights ** 2))
-        mean = weights @ x
-        centred = x - mean
-        weighted = (centred * weights[:, None]).T @ centred
-        # a few effective draws cannot estimate a covariance in d dimensions: the previous
-        # estimate counts as d + 1 draws (it carries the Laplace fit's curvature)
-        covariance = (effective * weighted + (d + 1) * covariance) / (effective + d + 1)
-    return mean, 0.5 * (covariance + covariance.T), effective
+                     uninformed=uninformed)
 
 
 def estimate_evaluations(max_evaluations: int, design_points: int = DESIGN_POINTS,
                          global_points: int = GLOBAL_POINTS) -> int:
     """The most likelihood evaluations :func:`estimate` makes."""
-    return (global_points + max_evaluations + 2 * (design_points + 1)
-            + IMPORTANCE_ROUNDS * importance_points(design_points) + len(NAMES) + 2)
+    return global_points + max_evaluations + 2 * (design_points + 1) + len(NAMES) + 2

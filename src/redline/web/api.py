@@ -154,14 +154,15 @@ def off_loop(handler: Callable[Params, Answer]) -> Callable[Params, Awaitable[An
     Reading and validating scenario YAML holds the interpreter for tens of
     milliseconds (a megabyte of it for seconds). FastAPI runs plain ``def``
     routes on a pool of 40 threads, so 20 such requests at once took the
-    interpreter from the event loop and every light request waited (measured:
-    the median ``/api/health`` went from 168 ms to 5.1 s under 20 concurrent
-    ``/api/scenarios``). Routes wrapped here share ``Settings.max_heavy``
-    threads (the application's ``heavy`` limiter); the others wait their turn
-    without a thread, and light routes (``async def``) are answered meanwhile
-    (measured with ``python -m benchmarks.web_load --load validate`` on two
-    busy cores: the median ``/api/health`` under 20 clients posting
-    kursk-2024 to ``/api/validate`` went from 815 ms to 13 ms).
+    interpreter from the event loop and every light request waited (issue 18
+    measured the median ``/api/health`` going from 168 ms to 5.1 s under 20
+    concurrent ``/api/scenarios``). Routes wrapped here share
+    ``Settings.max_heavy`` threads (the application's ``heavy`` limiter); the
+    others wait their turn without a thread, and light routes (``async def``)
+    are answered meanwhile (measured with ``python -m benchmarks.web_load
+    --load validate`` on two cores busy with other work: the median
+    ``/api/health`` under 20 clients posting kursk-2024 to ``/api/validate``
+    went from 815 ms to 13 ms).
     The route keeps its signature (FastAPI reads it through ``__wrapped__``)
     and must take the ``request``.
     """
