@@ -4,8 +4,9 @@ The parameters theta of :class:`redline.history.mapping.MappingParameters`
 (escalation, rationality lambda, switching cost k, planning weeks H, talks
 hazard) are estimated on the unconstrained scale z (log of the first four,
 logit of the talks hazard) from the ICB crises' coded dynamics (violence,
-agreement, and each first crisis actor's outcome, major response, its timing
-and the crisis's duration: :mod:`redline.history.targets`).
+agreement, and each first crisis actor's outcome, major response, the
+intensity of its violence, its response's timing and the crisis's
+duration: :mod:`redline.history.targets`).
 
 Method (simulated likelihood with common random numbers, then a Laplace
 approximation from a response surface):
