@@ -31,6 +31,19 @@ approximation from a response surface):
    is the quadratic's maximum (kept inside the design). A parameter whose
    posterior standard deviation stays above 90% of its prior's is reported
    as not informed by the data.
+5. The simulated l is noisy between nearby points, not only piecewise
+   constant (its standard deviation across seeds is about 9 log units on the
+   446 crises with 100 runs per type), and common random numbers freeze that
+   noise: the fitted maximum carries it. The mean is linear in the fitted
+   gradient, m = c + S (g + P_0 (mu_0 - c)) with S the covariance above,
+   so the noise's share of the mean's error has covariance S V_g S, where
+   V_g is the fitted gradient's covariance (the residual mean square of the
+   fit times the gradient's block of (X'X)^-1, :func:`gradient_noise`); it
+   is added to S (the simulation's error counted with the posterior's, as
+   simulated maximum likelihood adds simulation variance to sampling
+   variance [LawKelton2000]). Without it, simulation-based calibration left
+   the switching cost's 90% intervals covering the truth in 5 of 10
+   replicates.
 
 The result is a normal posterior on z (log-normal marginals on the natural
 scale, logit-normal for the talks hazard). Why this and not the others the
@@ -218,6 +231,30 @@ def _quadratic_features(x: NDArray[np.float64]) -> NDArray[np.float64]:
                                                     axis=1)])
 
 
+def gradient_noise(offsets: NDArray[np.float64], values: NDArray[np.float64]
+                   ) -> NDArray[np.float64]:
+    """Covariance of the fitted gradient of :func:`response_surface` due to the values' noise.
+
+    The noise variance is estimated by the residual mean square of the
+    least-squares quadratic (residual sum of squares over residual degrees of
+    freedom; lack of fit counts as noise, which errs on the side of width);
+    the covariance is that variance times the gradient's block of
+    (X'X)^-1, the variance of least-squares coefficients [BoxDraper2007].
+    Zero when the design has no residual degrees of freedom.
+    """
+    d = offsets.shape[1]
+    features = _quadratic_features(offsets)
+    freedom = len(values) - features.shape[1]
+    if freedom <= 0:
+        return np.zeros((d, d))
+    coefficients, *_ = np.linalg.lstsq(features, values, rcond=None)
+    residual = values - features @ coefficients
+    variance = float(residual @ residual) / freedom
+    unscaled = np.linalg.pinv(features.T @ features)
+    block: NDArray[np.float64] = variance * unscaled[1:1 + d, 1:1 + d]
+    return block
+
+
 def response_surface(offsets: NDArray[np.float64], values: NDArray[np.float64]
                      ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Least-squares quadratic of ``values`` in ``offsets``: (gradient, Hessian) at 0."""
@@ -253,6 +290,9 @@ def _laplace(centre: NDArray[np.float64], offsets: NDArray[np.float64],
     # maximise g'x - x'Px/2 + log prior(centre + x): (P_l + P_0) x = g + P_0 (mu_0 - centre)
     step = covariance @ (gradient + prior_precision @ (prior_mean_w - centre))
     step = np.clip(step, -bound, bound)
+    # the step is linear in the fitted gradient, whose noise carries into the mean: the
+    # simulation's error is added to the posterior's covariance
+    covariance = covariance + covariance @ gradient_noise(offsets, values) @ covariance
     return centre + step, 0.5 * (covariance + covariance.T)
 
 
