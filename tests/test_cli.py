@@ -276,6 +276,24 @@ def test_run_bad_arguments_fail_before_any_work(toy, tmp_path, flag, value):
     assert not db.exists()
 
 
+@pytest.mark.parametrize(("args", "command", "needle"), [
+    (["run", "TOY", "--runs", "0"], "redline run", "--runs"),
+    (["run", "TOY", "--runs", "many"], "redline run", "--runs"),
+    (["run", "TOY", "--bogus"], "redline run", "--bogus"),
+    (["run"], "redline run", "scenario"),
+    (["no-such-command"], "redline", "no-such-command"),
+])
+def test_a_usage_error_is_one_line(toy, tmp_path, args, command, needle):
+    """Issue 18: flag errors printed 5-6-line Rich boxes where the README promises one line."""
+    db = tmp_path / "results.duckdb"
+    process = redline(*[toy if arg == "TOY" else arg for arg in args], "--db", db)
+    assert_clean_error(process, 2)
+    assert process.stdout == ""
+    (line,) = process.stderr.splitlines()
+    assert line.startswith(f"{command}: error: ") and needle in line, line
+    assert not db.exists()
+
+
 def test_run_unknown_scenario_lists_the_built_ins(tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline("run", "no-such-crisis", "--db", db)

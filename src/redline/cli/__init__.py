@@ -16,7 +16,9 @@ they load ends quietly with status 130 instead of a traceback.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,8 +31,13 @@ COMMAND_MODULES = ("analysis_commands", "compare_command", "estimate_command",
                    "verify_command")
 #: Exit status of a command interrupted by Ctrl-C (128 + SIGINT, as a shell reports it).
 EXIT_INTERRUPTED = 130
+#: Exit status of a command stopped by SIGTERM (128 + 15).
+EXIT_TERMINATED = 143
+#: Exit status of a usage error (the same as :data:`redline.cli.common.EXIT_USAGE`).
+EXIT_USAGE = 2
 
-__all__ = ["COMMAND_MODULES", "EXIT_INTERRUPTED", "app", "main"]
+__all__ = ["COMMAND_MODULES", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USAGE", "app", "main",
+           "usage_line"]
 
 
 def commands() -> typer.Typer:
@@ -49,10 +56,50 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'redline.cli' has no attribute {name!r}")
 
 
-def main() -> None:
-    """Run the command line (the ``redline`` console script) and exit with its status."""
+def main(args: list[str] | None = None) -> None:
+    """Run the command line (the ``redline`` console script) and exit with its status.
+
+    SIGTERM unwinds as Ctrl-C does (temporary files removed, nothing half
+    stored) and exits with 143.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        status = commands()(prog_name="redline")
+        status = _run(sys.argv[1:] if args is None else args)
     except KeyboardInterrupt:  # while the commands load, before any could catch it
         status = EXIT_INTERRUPTED
+    if _terminated:
+        status = EXIT_TERMINATED
     sys.exit(status)
+
+
+def _run(args: list[str]) -> int:
+    """Run one command; a usage error is one line on stderr, ``redline CMD: error: ...``."""
+    app = commands()
+    from typer.exceptions import TyperException
+
+    try:
+        status = app(args=args, prog_name="redline", standalone_mode=False)
+    except TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # the help is printed already
+            return EXIT_USAGE
+        print(usage_line(error), file=sys.stderr)
+        return int(getattr(error, "exit_code", EXIT_USAGE))
+    return status if isinstance(status, int) else 0
+
+
+def usage_line(error: Exception) -> str:
+    """``redline run: error: MESSAGE``: the command and Click's message, on one line."""
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "redline"
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    return f"{command}: error: {' '.join(message.split())}"
+
+
+_terminated: list[int] = []
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: unwind as Ctrl-C does; a second SIGTERM ends the process at once."""
+    _terminated.append(signum)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise KeyboardInterrupt

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -196,13 +196,15 @@ def _per_run_writer(path: Path | None, scenario: Scenario) -> Iterator[PerRunSin
         yield None
         return
     writer = PerRunWriter(path, scenario)
-    stack = ExitStack()
+    entered = False
     try:
-        stack.enter_context(writer)
+        with writer:  # armed as soon as __enter__ returns: an interrupt then still cleans up
+            entered = True
+            yield writer.write
     except OSError as error:
+        if entered:
+            raise
         _fail(f"error: could not write the per-run file {path}: {error}", EXIT_FAILURE)
-    with stack:
-        yield writer.write
 
 
 @app.command("runs")
