@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -109,3 +111,56 @@ def test_the_file_is_written_through_a_link_and_into_a_fifo(tmp_path):
     reader.join(timeout=60)
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
     assert pq.read_table(io.BytesIO(received[0])).equals(pq.read_table(real))
+
+
+def start_per_run(scenario: Path, out: Path, runs: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "redline", "run", str(scenario), "--runs", str(runs), "--no-db",
+         "--per-run", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def temporaries(out: Path) -> list[Path]:
+    return sorted(out.parent.glob(f".{out.name}.*.part"))
+
+
+def wait_for_temporary(process: subprocess.Popen, out: Path) -> list[Path]:
+    """Wait until the run has opened its temporary file (it is then simulating)."""
+    while not (found := temporaries(out)):
+        assert process.poll() is None, process.communicate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)
+    return found
+
+
+@pytest.fixture
+def toy_file(tmp_path: Path) -> Path:
+    path = tmp_path / "toy.yaml"
+    path.write_text(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    return path
+
+
+def test_sigterm_during_the_run_leaves_no_temporary_file(toy_file, tmp_path):
+    """Issue 18: SIGTERM killed the run on the spot and its hidden .part file stayed."""
+    out = tmp_path / "runs.parquet"
+    process = start_per_run(toy_file, out, 20_000_000)
+    wait_for_temporary(process, out)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    assert "Traceback" not in err and "nothing was stored" in err
+    assert temporaries(out) == [] and not out.exists()
+
+
+def test_the_next_run_removes_what_a_killed_run_left(toy_file, tmp_path):
+    """Issue 18: kill -9 leaves the .part file (nothing can remove it then); nothing removed
+    it later either. The next writer to the same file removes those of dead processes."""
+    out = tmp_path / "runs.parquet"
+    killed = start_per_run(toy_file, out, 20_000_000)
+    (leftover,) = wait_for_temporary(killed, out)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=120)
+    assert leftover.exists()
+    process = start_per_run(toy_file, out, 500)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert temporaries(out) == [] and pq.read_table(out).num_rows == 500

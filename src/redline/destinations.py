@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -171,8 +173,34 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
 
 
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back until the block ends (in the main thread).
+
+    Around the creation of a temporary file and the record of it that its
+    clean-up reads, so that an interrupt never falls between the two (which
+    would leave the file behind). A signal received meanwhile is raised again
+    when the block ends, to the handlers it would have reached.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {held: signal.signal(held, lambda number, _: received.append(number))
+                for held in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for held, handler in previous.items():
+            signal.signal(held, handler if handler is not None else signal.SIG_DFL)
+        for number in received:
+            signal.raise_signal(number)
+
+
 def temporary_file(target: Path) -> tuple[int, Path]:
     """Create a temporary file beside ``target``, named after it, this host and this process.
+
+    Call it under :func:`held_signals` together with whatever records the file for removal.
 
     Returns
     -------

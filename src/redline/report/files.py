@@ -21,7 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from redline.destinations import open_in_place, remove_stale, resolve, temporary_file
+from redline.destinations import (
+    held_signals,
+    open_in_place,
+    remove_stale,
+    resolve,
+    temporary_file,
+)
 
 
 def _default_mode() -> int:
@@ -111,16 +117,20 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path
     except FileNotFoundError:
         mode = _default_mode()
     remove_stale(destination)
-    descriptor, temporary = temporary_file(destination)
+    temporary: Path | None = None
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        with held_signals():  # an interrupt is raised at its end, once the file is known
+            descriptor, temporary = temporary_file(destination)
+            handle = os.fdopen(descriptor, "wb")
+        with handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, destination)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        if temporary is not None:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
         raise
     return destination

@@ -30,7 +30,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from redline.destinations import open_in_place, remove_stale, resolve, temporary_file
+from redline.destinations import (
+    held_signals,
+    open_in_place,
+    remove_stale,
+    resolve,
+    temporary_file,
+)
 from redline.engine.state import NEVER
 from redline.scenario.models import OUTCOMES, Scenario
 
@@ -71,9 +77,15 @@ class PerRunWriter:
         self._target = destination.target
         self._target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(self._target)
-        handle, self._temporary = temporary_file(self._target)
-        os.close(handle)
-        self._writer = pq.ParquetWriter(str(self._temporary), self.schema)
+        try:  # __exit__ runs only once this returns: until then, clean up here
+            with held_signals():  # an interrupt is raised at its end, once the file is known
+                handle, self._temporary = temporary_file(self._target)
+                os.close(handle)
+            self._writer = pq.ParquetWriter(str(self._temporary), self.schema)
+        except BaseException:
+            if self._temporary is not None:
+                self._temporary.unlink(missing_ok=True)
+            raise
         return self
 
     def write(self, first_run: int, records: dict[str, NDArray[np.int64]]) -> None:
