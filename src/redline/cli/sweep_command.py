@@ -1,4 +1,8 @@
-"""The sweep command: the ensemble at every cell of a parameter grid, stored."""
+"""The sweep commands: the ensemble at every cell of a parameter grid, stored; the sweeps stored.
+
+A sweep is recorded (table ``sweeps``) before its first cell runs, so that
+one interrupted or killed part way is listed as incomplete by ``redline sweeps``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
+import pandas as pd
 import typer
 from rich.text import Text
 
-from redline.analysis.sweep import GridError, check_cells, grid_cells, parse_grid, sweep
+from redline.analysis.sweep import (
+    GridError,
+    check_cells,
+    check_grid_size,
+    grid_cells,
+    parse_grid,
+    sweep,
+)
 from redline.cli.common import (
     EXIT_FAILURE,
     DbOption,
@@ -35,7 +47,7 @@ from redline.cli.common import (
 )
 from redline.engine.run import check_run_arguments
 from redline.report import format_probability
-from redline.store import DEFAULT_DB, StoreError, save_result
+from redline.store import DEFAULT_DB, StoreError, begin_sweep, list_sweeps, save_result
 
 
 @app.command("sweep")
@@ -57,6 +69,7 @@ def sweep_command(
     try:
         check_run_arguments(runs, seed, None, None)
         parsed = [parse_grid(text) for text in grid]
+        cells = check_grid_size(parsed, runs)
     except (ValueError, GridError) as error:
         _fail(f"error: {error}")
     _check_executor(workers, scheduler)
@@ -70,6 +83,7 @@ def sweep_command(
     sweep_id = uuid.uuid4().hex[:12]
     rows: list[dict[str, Any]] = []
     try:
+        begin_sweep(db, sweep_id, loaded.name, parsed, runs, seed)
         with _executor(workers, scheduler) as executor, \
                 _progress(not json_output, f"sweeping {loaded.name}") as progress:
             for cell, result in sweep(loaded, parsed, runs, seed, executor=executor,
@@ -79,7 +93,10 @@ def sweep_command(
                 rows.append({"cell": cell, "run_id": run_id,
                              "outcomes": {k: v.p for k, v in result.outcomes.items()}})
     except (StoreError, duckdb.Error, OSError) as error:
-        _fail(f"error: could not store the sweep in {db}: {error}", EXIT_FAILURE)
+        _fail([f"error: could not store the sweep in {db}: {error}",
+               _incomplete(sweep_id, len(rows), cells)], EXIT_FAILURE)
+    except KeyboardInterrupt:
+        _fail(f"interrupted: {_incomplete(sweep_id, len(rows), cells)}", 130)
     if json_output:
         sys.stdout.write(json.dumps({"sweep_id": sweep_id, "cells": rows}) + "\n")
         return
@@ -92,3 +109,49 @@ def sweep_command(
         right=outcomes,
     ))
     stdout.print(Text(f"stored in {db} (table sweep_cells, sweep_id = '{sweep_id}')"))
+
+
+def _incomplete(sweep_id: str, stored: int, cells: int) -> str:
+    """What an unfinished sweep left, in one sentence."""
+    return (f"sweep {sweep_id} is incomplete: {stored} of {cells} cells stored"
+            " (`redline sweeps` lists it as such)")
+
+
+@app.command("sweeps")
+def list_stored_sweeps(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption = False) -> None:
+    """List the sweeps stored in the results database, newest first, and which are incomplete.
+
+    A sweep is complete when every cell of its grid is stored; one interrupted or
+    killed part way has only its first cells.
+    """
+    try:
+        frame = list_sweeps(db)
+    except StoreError as error:
+        _fail(f"error: {error}", EXIT_FAILURE)
+    if json_output:
+        typer.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+        return
+    if frame.empty:
+        stdout.print(Text(f"no sweeps stored in {db}"))
+        return
+    frame = frame.astype(object).where(frame.notna(), None)  # missing: an empty cell
+    stdout.print(_table(
+        f"Sweeps in {db}",
+        ["sweep", "created (UTC)", "scenario", "runs per cell", "cells stored", "status", "grid"],
+        [[row.sweep_id, "" if pd.isna(row.created) else f"{row.created:%Y-%m-%d %H:%M:%S}",
+          row.scenario, row.runs, _stored(row.stored, row.cells), _status(row.complete),
+          row.grid]
+         for row in frame.itertuples(index=False)],
+        right=["runs per cell", "cells stored"],
+    ))
+
+
+def _stored(stored: int, cells: Any) -> str:
+    return f"{stored}" if pd.isna(cells) else f"{stored} of {cells}"
+
+
+def _status(complete: Any) -> str:
+    """complete, INCOMPLETE, or unknown (a sweep stored before its plan was recorded)."""
+    if pd.isna(complete):
+        return "unknown (no plan recorded)"
+    return "complete" if complete else "INCOMPLETE"

@@ -112,6 +112,15 @@ CREATE TABLE IF NOT EXISTS sweep_cells (
     cell VARCHAR NOT NULL,
     PRIMARY KEY (sweep_id, run_id)
 );
+CREATE TABLE IF NOT EXISTS sweeps (
+    sweep_id VARCHAR PRIMARY KEY,
+    created TIMESTAMP NOT NULL,
+    scenario VARCHAR NOT NULL,
+    grid VARCHAR NOT NULL,
+    cells INTEGER NOT NULL CHECK (cells >= 1),
+    runs BIGINT NOT NULL CHECK (runs >= 1),
+    seed BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS trajectories (
     run_id VARCHAR NOT NULL REFERENCES runs (id),
     week INTEGER NOT NULL,
@@ -656,8 +665,13 @@ def _finish_deletions(connection: duckdb.DuckDBPyConnection) -> None:
 
 def _has_tombstones(connection: duckdb.DuckDBPyConnection) -> bool:
     """Whether the database has the ``deleted_runs`` table (older files may not)."""
+    return has_table(connection, "deleted_runs")
+
+
+def has_table(connection: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the database has the table ``name`` (a file of an older redline may not)."""
     return bool(_count(connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'deleted_runs'").fetchone()))
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()))
 
 
 def _count(row: tuple[Any, ...] | None) -> int:
