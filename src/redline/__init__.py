@@ -17,8 +17,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from redline.allocation import one_arena
+from redline.caches import ensure_writable_cache, ensure_writable_config
 
 one_arena()  # before anything starts a thread: see redline.allocation
+ensure_writable_cache()  # before anything imports Numba or Matplotlib: see redline.caches
+ensure_writable_config()
 
 if TYPE_CHECKING:
     from pathlib import Path
