@@ -244,3 +244,27 @@ def test_a_scenario_name_too_long_for_a_file_is_422_and_keeps_the_connection(
             assert headers.get("connection") != "close"
     assert (db.parent / "mine" / f"{'c' * 64}.yaml").is_file()
     assert not [path for path in (db.parent / "mine").iterdir() if path.name[0] in "ab"]
+
+
+def test_a_malformed_host_or_origin_is_refused_not_a_server_error(server: tuple[str, Path]):
+    url, _ = server
+    where = url.removeprefix("http://")
+    for host, expected in (("[::1", 400), ("[zz]", 400), ("a]b", 400), ("[::1]:80", 200)):
+        with connect(url) as sock:
+            sock.sendall(request_head("GET", "/api/health", host))
+            status, _, answer = read_response(sock)
+            assert status == expected, (host, answer[:300])
+            assert "status" in json.loads(answer)
+    body = b'{"text": "name: x\\n"}'
+    for origin in ("http://[::1", "http://[zz]", "null"):
+        with connect(url) as sock:
+            sock.sendall(request_head("POST", "/api/validate", where, Origin=origin,
+                                      Content_Type="application/json",
+                                      Content_Length=str(len(body))) + body)
+            status, _, answer = read_response(sock)
+            assert status == 403, (origin, answer[:300])
+    with connect(url) as sock:  # no Host at all (HTTP/1.0) does not make null same-site
+        sock.sendall(b"POST /api/validate HTTP/1.0\r\nOrigin: null\r\nAuthorization: Bearer "
+                     + TOKEN.encode() + b"\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        assert read_response(sock)[0] == 403

@@ -60,9 +60,8 @@ class Guard:
         self.app = app
         self.settings = settings
 
-    def _allowed_host(self, host: str, scope: Scope) -> bool:
-        """Whether this server answers for ``host`` (see the module docstring)."""
-        name = urlparse(f"//{host}").hostname or ""
+    def _allowed_host(self, name: str, scope: Scope) -> bool:
+        """Whether this server answers for the host ``name`` (see the module docstring)."""
         bound = (scope.get("server") or ("",))[0]
         if is_loopback(name) or name in {self.settings.host, bound,
                                          *self.settings.allowed_hosts}:
@@ -110,11 +109,14 @@ class Guard:
                  ) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
         """The status, message and headers refusing a request (host, origin, token), or None."""
         host = headers.get(b"host", b"").decode("latin-1")
-        if host and not self._allowed_host(host, scope):
+        name = host_name(host)
+        if name is None:
+            return 400, f"malformed Host header {host!r}", [(b"connection", b"close")]
+        if host and not self._allowed_host(name, scope):
             return 421, f"this server does not answer for host {host!r}", []
         origin = headers.get(b"origin", b"").decode("latin-1")
         if scope.get("method", "GET") in UNSAFE_METHODS and origin:
-            if (urlparse(origin).netloc or "") != host:  # "null" has no netloc: cross-site
+            if origin_netloc(origin) != host:  # "null" or a malformed origin: cross-site
                 return 403, "cross-site requests are refused", []
         if self.settings.token:
             given, _ = self._token(scope, headers)
@@ -164,6 +166,26 @@ class Guard:
             more = bool(message.get("more_body"))
         body = b"".join(chunks)
         return _replay({"type": "http.request", "body": body, "more_body": False}, receive)
+
+
+def host_name(host: str) -> str | None:
+    """The name in a ``Host`` header (``""`` for none), or None when it cannot be parsed.
+
+    ``urlparse`` raises ``ValueError`` on an unclosed or invalid bracketed address
+    (``Host: [::1``, ``Host: [zz]``), which used to be a 500.
+    """
+    try:
+        return urlparse(f"//{host}").hostname or ""
+    except ValueError:
+        return None
+
+
+def origin_netloc(origin: str) -> str | None:
+    """The ``host[:port]`` of an ``Origin`` header, or None for ``null`` or a malformed one."""
+    try:
+        return urlparse(origin).netloc or None
+    except ValueError:
+        return None
 
 
 def _replay(first: Message, receive: Receive) -> Receive:
