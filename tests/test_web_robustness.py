@@ -268,3 +268,61 @@ def test_a_malformed_host_or_origin_is_refused_not_a_server_error(server: tuple[
                      + TOKEN.encode() + b"\r\nContent-Type: application/json\r\n"
                      + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         assert read_response(sock)[0] == 403
+
+
+# ------------------------------------- slow and idle connections (second probe)
+
+
+def waits_for_close(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (the socket's timeout)."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+def test_slow_clients_are_closed_after_the_request_timeout(tmp_path: Path) -> None:
+    """Half a request head, an idle connection, or a body that stops, is closed after
+    --request-timeout (uvicorn waited for them for ever)."""
+    with live_server(tmp_path, "--db", str(tmp_path / "slow.duckdb"), "--request-timeout",
+                     "1") as url:
+        where = url.removeprefix("http://")
+        with connect(url) as idle, connect(url) as half:
+            half.sendall(b"GET /api/health HTTP/1.1\r\nHost: " + where.encode() + b"\r\nX-a: ")
+            assert waits_for_close(half) == b"" and waits_for_close(idle) == b""
+        with connect(url) as sock:  # a second request that stalls on a kept-alive connection
+            sock.sendall(request_head("GET", "/api/health", where))
+            assert read_response(sock)[0] == 200
+            sock.sendall(b"GET /api/hea")
+            assert waits_for_close(sock) == b""
+        with connect(url) as slow_body:
+            slow_body.sendall(request_head("POST", "/api/validate", where,
+                                           Content_Type="application/json",
+                                           Content_Length="100") + b'{"text": ')
+            status, headers, answer = read_response(slow_body)
+            assert status == 408 and json.loads(answer)["status"] == 408
+            assert headers.get("connection") == "close" and closed(slow_body)
+
+
+def test_stalled_connections_beyond_the_cap_make_room_for_others(tmp_path: Path) -> None:
+    """Beyond --max-connections the connection waiting longest for its head is closed, so
+    a client that sends its request is served (1,100 stalled connections used to hold a
+    server with 1,024 open files shut)."""
+    with live_server(tmp_path, "--db", str(tmp_path / "cap.duckdb"), "--max-connections",
+                     "8") as url:
+        stalled = [connect(url) for _ in range(30)]
+        try:
+            for sock in stalled:
+                sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: ")
+            assert all(closed(sock) for sock in stalled[:22])
+            with connect(url) as sock:
+                sock.sendall(request_head("GET", "/api/health", url.removeprefix("http://")))
+                assert read_response(sock)[0] == 200
+            assert closed(stalled[22])
+            for sock in stalled[23:]:
+                sock.setblocking(False)
+                with pytest.raises(BlockingIOError):  # still open: the cap closes no more
+                    sock.recv(1)
+        finally:
+            for sock in stalled:
+                sock.close()

@@ -37,12 +37,20 @@ def serve(
     max_queued: Annotated[int, typer.Option("--max-queued", min=1, help="Jobs waiting for "
                                             "their turn (more get 429).")] =
         limits.MAX_QUEUED_JOBS,
+    max_connections: Annotated[int, typer.Option(
+        "--max-connections", min=1, help="Connections open at once; beyond it the one "
+        "waiting longest for a request is closed.")] = limits.MAX_CONNECTIONS,
+    request_timeout: Annotated[float, typer.Option(
+        "--request-timeout", min=0.001, max=86400, help="Seconds a client has to send a "
+        "request's head, then its body.")] = limits.REQUEST_TIMEOUT,
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI reference at /docs)."""
     settings = limits.Settings(db=db, host=host, port=port, token=token or None,
                                scenario_dir=scenarios, allowed_hosts=tuple(allow_host or ()),
                                max_body_bytes=max_body,
-                               max_runs=max_runs, max_jobs=max_jobs, max_queued=max_queued)
+                               max_runs=max_runs, max_jobs=max_jobs, max_queued=max_queued,
+                               max_connections=max_connections,
+                               request_timeout=request_timeout)
     try:
         settings.check()
     except ValueError as error:
@@ -52,8 +60,11 @@ def serve(
     import uvicorn
 
     from redline.web import create_app
+    from redline.web.connections import connection_cap, guarded_protocol, raise_open_file_limit
 
     where = f"http://{host}:{port}/" if ":" not in host else f"http://[{host}]:{port}/"
     typer.echo(f"redline dashboard at {where} (API reference at {where}docs; "
                f"results in {db}); Ctrl-C stops", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    cap = connection_cap(max_connections, raise_open_file_limit())
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                http=guarded_protocol(request_timeout, cap))

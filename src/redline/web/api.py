@@ -44,6 +44,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "no or wrong access token (when the server has one)"),
         (403, "a cross-site request"),
         (404, "no such scenario, run or job"),
+        (408, "the request body did not arrive within the server's request timeout"),
         (409, "the job is not in a state that allows this"),
         (413, "the request body is larger than the server accepts"),
         (421, "a host name the server does not answer for"),

@@ -12,7 +12,9 @@ page and static file:
   the limit, whatever the headers claimed (a ``Content-Length: 2`` sent with
   ``Transfer-Encoding: chunked`` is framed by the chunks). Every body is read
   here, up to the limit, before the route sees it; a 413 closes the
-  connection, so the rest of the body is never read.
+  connection, so the rest of the body is never read. A body that has not
+  arrived within ``request_timeout`` seconds gets 408 and the connection is
+  closed (the head's deadline is :mod:`redline.web.connections`'s).
 - **Host and Origin.** A request whose ``Host`` is not this server's (DNS
   rebinding) gets 421: the server answers for loopback names, its ``--host``,
   the address the connection reached (the ASGI scope's ``server``: the bound
@@ -30,6 +32,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import anyio
 
 from redline.web.settings import Settings, is_loopback
 
@@ -152,20 +156,10 @@ class Guard:
                 return 400, "malformed Content-Length"
             if int(length) > limit:
                 return too_large
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":  # the client left: the route sees it so
-                return _replay(message, receive)
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > limit:
-                return too_large
-            more = bool(message.get("more_body"))
-        body = b"".join(chunks)
-        return _replay({"type": "http.request", "body": body, "more_body": False}, receive)
+        timeout = self.settings.request_timeout
+        with anyio.move_on_after(timeout):
+            return await _read_within(receive, limit, too_large)
+        return 408, f"the request body did not arrive within {timeout:g} seconds"
 
 
 def host_name(host: str) -> str | None:
@@ -186,6 +180,25 @@ def origin_netloc(origin: str) -> str | None:
         return urlparse(origin).netloc or None
     except ValueError:
         return None
+
+
+async def _read_within(receive: Receive, limit: int, too_large: tuple[int, str]
+                       ) -> Receive | tuple[int, str]:
+    """Read the body (see :meth:`Guard._read_body`), stopping once it passes ``limit``."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: the route sees it so
+            return _replay(message, receive)
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            return too_large
+        more = bool(message.get("more_body"))
+    body = b"".join(chunks)
+    return _replay({"type": "http.request", "body": body, "more_body": False}, receive)
 
 
 def _replay(first: Message, receive: Receive) -> Receive:

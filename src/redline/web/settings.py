@@ -29,6 +29,11 @@ KEEP_FINISHED_JOBS = 64
 #: figures) handled at once; the others wait their turn without a thread, so that they
 #: cannot starve light requests (health, job state) of the interpreter.
 MAX_HEAVY_REQUESTS = 2
+#: Seconds a client has to send a request's head (from connecting, or from its previous
+#: response) and then its body; slower connections are closed (408 for a body).
+REQUEST_TIMEOUT = 30.0
+#: Connections open at once; beyond it the one waiting longest for a request is closed.
+MAX_CONNECTIONS = 512
 
 
 class UnsafeBindError(ValueError):
@@ -58,7 +63,9 @@ class Settings:
         library beside the built-in ones, and where the editor saves; ``None``: none.
     allowed_hosts : host names the server answers for besides loopback names and
         ``host`` (e.g. the public name a reverse proxy passes on); others get 421.
-    max_body_bytes, max_runs, max_jobs, max_queued, max_heavy : the limits above.
+    max_body_bytes, max_runs, max_jobs, max_queued, max_heavy, max_connections : the
+        limits above.
+    request_timeout : seconds for a request's head, then for its body (see above).
     """
 
     db: Path = Path(DEFAULT_DB)
@@ -73,6 +80,8 @@ class Settings:
     max_queued: int = MAX_QUEUED_JOBS
     keep_finished: int = KEEP_FINISHED_JOBS
     max_heavy: int = MAX_HEAVY_REQUESTS
+    max_connections: int = MAX_CONNECTIONS
+    request_timeout: float = REQUEST_TIMEOUT
 
     def check(self) -> None:
         """Refuse settings that are unsafe or impossible.
@@ -91,9 +100,12 @@ class Settings:
                 f"reach this machine could run and delete jobs. Give --token TOKEN (or set "
                 f"{TOKEN_VARIABLE}), or listen on 127.0.0.1")
         for name in ("max_body_bytes", "max_runs", "max_jobs", "max_queued", "keep_finished",
-                     "max_heavy"):
+                     "max_heavy", "max_connections"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 < self.request_timeout <= 86_400:
+            raise ValueError(f"request_timeout must be above 0 and at most a day (86400 s), "
+                             f"got {self.request_timeout}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
 
