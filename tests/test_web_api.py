@@ -712,3 +712,14 @@ def test_a_database_that_is_not_redlines_is_503(tmp_path: Path) -> None:
         response = c.get("/api/runs")
         assert response.status_code == 503 and "not a redline" in response.json()["error"]
         assert c.get("/api/runs/abc").status_code == 503
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("TRACE", "/api/validate", {"POST"}), ("DELETE", "/api/scenarios/kursk-2024", {"GET", "PUT"}),
+    ("PATCH", "/api/runs", {"GET", "POST"})])
+def test_a_method_not_allowed_says_which_are(client: TestClient, method: str, path: str,
+                                            allowed: set[str]) -> None:
+    """A 405 carries the Allow header RFC 9110 requires (schemathesis found it dropped)."""
+    response = client.request(method, path)
+    assert response.status_code == 405 and response.json()["status"] == 405
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed

@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from redline import __version__
 from redline.store import StoreError
@@ -95,7 +96,11 @@ def _errors(app: FastAPI) -> None:
         message = str(error.detail)
         if error.status_code == 404 and message == "Not Found":
             message = f"no such page or endpoint: {request.url.path}"
-        return _error(error.status_code, message)
+        response = _error(error.status_code, message)
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:  # every method the path allows (RFC 9110, 15.5.6)
+            response.headers["Allow"] = ", ".join(allowed_methods(app, request))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -108,6 +113,20 @@ def _errors(app: FastAPI) -> None:
         text = "; ".join(f"{p['where']}: {p['message']}" if p["where"] else p["message"]
                          for p in problems)
         return _error(422, f"invalid request: {text}", errors=problems)
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """The methods of every route whose path matches the request's, sorted.
+
+    Starlette's own 405 names only the first such route's (``DELETE
+    /api/scenarios/NAME`` said ``Allow: GET``, though ``PUT`` is allowed too).
+    """
+    methods: set[str] = set()
+    for route in [*api.router.routes, *app.router.routes]:  # the API's, then the pages'
+        declared = getattr(route, "methods", None)
+        if declared and route.matches(request.scope)[0] != Match.NONE:
+            methods |= declared
+    return sorted(methods)
 
 
 def _pages(app: FastAPI) -> None:
