@@ -164,3 +164,21 @@ def test_the_next_run_removes_what_a_killed_run_left(toy_file, tmp_path):
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
     assert temporaries(out) == [] and pq.read_table(out).num_rows == 500
+
+
+def test_the_file_gets_the_permissions_of_a_new_file_or_of_the_one_it_replaces(tmp_path):
+    """The temporary file is 0600; renamed as it was, the Parquet file was private to its
+    owner, unlike the Markdown report beside it (second probe, issue 18)."""
+    scenario = redline.load(str(MINI))
+    path = tmp_path / "runs.parquet"
+    old_umask = os.umask(0o022)
+    try:
+        with PerRunWriter(path, scenario) as writer:
+            redline.simulate(scenario, runs=100, seed=1, per_run_sink=writer.write)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o640)
+        with PerRunWriter(path, scenario) as writer:
+            redline.simulate(scenario, runs=100, seed=2, per_run_sink=writer.write)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old_umask)

@@ -213,6 +213,35 @@ def temporary_file(target: Path) -> tuple[int, Path]:
     return handle, Path(name)
 
 
+def replacement_mode(target: Path) -> int:
+    """The permissions a file replacing ``target`` gets: ``target``'s, else ``0o666`` - umask.
+
+    A temporary file is created ``0o600``; renamed into place as it is, a new
+    report or Parquet file could be read by its owner only.
+    """
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def install(temporary: Path, target: Path, mode: int) -> None:
+    """Sync the complete ``temporary`` file to disk, give it ``mode`` and rename it to ``target``.
+
+    Synced first, so that after a crash of the machine ``target`` is the old
+    file or the whole new one, never a renamed file whose data never reached the disk.
+    """
+    descriptor = os.open(temporary, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    os.chmod(temporary, mode)
+    os.replace(temporary, target)
+
+
 def remove_stale(target: Path) -> list[Path]:
     """Remove the temporary files of ``target`` left by processes of this host that are gone.
 

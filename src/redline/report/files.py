@@ -23,18 +23,13 @@ from typing import IO
 
 from redline.destinations import (
     held_signals,
+    install,
     open_in_place,
     remove_stale,
+    replacement_mode,
     resolve,
     temporary_file,
 )
-
-
-def _default_mode() -> int:
-    """Permissions a newly created file would get under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
@@ -112,10 +107,7 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path
     """
     destination = Path(path)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = destination.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = _default_mode()
+    mode = replacement_mode(destination)
     remove_stale(destination)
     temporary: Path | None = None
     try:
@@ -124,10 +116,7 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path
             handle = os.fdopen(descriptor, "wb")
         with handle:
             write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, destination)
+        install(temporary, destination, mode)
     except BaseException:
         if temporary is not None:
             with contextlib.suppress(FileNotFoundError):

@@ -32,8 +32,10 @@ from numpy.typing import NDArray
 
 from redline.destinations import (
     held_signals,
+    install,
     open_in_place,
     remove_stale,
+    replacement_mode,
     resolve,
     temporary_file,
 )
@@ -65,6 +67,7 @@ class PerRunWriter:
         self._writer: pq.ParquetWriter | None = None
         self._temporary: Path | None = None
         self._target: Path | None = None
+        self._mode = 0o644
         self._files = ExitStack()
         self.rows = 0
 
@@ -76,6 +79,7 @@ class PerRunWriter:
             return self
         self._target = destination.target
         self._target.parent.mkdir(parents=True, exist_ok=True)
+        self._mode = replacement_mode(self._target)
         remove_stale(self._target)
         try:  # __exit__ runs only once this returns: until then, clean up here
             with held_signals():  # an interrupt is raised at its end, once the file is known
@@ -112,7 +116,7 @@ class PerRunWriter:
         try:
             self._writer.close()
             if kind is None and self._temporary is not None and self._target is not None:
-                os.replace(self._temporary, self._target)
+                install(self._temporary, self._target, self._mode)
         finally:
             self._files.close()
             if self._temporary is not None:
