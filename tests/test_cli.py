@@ -102,6 +102,40 @@ def test_ctrl_c_while_loading_exits_quietly_with_130(entry):
     assert (process.returncode, process.stdout, process.stderr) == (130, "", "")
 
 
+SIGNAL_IN_A_CALLBACK = textwrap.dedent("""
+    import os, signal, sys, time, weakref
+    from redline.cli import catch_interrupts
+    catch_interrupts()
+
+    class Cache:
+        pass
+
+    def forget(_):  # the signal arrives while a weak reference's callback runs
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        for _ in range(10_000):
+            pass
+
+    cache = Cache()
+    reference = weakref.ref(cache, forget)
+    try:
+        del cache
+        for _ in range(6000):  # the rest of the command (at most a minute)
+            time.sleep(0.01)
+        print("carried on")
+    except KeyboardInterrupt:
+        print("interrupted")
+""")
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
+def test_an_interrupt_during_a_callback_is_not_lost(name):
+    """Second probe (issue 18): SIGTERM during a weakref callback printed 'Exception ignored'
+    with a traceback, and redline report went on to write the whole report."""
+    process = subprocess.run([sys.executable, "-c", SIGNAL_IN_A_CALLBACK, name],
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert (process.stdout, process.stderr) == ("interrupted\n", "")
+
+
 # ------------------------------------------------------------------- validate
 
 

@@ -16,8 +16,10 @@ they load ends quietly with status 130 instead of a traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
+import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,8 @@ COMMAND_MODULES = ("analysis_commands", "compare_command", "estimate_command",
 EXIT_INTERRUPTED = 130
 #: Exit status of a command stopped by SIGTERM (128 + 15).
 EXIT_TERMINATED = 143
+#: Seconds after which an interrupt lost in a callback is sent again (:func:`catch_interrupts`).
+REDELIVERY_DELAY = 0.05
 #: Exit status of a usage error (the same as :data:`redline.cli.common.EXIT_USAGE`).
 EXIT_USAGE = 2
 
@@ -62,7 +66,7 @@ def main(args: list[str] | None = None) -> None:
     SIGTERM unwinds as Ctrl-C does (temporary files removed, nothing half
     stored) and exits with 143.
     """
-    signal.signal(signal.SIGTERM, _terminate)
+    catch_interrupts()
     try:
         status = _run(sys.argv[1:] if args is None else args)
     except KeyboardInterrupt:  # while the commands load, before any could catch it
@@ -103,3 +107,36 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     _terminated.append(signum)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     raise KeyboardInterrupt
+
+
+def catch_interrupts() -> None:
+    """Answer SIGTERM as Ctrl-C (:func:`_terminate`), and never lose either to a callback.
+
+    A signal's handler runs between two bytecodes of whatever the main thread
+    is running. When that is a weak reference's callback or a ``__del__``
+    (the garbage collector, Matplotlib's caches), Python cannot raise the
+    ``KeyboardInterrupt`` there: it printed "Exception ignored in ...", a
+    traceback, and carried on, so ``redline report`` stopped by SIGTERM while
+    drawing went on to write the whole report (second probe, issue 18).
+    :func:`_interrupt_lost` raises it again where it can be raised.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
+    sys.unraisablehook = _interrupt_lost
+
+
+def _interrupt_lost(unraisable: Any) -> None:
+    """An interrupt raised where it could not be: deliver it again, silently, a moment later.
+
+    Not at once: a handler would run inside this hook, where its interrupt is lost
+    too. Should the signal land in a callback again, this hook sends it once more.
+    """
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
+        return
+    number = signal.SIGINT
+    if _terminated and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)  # the first SIGTERM's interrupt was lost
+        number = signal.SIGTERM
+    resend = threading.Timer(REDELIVERY_DELAY, os.kill, (os.getpid(), number))
+    resend.daemon = True
+    resend.start()
