@@ -316,7 +316,7 @@ class FrontActive(_Strict):
 class WeekAtLeast(_Strict):
     """True from the given week on (week 1 is the first step)."""
 
-    week_at_least: int = Field(ge=0)
+    week_at_least: int = Field(ge=0, le=MAX_HORIZON)
 
 
 class PolicyFired(_Strict):
@@ -572,7 +572,7 @@ class Question(_Strict):
     id: Identifier
     text: str | None = Field(default=None, max_length=2000)
     event: Condition
-    by_week: int = Field(ge=1)
+    by_week: int = Field(ge=1, le=MAX_HORIZON)
     base_rate: Probability | None = Field(
         default=None, description="Reference-class probability, for scoring baselines."
     )
@@ -596,7 +596,7 @@ class Observation(_Strict):
     id: Identifier
     text: str | None = Field(default=None, max_length=2000)
     event: Condition
-    by_week: int = Field(ge=0)
+    by_week: int = Field(ge=0, le=MAX_HORIZON)
     observed: bool = True
     reliability: Probability = Field(
         default=1.0, description="Probability the source reports truly."
