@@ -182,3 +182,18 @@ def test_the_file_gets_the_permissions_of_a_new_file_or_of_the_one_it_replaces(t
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
     finally:
         os.umask(old_umask)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_named_as_such_not_as_the_dask_cluster(tmp_path):
+    """Second probe (issue 18): `--per-run` onto a full disk said 'could not reach the Dask
+    cluster: No space left on device' (no cluster was used)."""
+    scenario = tmp_path / "toy.yaml"
+    scenario.write_text(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
+    process = subprocess.run(
+        [sys.executable, "-m", "redline", "run", str(scenario), "--runs", "5000", "--no-db",
+         "--per-run", "/dev/full"], capture_output=True, text=True, timeout=300, check=False)
+    assert process.returncode == 1, process.stderr
+    last = process.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: could not write the per-run file /dev/full:"), last
+    assert "No space left" in last and "Dask" not in process.stderr

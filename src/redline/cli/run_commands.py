@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import duckdb
 import typer
@@ -160,8 +160,11 @@ def run(
             )
     except ValueError as error:
         _fail(f"error: {error}")
+    except PerRunFileError as error:
+        _fail(f"error: {error}; nothing was stored", EXIT_FAILURE)
     except (OSError, TimeoutError) as error:
-        _fail(f"error: could not reach the Dask cluster: {error}", EXIT_FAILURE)
+        where = "could not reach the Dask cluster: " if workers or scheduler else ""
+        _fail(f"error: {where}{error}", EXIT_FAILURE)
     except KeyboardInterrupt:
         _fail("interrupted: nothing was stored", 130)
 
@@ -196,15 +199,35 @@ def _per_run_writer(path: Path | None, scenario: Scenario) -> Iterator[PerRunSin
         yield None
         return
     writer = PerRunWriter(path, scenario)
-    entered = False
+    failed: list[OSError] = []
+
+    def write(first_run: int, records: dict[str, Any]) -> None:
+        try:
+            writer.write(first_run, records)
+        except OSError as error:
+            failed.append(error)
+            raise PerRunFileError(f"could not write the per-run file {path}: {error}") from error
+
+    entered = finished = False
     try:
         with writer:  # armed as soon as __enter__ returns: an interrupt then still cleans up
             entered = True
-            yield writer.write
+            yield write
+            finished = True
     except OSError as error:
-        if entered:
+        if finished or failed:  # closing the file failed, after the run or after a write
+            raise PerRunFileError(f"could not write the per-run file {path}: {error}") from error
+        if entered:  # the simulation's own error (a Dask cluster out of reach)
             raise
         _fail(f"error: could not write the per-run file {path}: {error}", EXIT_FAILURE)
+
+
+class PerRunFileError(Exception):
+    """Writing the ``--per-run`` file failed (a full disk, a device error) during the run.
+
+    Told apart from the simulation's own ``OSError`` (a Dask cluster out of
+    reach), as which a full disk used to be reported.
+    """
 
 
 @app.command("runs")
