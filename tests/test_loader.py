@@ -153,6 +153,15 @@ def test_yaml_syntax_error_line():
     assert issue.expected == "well-formed YAML"
 
 
+def test_an_integer_too_long_to_read_is_said_so_at_its_line():
+    """Second probe (issue 18): the message told the author to call
+    sys.set_int_max_str_digits()."""
+    text = replace_line(BASE, 3, "horizon: 1" + "0" * 5000)
+    issue = only_issue(text)
+    assert issue.line == 3
+    assert "more than 4,300 digits" in issue.message and "sys." not in issue.message
+
+
 def test_unclosed_quote_reports_a_line():
     text = replace_line(BASE, 3, 'horizon: "10')
     issue = only_issue(text)

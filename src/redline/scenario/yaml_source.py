@@ -13,6 +13,7 @@ than :data:`MAX_DEPTH`, and files larger than :data:`MAX_BYTES`.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +102,7 @@ class _Builder:
         try:
             return self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            problem = str(exc).splitlines()[0]
+            problem = too_many_digits(exc) or str(exc).splitlines()[0]
             self.issue(node, f"unreadable value {str(node.value)[:80]!r}: {problem}",
                        "a valid YAML scalar")
             return None
@@ -172,3 +173,16 @@ def _within(text: str, line: int, column: int) -> tuple[int, int]:
     if line > len(lines):
         return len(lines), len(lines[-1]) + 1
     return line, column
+
+
+def too_many_digits(error: BaseException) -> str | None:
+    """Python's refusal of an integer too long to read, said without its advice to Python users.
+
+    ``int()`` refuses more than ``sys.get_int_max_str_digits()`` digits (4,300)
+    with "... use sys.set_int_max_str_digits() to increase the limit", which
+    the author of a scenario or a request cannot act on. None for other errors.
+    """
+    if "integer string conversion" not in str(error):
+        return None
+    return (f"a number of more than {sys.get_int_max_str_digits():,} digits "
+            "(too long to read as an integer)")

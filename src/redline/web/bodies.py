@@ -20,6 +20,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from redline.scenario.yaml_source import too_many_digits
+
 
 class _Refused(ValueError):
     """Valid JSON syntax that a strict reader refuses (a constant, a duplicated key)."""
@@ -92,7 +94,8 @@ def read_json(body: bytes) -> Any:
         raise json.JSONDecodeError(f"{error.msg} at line {error.lineno}, column "
                                    f"{error.colno}", text, error.pos) from None
     except (ValueError, RecursionError) as error:  # refused, too many digits, too deep
-        raise json.JSONDecodeError(str(error) or type(error).__name__, text, 0) from None
+        message = too_many_digits(error) or str(error) or type(error).__name__
+        raise json.JSONDecodeError(message, text, 0) from None
     for string in _strings(value):
         try:
             string.encode("utf-8")
