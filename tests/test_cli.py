@@ -358,6 +358,30 @@ def test_run_unknown_scenario_lists_the_built_ins(tmp_path):
     assert not db.exists()
 
 
+INTERRUPT_WHILE_DRAWING = textwrap.dedent("""
+    import sys
+    from redline.cli import main, report_command
+
+    def draw(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C or SIGTERM while the figures are drawn
+
+    report_command.html_report = draw
+    main(["report", sys.argv[1], "--runs", "200", "--no-hypotheses", "-o", sys.argv[2]])
+""")
+
+
+def test_an_interrupt_while_the_report_is_drawn_is_said_and_writes_nothing(toy, tmp_path):
+    """Second probe (issue 18): stopped after its runs, while drawing, `redline report`
+    ended silently (exit 143 to SIGTERM, no 'interrupted' line)."""
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "report.html"
+    process = subprocess.run([sys.executable, "-c", INTERRUPT_WHILE_DRAWING, str(toy), str(out)],
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert process.returncode == 130, process.stderr
+    assert process.stderr.strip().splitlines()[-1] == "interrupted: nothing was written"
+    assert list(out.parent.iterdir()) == []
+
+
 def test_run_report_path_that_is_a_directory_fails_first(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline("run", toy, "--runs", "100", "--db", db, "--markdown", tmp_path)

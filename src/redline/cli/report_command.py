@@ -142,11 +142,14 @@ def report(
         _fail(f"error: {error}")
     except KeyboardInterrupt:
         _fail("interrupted: nothing was written", 130)
-    card = _score(result, loaded, recorded) if recorded is not None else None
-    page = html_report(result, hypotheses=analysis, sensitivity=indices, score=card,
-                       hinges=found)
-    try:
-        write_text_output(output, page)
-    except OSError as error:
-        _fail(f"error: could not write the report {output}: {error}", EXIT_FAILURE)
+    try:  # drawing takes seconds too: an interrupt then is said as one during the runs
+        card = _score(result, loaded, recorded) if recorded is not None else None
+        page = html_report(result, hypotheses=analysis, sensitivity=indices, score=card,
+                           hinges=found)
+        try:
+            write_text_output(output, page)
+        except OSError as error:
+            _fail(f"error: could not write the report {output}: {error}", EXIT_FAILURE)
+    except KeyboardInterrupt:
+        _fail("interrupted: nothing was written", 130)
     stdout.print(Text(f"report written to {output}"))
