@@ -62,8 +62,8 @@ red_lines:
     threshold: {{triangular: [2, 5, 8]}}
     response: nuke
     follow_through: 0.3
-model: {{rationality: 1000, switching_cost: 0.0, talks_hazard: 0.0, collapse_share: 0.0,
-        decisiveness: 1.0}}
+model: {{rationality: 1000, switching_cost: 0.0, planning_weeks: 26, talks_hazard: 0.0,
+        collapse_share: 0.0, decisiveness: 1.0}}
 """
 
 
