@@ -145,9 +145,16 @@ def test_workers_end_when_the_backtest_is_killed(small):
     main = psutil.Process(process.pid)
     deadline = time.monotonic() + 120
     workers: list[psutil.Process] = []
+    def command_line(child: psutil.Process) -> str:
+        """The child's command line; empty for one that ended (or is a zombie) meanwhile."""
+        try:
+            return " ".join(child.cmdline())
+        except psutil.NoSuchProcess:  # ZombieProcess is a NoSuchProcess
+            return ""
+
     while time.monotonic() < deadline and len(workers) < 2:
         workers = [child for child in main.children(recursive=True)
-                   if "spawn_main" in " ".join(child.cmdline())]
+                   if "spawn_main" in command_line(child)]
         time.sleep(0.2)
     assert len(workers) == 2, "the pool did not start"
     os.kill(process.pid, signal.SIGKILL)
