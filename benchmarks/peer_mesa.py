@@ -13,7 +13,7 @@ Per-run parameters are drawn from the scenario's distributions with NumPy's
 own samplers (``rng.triangular``, ``rng.beta``, ...), not by redline's
 inversion, so the two implementations share no random numbers and no sampling
 code: they agree only in distribution, which ``tests/test_peer_mesa.py``
-checks. The scenario is compiled once (:func:`redline.engine.compiled.compile_scenario`)
+checks. The scenario is compiled once (:func:`redline.arrays.scenario_arrays.compile_scenario`)
 for its indices and ladder; everything else is read from the scenario itself.
 
 Usage::
@@ -31,7 +31,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from redline.engine.compiled import Compiled, compile_scenario
+from redline.arrays.scenario_arrays import ScenarioArrays, compile_scenario
 from redline.scenario import distributions as dist
 from redline.scenario import models as m
 from redline.scenario.models import OUTCOMES
@@ -80,7 +80,7 @@ def contest_success(power_a: float, power_b: float, decisiveness: float) -> floa
 class Blueprint:
     """What every run of a scenario shares: indices, ladder and prior CDF tables."""
 
-    compiled: Compiled
+    compiled: ScenarioArrays
     severity: list[float]  # extended: -inf, rung severities, +inf
     prior_cdf: dict[tuple[str, str], list[float]]  # (observer, red line) -> F at each severity
     kept: dict[tuple[str, str], float]  # (to, by) -> weight of commitments kept

@@ -27,7 +27,7 @@ what the hardware can do):
    the engine's kernel is (:mod:`redline.engine.kernel`: one run at a time);
    SIMD peaks are 4 to 8 times higher.
 3. **Bytes per run**: the ``nbytes`` of every array field of
-   :class:`redline.engine.state.State` (per-run parameters and evolving state)
+   :class:`redline.arrays.state.State` (per-run parameters and evolving state)
    for kursk-2024, divided by the runs. The compiled engine keeps one run's
    state in cache for all its weeks and sums the weekly records per block in
    cache, so the least it can move to and from memory is that state read once
@@ -225,8 +225,8 @@ def scalar_peak(iterations: int, repeat: int = 5) -> dict[str, Any]:
 
 def state_bytes(scenario: Scenario, runs: int = 4096) -> dict[str, Any]:
     """Bytes per run of the engine's state and per-run parameters (every array of State)."""
-    from redline.engine.compiled import compile_scenario
-    from redline.engine.state import State, initial_state
+    from redline.arrays.scenario_arrays import compile_scenario
+    from redline.arrays.state import State, initial_state
 
     compiled = compile_scenario(scenario)
     uniforms = np.random.default_rng(0).random((len(compiled.slots.numbers), runs))

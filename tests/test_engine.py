@@ -581,7 +581,7 @@ def test_per_run_records_agree_with_the_aggregates(mini):
 
 def test_parameter_uniforms_replace_the_parameter_draws(mini):
     """Designed experiments: each run's parameters come from the given uniforms."""
-    from redline.engine.compiled import compile_scenario
+    from redline.arrays.scenario_arrays import compile_scenario
 
     slots = compile_scenario(mini).slots
     runs = 1024

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from redline.analysis.fixed_ranges import fixed_range, with_fixed_ranges
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
 from redline.scenario import distributions as dist
 from redline.scenario.loader import load_scenario, validate_data
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from redline.analysis.hinges import hinges, parameter_values
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
 from redline.scenario.loader import validate_data
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from redline.engine.state import NEVER
+from redline.arrays.state import NEVER
 from redline.history.cases import build_cases
 from redline.history.forecast import _duration, _response, _violence_classes
 from redline.history.icb import load_icb, shipped_path

@@ -25,14 +25,15 @@ from redline.analysis.interventions import (
     parse_set,
     parse_sets,
 )
+from redline.arrays.scenario_arrays import compile_scenario
 from redline.cli import app
-from redline.engine.compiled import compile_scenario
 from redline.engine.run import simulate
 from redline.mechanisms.trust import beta_bernoulli_trust
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text
 from redline.scenario.models import OUTCOMES
-from redline.scenario.overlay import apply_overlay, scenario_data
+from redline.scenario.overlay import apply_overlay
+from redline.scenario.paths import scenario_data
 from redline.scenarios import resolve
 
 RUNS = 1024

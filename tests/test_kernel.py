@@ -209,8 +209,8 @@ def test_every_leaf_opcode_declares_what_it_reads():
 
 
 def test_a_condition_reads_the_union_of_its_leaves():
+    from redline.arrays.scenario_arrays import compile_scenario
     from redline.engine import programs as pg
-    from redline.engine.compiled import compile_scenario
 
     scenario = redline_load("kursk-2024")
     compiled = compile_scenario(scenario)

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import redline.mechanisms
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
+from redline.arrays.state import State, initial_state
 from redline.engine.run import _StreamLayout, step
 from redline.engine.seeding import ChunkStreams
-from redline.engine.state import State, initial_state
 from redline.mechanisms import (
     bargaining,
     decisions,

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import redline
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
+from redline.arrays.state import initial_state
 from redline.engine.memory import (
     MemoryLimitError,
     check_memory,
@@ -17,7 +18,6 @@ from redline.engine.memory import (
     state_bytes_per_run,
     usable_memory,
 )
-from redline.engine.state import initial_state
 
 GIB = 2**30
 

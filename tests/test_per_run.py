@@ -19,7 +19,7 @@ import yaml
 
 import redline
 from fake_results import SMALL_SCENARIO, small_scenario
-from redline.engine.state import NEVER
+from redline.arrays.state import NEVER
 from redline.scenario.models import OUTCOMES
 from redline.store.per_run import PerRunWriter, event_ids
 

@@ -34,7 +34,7 @@ from redline.analysis.sensitivity import (
     target_names,
     tornado,
 )
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
 from redline.scenario.loader import load_text
 from redline.scenario.models import OUTCOMES
 

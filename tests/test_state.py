@@ -1,4 +1,4 @@
-"""Tests of redline.engine.state.initial_state and SlotValues.take: the per-run draw.
+"""Tests of redline.arrays.state.initial_state and SlotValues.take: the per-run draw.
 
 Oracle: the plain construction the engine used before the draw was made fast —
 every slot sampled with ``ParameterSlots.sample``, then gathered field by field
@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 import strategies as ss
 from redline import load as redline_load
-from redline.engine.compiled import Compiled, ParameterSlots, compile_scenario
-from redline.engine.slot_values import AS_DRAWN, AT_LEAST_ZERO, SHARE, WHOLE_WEEKS, SlotValues
-from redline.engine.state import initial_state
+from redline.arrays.scenario_arrays import ParameterSlots, ScenarioArrays, compile_scenario
+from redline.arrays.slot_values import AS_DRAWN, AT_LEAST_ZERO, SHARE, WHOLE_WEEKS, SlotValues
+from redline.arrays.state import initial_state
 from redline.scenario import distributions as dist
 from redline.scenario.loader import load_scenario, validate_data
 
@@ -34,7 +34,7 @@ def plain_take(values: np.ndarray, slots: np.ndarray, fill=0.0) -> np.ndarray:
     return np.moveaxis(picked, -1, 0)
 
 
-def plain_parameters(compiled: Compiled, uniforms: np.ndarray) -> dict[str, np.ndarray]:
+def plain_parameters(compiled: ScenarioArrays, uniforms: np.ndarray) -> dict[str, np.ndarray]:
     """The per-run parameters and the fields derived from them, built the plain way."""
     values = compiled.slots.sample(uniforms)
 
@@ -91,7 +91,7 @@ def plain_parameters(compiled: Compiled, uniforms: np.ndarray) -> dict[str, np.n
     }
 
 
-def plain_bounds(compiled: Compiled, runs: int) -> np.ndarray:
+def plain_bounds(compiled: ScenarioArrays, runs: int) -> np.ndarray:
     """Public lower bound of each red line at week 0: the highest starting rung it covers."""
     posture = np.broadcast_to(compiled.initial_posture, (runs, compiled.n_actors))
     low = np.zeros((runs, len(compiled.red_line_ids)), dtype=np.int64)
@@ -101,14 +101,14 @@ def plain_bounds(compiled: Compiled, runs: int) -> np.ndarray:
     return np.maximum(compiled.red_line_initial_low[None, :], low)
 
 
-def uniforms_for(compiled: Compiled, runs: int, seed: int) -> np.ndarray:
+def uniforms_for(compiled: ScenarioArrays, runs: int, seed: int) -> np.ndarray:
     """Seeded uniforms, with the generator's extremes (0 and 1 - 2**-53) in the first runs."""
     uniforms = np.random.default_rng(seed).random((len(compiled.slots.numbers), runs))
     uniforms[:, : min(runs, 3)] = np.array([0.0, 1.0 - 2.0**-53, 0.5])[: min(runs, 3)]
     return uniforms
 
 
-def check_against_plain(compiled: Compiled, uniforms: np.ndarray) -> None:
+def check_against_plain(compiled: ScenarioArrays, uniforms: np.ndarray) -> None:
     state = initial_state(compiled, uniforms)
     for name, expected in plain_parameters(compiled, uniforms).items():
         got = getattr(state, name)

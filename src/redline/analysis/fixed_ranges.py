@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import copy
 
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
 from redline.scenario import distributions as dist
 from redline.scenario.estimates import DECISION_PARAMETERS
 from redline.scenario.loader import validate_data
 from redline.scenario.models import Scenario
-from redline.scenario.overlay import OverlayError, scenario_data, set_path
+from redline.scenario.paths import OverlayError, scenario_data, set_path
 
 #: The default relative half-width of a fixed number's range.
 DEFAULT_SHARE = 0.5

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
 from redline.engine.run import simulate
 from redline.scenario import distributions as dist
 from redline.scenario.estimates import DECISION_PARAMETERS

@@ -104,7 +104,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from redline.engine.compiled import compile_scenario
+from redline.arrays.scenario_arrays import compile_scenario
 from redline.engine.executors import Executor
 from redline.engine.results import Estimate
 from redline.engine.run import check_run_arguments, simulate

@@ -2,7 +2,7 @@ r"""Global sensitivity of outcome probabilities to a scenario's uncertain parame
 
 Which of a scenario's uncertain numbers decide its forecast? Every scenario
 number that is a distribution is an *uncertain parameter* (an uncertain slot of
-:class:`redline.engine.compiled.ParameterSlots`). Parameter ``i`` is varied on
+:class:`redline.arrays.scenario_arrays.ParameterSlots`). Parameter ``i`` is varied on
 its own quantile scale :math:`u_i \in [0, 1]`, and the engine turns :math:`u_i`
 into a value by inverting the number's distribution, :math:`\theta_i =
 F_i^{-1}(u_i)`. The targets are outcome probabilities (and optionally forecast
@@ -122,10 +122,10 @@ from SALib.sample import morris as morris_sampling
 from SALib.sample import sobol as sobol_sampling
 from scipy import stats
 
-from redline.engine.compiled import ParameterSlots, compile_scenario
+from redline.arrays.scenario_arrays import ParameterSlots, compile_scenario
+from redline.arrays.state import NEVER
 from redline.engine.executors import Executor
 from redline.engine.run import MAX_RUNS, simulate
-from redline.engine.state import NEVER
 from redline.report.files import write_output
 from redline.scenario.models import OUTCOMES, Scenario
 

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
-from redline.engine.compiled import Compiled
+from redline.arrays.scenario_arrays import ScenarioArrays
 
 
 class Executor(Protocol):
     """Runs chunk tasks and yields their results in task order."""
 
-    def run_chunks(self, compiled: Compiled, tasks: Sequence[Any],
+    def run_chunks(self, compiled: ScenarioArrays, tasks: Sequence[Any],
                    chunk_done: Callable[[int], None]) -> Iterator[Any]:
         """Yield ``run_chunk(compiled, task)`` for each task, in order."""
         ...
@@ -68,7 +68,7 @@ class DaskExecutor:
             self._cluster.close()
         self._client = self._cluster = None
 
-    def run_chunks(self, compiled: Compiled, tasks: Sequence[Any],
+    def run_chunks(self, compiled: ScenarioArrays, tasks: Sequence[Any],
                    chunk_done: Callable[[int], None]) -> Iterator[Any]:
         """Submit every chunk, then yield the results in task order as they complete."""
         from distributed import as_completed

@@ -36,11 +36,11 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import NEVER, TERMINAL_CODES, State
 from redline.engine import programs as pg
-from redline.engine.compiled import Compiled
 from redline.engine.programs import Programs
 from redline.engine.seeding import BLOCK_SIZE, uniform_at
-from redline.engine.state import NEVER, TERMINAL_CODES, State
 from redline.mechanisms.decisions import EXP_FLUSH
 
 #: Constants of a compiled scenario, in the form the kernel reads.
@@ -56,7 +56,7 @@ Model = namedtuple("Model", [
     "row_policies", "row_decisions", "row_red_lines", "row_bargaining",
 ])
 
-#: The fields of :class:`redline.engine.state.State` the kernel reads or writes.
+#: The fields of :class:`redline.arrays.state.State` the kernel reads or writes.
 STATE_FIELDS = (
     "capability", "resolve", "war_cost", "cost_sensitivity", "optimism",
     "stability_sensitivity", "effect", "cost", "harm", "threshold", "follow_through",
@@ -80,7 +80,7 @@ _PRECEDENCE = np.array([TERMINAL_CODES[name] for name in
                        dtype=np.int64)
 
 
-def kernel_model(compiled: Compiled, shown_severity: NDArray[np.float64]) -> Any:
+def kernel_model(compiled: ScenarioArrays, shown_severity: NDArray[np.float64]) -> Any:
     """The constants of ``compiled`` as a :data:`Model`."""
     settings = compiled.scenario.model
     n_policies, n_actors = len(compiled.policy_ids), compiled.n_actors
@@ -155,7 +155,7 @@ def _bools(values: Any) -> NDArray[np.bool_]:
     return np.ascontiguousarray(values, dtype=np.bool_)
 
 
-def run_kernel(compiled: Compiled, programs: Programs, state: State, key: int, first_run: int,
+def run_kernel(compiled: ScenarioArrays, programs: Programs, state: State, key: int, first_run: int,
                horizon: int, block_sums: NDArray[np.float64],
                rung_counts: NDArray[np.int64], question_week: NDArray[np.int64],
                shown_severity: NDArray[np.float64]) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import initial_state
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import initial_state
 
 #: Largest share of the usable memory an ensemble may plan to take.
 MEMORY_SHARE = 0.6
@@ -45,7 +45,7 @@ def usable_memory() -> int:
     return int(total)
 
 
-def state_bytes_per_run(compiled: Compiled) -> int:
+def state_bytes_per_run(compiled: ScenarioArrays) -> int:
     """Bytes of state (parameters and evolving arrays) one run holds in a chunk."""
     uniforms = np.full((len(compiled.slots.numbers), _PROBE_RUNS), 0.5)
     state = initial_state(compiled, uniforms)
@@ -53,7 +53,7 @@ def state_bytes_per_run(compiled: Compiled) -> int:
     return -(-total // _PROBE_RUNS)
 
 
-def planned_bytes(compiled: Compiled, runs: int, chunk: int, keep_runs: bool) -> int:
+def planned_bytes(compiled: ScenarioArrays, runs: int, chunk: int, keep_runs: bool) -> int:
     """Memory the ensemble plans to hold at once: two chunks' state, and kept records."""
     events = len(compiled.scenario.questions) + len(compiled.scenario.observations)
     per_chunk = min(chunk, runs) * (state_bytes_per_run(compiled) + 8 * events)
@@ -61,7 +61,7 @@ def planned_bytes(compiled: Compiled, runs: int, chunk: int, keep_runs: bool) ->
     return 2 * per_chunk + kept
 
 
-def check_memory(compiled: Compiled, runs: int, chunk: int, keep_runs: bool,
+def check_memory(compiled: ScenarioArrays, runs: int, chunk: int, keep_runs: bool,
                  usable: int | None = None) -> None:
     """Raise :class:`MemoryLimitError` if the ensemble would not fit in memory."""
     usable = usable_memory() if usable is None else usable

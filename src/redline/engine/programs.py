@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import TERMINAL_CODES
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import TERMINAL_CODES
 from redline.scenario import models as m
 
 # condition opcodes
@@ -74,7 +74,7 @@ class Programs:
     reads: NDArray[np.int64]  # per condition: the READS_ bits of what it reads
 
 
-def compile_programs(compiled: Compiled) -> Programs:
+def compile_programs(compiled: ScenarioArrays) -> Programs:
     """Translate the scenario's policy conditions, events and actions."""
     scenario = compiled.scenario
     conditions = ([policy.when for policy in scenario.policies]
@@ -113,7 +113,7 @@ def compile_programs(compiled: Compiled) -> Programs:
                     action_start=np.array(action_start, dtype=np.int64), reads=reads)
 
 
-def _emit(condition: BaseModel, compiled: Compiled,
+def _emit(condition: BaseModel, compiled: ScenarioArrays,
           rows: list[tuple[int, int, int, int, float]]) -> int:
     """Append ``condition`` in postfix order; return the stack depth it needs."""
     actor, rung = compiled.actor_index, compiled.rung_index
@@ -133,7 +133,7 @@ def _emit(condition: BaseModel, compiled: Compiled,
     return 1
 
 
-def _leaf(condition: BaseModel, compiled: Compiled, actor: dict[str, int],
+def _leaf(condition: BaseModel, compiled: ScenarioArrays, actor: dict[str, int],
           rung: dict[str, int]) -> tuple[int, int, int, int, float]:
     match condition:
         case m.PostureAtLeast(posture_at_least=target):
@@ -174,7 +174,7 @@ def _leaf(condition: BaseModel, compiled: Compiled, actor: dict[str, int],
     raise TypeError(f"not a condition: {condition!r}")
 
 
-def _action(action: object, compiled: Compiled, support_column: int
+def _action(action: object, compiled: ScenarioArrays, support_column: int
             ) -> tuple[int, int, int, int, float]:
     match action:
         case m.Permit(permit=target) | m.Forbid(forbid=target):

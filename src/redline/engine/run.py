@@ -36,13 +36,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from redline.allocation import keep_freed_memory
-from redline.engine.compiled import Compiled, compile_scenario
+from redline.arrays.scenario_arrays import ScenarioArrays, compile_scenario
+from redline.arrays.state import NEVER, TERMINAL_CODES, State, initial_state
 from redline.engine.executors import Executor
 from redline.engine.memory import check_memory
 from redline.engine.programs import compile_programs
 from redline.engine.results import EnsembleResult, Estimate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
-from redline.engine.state import NEVER, TERMINAL_CODES, State, initial_state
 from redline.engine.tallies import counts_by_column
 from redline.mechanisms.bargaining import bargain
 from redline.mechanisms.conditions import compile_condition
@@ -76,7 +76,7 @@ class _StreamLayout:
     rows: int
 
     @classmethod
-    def of(cls, compiled: Compiled) -> _StreamLayout:
+    def of(cls, compiled: ScenarioArrays) -> _StreamLayout:
         sizes = [len(compiled.policy_ids), compiled.n_actors, len(compiled.red_line_ids), 2]
         edges = np.cumsum([0, *sizes])
         policies, decisions, red_lines, bargaining = (
@@ -88,7 +88,7 @@ class _StreamLayout:
 class _Accumulator:
     """Sums over runs of everything the result reports."""
 
-    def __init__(self, compiled: Compiled, horizon: int, blocks: int = 0) -> None:
+    def __init__(self, compiled: ScenarioArrays, horizon: int, blocks: int = 0) -> None:
         self.compiled = compiled
         self.horizon = horizon
         self.blocks = blocks  # a chunk's accumulator keeps its float sums block by block
@@ -336,7 +336,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     return result
 
 
-def _finished_chunks(compiled: Compiled, tasks: list[ChunkTask], executor: Executor | None,
+def _finished_chunks(compiled: ScenarioArrays, tasks: list[ChunkTask], executor: Executor | None,
                      progress: Progress | None, total: int) -> Iterator[FinishedChunk]:
     """Run the tasks here or on the executor; yield finished chunks in task order."""
     if executor is None:
@@ -357,7 +357,7 @@ def _finished_chunks(compiled: Compiled, tasks: list[ChunkTask], executor: Execu
     yield from executor.run_chunks(compiled, tasks, chunk_done)
 
 
-def _prepared_in_turn(compiled: Compiled, tasks: list[ChunkTask]
+def _prepared_in_turn(compiled: ScenarioArrays, tasks: list[ChunkTask]
                       ) -> Iterator[tuple[ChunkTask, PreparedChunk]]:
     """Each task with its drawn starting state, the next one drawn while this one runs.
 
@@ -407,7 +407,7 @@ class PreparedChunk:
     state: State
 
 
-def prepare_chunk(compiled: Compiled, task: ChunkTask) -> PreparedChunk:
+def prepare_chunk(compiled: ScenarioArrays, task: ChunkTask) -> PreparedChunk:
     """Draw the chunk's per-run parameters (draw 0 of its streams) and set week 0."""
     streams = ChunkStreams(task.seed, task.first, task.size, task.runs)
     if task.parameter_uniforms is not None:  # draw 0 is given: the streams go on to week 1
@@ -420,7 +420,7 @@ def prepare_chunk(compiled: Compiled, task: ChunkTask) -> PreparedChunk:
         compiled, streams.parameters(drawn), rows=drawn))
 
 
-def run_chunk(compiled: Compiled, task: ChunkTask,
+def run_chunk(compiled: ScenarioArrays, task: ChunkTask,
               advance: Callable[[int], None] | None = None,
               prepared: PreparedChunk | None = None) -> FinishedChunk:
     """Simulate one chunk from week 0 to the horizon (a pure function of its task).
@@ -447,7 +447,7 @@ def run_chunk(compiled: Compiled, task: ChunkTask,
     return FinishedChunk(accumulator=accumulator, per_run=per_run)
 
 
-def _run_vectorised(compiled: Compiled, task: ChunkTask, streams: ChunkStreams, state: State,
+def _run_vectorised(compiled: ScenarioArrays, task: ChunkTask, streams: ChunkStreams, state: State,
                     accumulator: _Accumulator, question_week: NDArray[np.int64],
                     advance: Callable[[int], None] | None) -> None:
     """Run the chunk week by week through the vectorised mechanisms (the reference engine)."""
@@ -468,7 +468,7 @@ def _run_vectorised(compiled: Compiled, task: ChunkTask, streams: ChunkStreams, 
             advance(week)
 
 
-def _run_compiled(compiled: Compiled, task: ChunkTask, key: int, state: State,
+def _run_compiled(compiled: ScenarioArrays, task: ChunkTask, key: int, state: State,
                   accumulator: _Accumulator, question_week: NDArray[np.int64]) -> None:
     """Run the chunk in the compiled kernel; its sums go to ``accumulator``."""
     from redline.engine.kernel import run_kernel  # Numba compiles (or loads) on first use
@@ -479,7 +479,7 @@ def _run_compiled(compiled: Compiled, task: ChunkTask, key: int, state: State,
     accumulator.rung_counts += rung_counts.sum(axis=0)
 
 
-def step(compiled: Compiled, program: PolicyProgram, state: State,
+def step(compiled: ScenarioArrays, program: PolicyProgram, state: State,
          uniforms: NDArray[np.float64], layout: _StreamLayout) -> None:
     """Advance every run of ``state`` by one week (the mechanisms in order)."""
     state.weekly_cost = np.zeros_like(state.weekly_cost)

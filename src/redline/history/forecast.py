@@ -43,8 +43,8 @@ from multiprocessing import get_context
 import numpy as np
 from numpy.typing import NDArray
 
+from redline.arrays.state import NEVER
 from redline.engine.run import simulate
-from redline.engine.state import NEVER
 from redline.history.mapping import (
     RESPONSE_RUNGS,
     VIOLENCE_RUNGS,

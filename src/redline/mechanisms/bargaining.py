@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import State
 from redline.mechanisms.trust import leader_trust
 
 NAME = "bargaining"
@@ -64,14 +64,14 @@ def acceptable_range(p_a: FloatArray, p_b: FloatArray, cost_a: FloatArray, cost_
     return low, high
 
 
-def perceived_cost(compiled: Compiled, state: State, actor: int) -> FloatArray:
+def perceived_cost(compiled: ScenarioArrays, state: State, actor: int) -> FloatArray:
     """The actor's perceived cost of fighting on, relative to the stakes (N,)."""
     growth = compiled.scenario.model.war_cost_growth
     weariness = 1.0 + growth * state.cost_sensitivity[:, actor] * state.costs[:, actor]
     return state.war_cost[:, actor] * (1.0 - state.resolve[:, actor]) * weariness
 
 
-def bargain(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
+def bargain(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> None:
     """Strike, keep or break deals (``uniforms``: row 0 talks, row 1 breaking)."""
     settings = compiled.scenario.model
     leader_a, leader_b = compiled.leaders
@@ -98,7 +98,7 @@ def bargain(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
     state.terms = np.where(deal, deal_terms(compiled, low, high), state.terms)
 
 
-def deal_terms(compiled: Compiled, low: FloatArray, high: FloatArray) -> FloatArray:
+def deal_terms(compiled: ScenarioArrays, low: FloatArray, high: FloatArray) -> FloatArray:
     """Terms of a deal within the acceptable range [low, high] and [0, 1].
 
     The range's midpoint, or the expected utility model's forecast clipped to

@@ -15,15 +15,15 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import TERMINAL_CODES, State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import TERMINAL_CODES, State
 from redline.mechanisms.redlines import enforcement_belief
 from redline.scenario import models as m
 
 Predicate = Callable[[State], NDArray[np.bool_]]
 
 
-def compile_condition(condition: BaseModel, compiled: Compiled) -> Predicate:
+def compile_condition(condition: BaseModel, compiled: ScenarioArrays) -> Predicate:
     """A predicate over runs for ``condition``."""
     actor = compiled.actor_index
     rung = compiled.rung_index
@@ -96,7 +96,7 @@ def compile_condition(condition: BaseModel, compiled: Compiled) -> Predicate:
     raise TypeError(f"not a condition: {condition!r}")
 
 
-def permitted(compiled: Compiled, state: State) -> NDArray[np.bool_]:
+def permitted(compiled: ScenarioArrays, state: State) -> NDArray[np.bool_]:
     """(N, A, R): the actor is among the rung's users and every needed supplier agreed.
 
     A supplier never needs its own permission.

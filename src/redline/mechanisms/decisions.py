@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import State
 from redline.mechanisms.conditions import permitted
 from redline.mechanisms.power import actor_weight, contest_success, side_power
 from redline.mechanisms.redlines import enforcement_belief
@@ -90,7 +90,7 @@ def neighbours(usable: NDArray[np.bool_], current: NDArray[np.int64]
             np.where(above >= usable.shape[1], current, above))
 
 
-def decide(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
+def decide(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> None:
     """Every side-aligned actor picks down / hold / up (``uniforms``: one row per actor)."""
     fighting = state.fighting
     may = permitted(compiled, state)
@@ -131,7 +131,7 @@ def decide(compiled: Compiled, state: State, uniforms: FloatArray) -> None:
         state.weekly_cost[:, a] += np.where(fighting, state.cost[runs, new], 0.0)
 
 
-def red_line_risk(compiled: Compiled, state: State, actor: int,
+def red_line_risk(compiled: ScenarioArrays, state: State, actor: int,
                   rung: NDArray[np.int64]) -> FloatArray:
     """Expected harm, in the actor's own beliefs, of employing ``rung`` (N,)."""
     risk = np.zeros(state.runs)

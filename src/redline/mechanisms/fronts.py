@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import State
 from redline.mechanisms.power import posture_effect
 
 NAME = "fronts"
@@ -63,14 +63,14 @@ def square_law_invariant(attacker: FloatArray, defender: FloatArray, a_attacker:
     return a_attacker * np.square(attacker) - a_defender * np.square(defender)
 
 
-def side_effects(compiled: Compiled, state: State) -> FloatArray:
+def side_effects(compiled: ScenarioArrays, state: State) -> FloatArray:
     """(N, 2): sum of the posture effects of each side's actors."""
     effect = posture_effect(state)
     return np.stack([effect[:, compiled.side_of == side].sum(axis=1) for side in (0, 1)],
                     axis=1)
 
 
-def advance_fronts(compiled: Compiled, state: State, arrivals: FloatArray) -> None:
+def advance_fronts(compiled: ScenarioArrays, state: State, arrivals: FloatArray) -> None:
     """One week on every open front; ``arrivals`` (N, F, 2) joins before the fighting."""
     if not compiled.front_ids:
         return

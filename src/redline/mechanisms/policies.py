@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import NEVER, State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import NEVER, State
 from redline.mechanisms.conditions import Predicate, compile_condition
 from redline.scenario import models as m
 
@@ -38,7 +38,7 @@ FloatArray = NDArray[np.float64]
 class PolicyProgram:
     """The scenario's policies with their conditions compiled to predicates."""
 
-    def __init__(self, compiled: Compiled) -> None:
+    def __init__(self, compiled: ScenarioArrays) -> None:
         self.compiled = compiled
         self.conditions: list[Predicate] = [
             compile_condition(policy.when, compiled) for policy in compiled.scenario.policies

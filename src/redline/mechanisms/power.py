@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import State
 
 NAME = "power"
 STOCHASTIC = False
@@ -74,7 +74,7 @@ def posture_effect(state: State) -> FloatArray:
     return np.take_along_axis(state.effect, state.posture, axis=1)
 
 
-def side_power(compiled: Compiled, state: State) -> FloatArray:
+def side_power(compiled: ScenarioArrays, state: State) -> FloatArray:
     """(N, 2): the power of each side."""
     contribution = actor_weight(state) * (1.0 + posture_effect(state))
     power = np.zeros((state.runs, 2))
@@ -89,7 +89,7 @@ def side_power(compiled: Compiled, state: State) -> FloatArray:
     return power
 
 
-def update_power(compiled: Compiled, state: State) -> FloatArray:
+def update_power(compiled: ScenarioArrays, state: State) -> FloatArray:
     """Recompute side 0's chance to prevail; returns the side powers (N, 2)."""
     power = side_power(compiled, state)
     state.win_probability = contest_success(power[:, 0], power[:, 1],

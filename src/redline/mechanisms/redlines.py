@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import State
 
 NAME = "red lines"
 STOCHASTIC = True
@@ -72,7 +72,7 @@ def belief_from_severities(
     return (np.asarray(prior_cdf) - low_cdf) / (high_cdf - low_cdf)
 
 
-def apply_red_lines(compiled: Compiled, state: State, uniforms: NDArray[np.float64]) -> None:
+def apply_red_lines(compiled: ScenarioArrays, state: State, uniforms: NDArray[np.float64]) -> None:
     """Test every red line against this week's postures; enforce where T is reached.
 
     ``uniforms`` has one row per red line (the follow-through draw).

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import TERMINAL_CODES, State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import TERMINAL_CODES, State
 from redline.scenario.models import OUTCOMES
 
 NAME = "termination and records"
@@ -29,7 +29,7 @@ SOURCE = "DESIGN section 2.8"
 _PRECEDENCE = ("nuclear_use", "great_power_war", "regime_crisis", "military_collapse")
 
 
-def check_termination(compiled: Compiled, state: State) -> None:
+def check_termination(compiled: ScenarioArrays, state: State) -> None:
     """Mark runs that reach a terminal outcome this week."""
     alive = state.alive
     reached: dict[str, NDArray[np.bool_]] = {name: np.zeros(state.runs, dtype=bool)

@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.state import State
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.state import State
 
 NAME = "trust and stability"
 STOCHASTIC = False
@@ -48,7 +48,7 @@ def beta_bernoulli_trust(kept: FloatArray | float, broken: FloatArray | float,
                                                      + np.asarray(broken)))
 
 
-def leader_trust(compiled: Compiled, state: State) -> FloatArray:
+def leader_trust(compiled: ScenarioArrays, state: State) -> FloatArray:
     """(N, 2): trust of each side's leader in the other side to keep a deal."""
     prior = compiled.scenario.model.trust_prior
     trust = np.zeros((state.runs, 2))
@@ -68,7 +68,7 @@ def leader_trust(compiled: Compiled, state: State) -> FloatArray:
     return trust
 
 
-def update_stability(compiled: Compiled, state: State) -> None:
+def update_stability(compiled: ScenarioArrays, state: State) -> None:
     """Accumulate this week's costs and lower stability by them."""
     alive = state.alive[:, None]
     state.costs += np.where(alive, state.weekly_cost, 0.0)

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from redline.arrays.state import NEVER
 from redline.destinations import (
     held_signals,
     install,
@@ -39,7 +40,6 @@ from redline.destinations import (
     resolve,
     temporary_file,
 )
-from redline.engine.state import NEVER
 from redline.scenario.models import OUTCOMES, Scenario
 
 

@@ -69,7 +69,7 @@ class ParameterSlots:
 
 
 @dataclass
-class Compiled:
+class ScenarioArrays:
     """Everything the mechanisms need about a scenario, as arrays and indices."""
 
     scenario: m.Scenario
@@ -159,7 +159,6 @@ class Compiled:
     negotiated_terms: float | None
     # questions
     question_ids: list[str]
-    question_by_week: IntArray
     # decision parameters: each run takes one row of the table (one row when all are fixed)
     decision_table: FloatArray  # (K, 3) rationality, switching cost, planning weeks
     decision_draw_slot: int  # slot of the uniform that picks the row; -1 when K = 1
@@ -175,8 +174,8 @@ class Compiled:
         return len(self.rung_ids)
 
 
-def compile_scenario(scenario: m.Scenario) -> Compiled:
-    """Compile ``scenario`` (already validated) for the engine."""
+def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
+    """Compile ``scenario`` (already validated) to the arrays the mechanisms read."""
     slots = ParameterSlots()
     decisions = _decision_table(scenario.model)
     actor_ids = list(scenario.actors)
@@ -289,7 +288,7 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         table = kept if commitment.kept else broken
         table[actor_index[commitment.to], actor_index[commitment.by]] += commitment.weight
 
-    return Compiled(
+    return ScenarioArrays(
         scenario=scenario,
         slots=slots,
         actor_ids=actor_ids,
@@ -399,7 +398,6 @@ def compile_scenario(scenario: m.Scenario) -> Compiled:
         trust_broken=broken,
         negotiated_terms=_negotiated_terms(scenario),
         question_ids=[q.id for q in scenario.questions],
-        question_by_week=np.array([q.by_week for q in scenario.questions], dtype=np.int64),
         # last, so that the slots before it do not move when the decision parameters do
         decision_table=decisions,
         # an uncertain parameter like any other (it enters `redline sensitivity`): the

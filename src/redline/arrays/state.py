@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.engine.compiled import Compiled
-from redline.engine.slot_values import AT_LEAST_ZERO, SHARE, WHOLE_WEEKS, SlotValues
+from redline.arrays.scenario_arrays import ScenarioArrays
+from redline.arrays.slot_values import AT_LEAST_ZERO, SHARE, WHOLE_WEEKS, SlotValues
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -110,7 +110,7 @@ class State:
         return (self.terminal == 0) & ~self.settled
 
 
-def initial_state(compiled: Compiled, uniforms: FloatArray,
+def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
                   rows: NDArray[np.int64] | None = None) -> State:
     """Draw per-run parameters from ``uniforms`` and set week 0.
 
@@ -233,7 +233,7 @@ def initial_state(compiled: Compiled, uniforms: FloatArray,
     )
 
 
-def _decision_parameters(compiled: Compiled, take: Any, runs: int) -> dict[str, FloatArray]:
+def _decision_parameters(compiled: ScenarioArrays, take: Any, runs: int) -> dict[str, FloatArray]:
     """Each run's rationality, switching cost and planning weeks: one row of the table.
 
     The row is the run's uniform of ``decision_draw_slot`` times the table's

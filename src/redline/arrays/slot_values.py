@@ -1,6 +1,6 @@
 """The values of a chunk's parameter slots, and their compiled gathering into state fields.
 
-Each run draws one value per parameter slot (``compiled.ParameterSlots``): a
+Each run draws one value per parameter slot (``scenario_arrays.ParameterSlots``): a
 constant, or a distribution's inverse at the run's uniform. :class:`SlotValues`
 inverts every distribution slot of a chunk once (``distributions.sample_into``,
 the draws of ``ParameterSlots.sample`` to the last bit) and keeps the constants
@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from redline.engine.compiled import ParameterSlots
+from redline.arrays.scenario_arrays import ParameterSlots
 from redline.scenario import distributions as dist
 
 FloatArray = NDArray[np.float64]
