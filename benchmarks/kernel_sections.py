@@ -173,4 +173,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    from redline.allocation import tune_allocator
+
+    tune_allocator()  # before any run starts a thread, as the command line: redline.allocation
     main()

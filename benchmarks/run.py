@@ -151,4 +151,7 @@ def judge_target(cases: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 if __name__ == "__main__":
+    from redline.allocation import tune_allocator
+
+    tune_allocator()  # before any run starts a thread, as the command line: redline.allocation
     main()

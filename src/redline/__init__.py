@@ -8,7 +8,9 @@ True
 
 Importing ``redline`` is cheap: the library (the engine, NumPy, Numba) is
 imported when one of its names is first used, so that the command line can
-answer Ctrl-C while it loads (``redline.cli.main``).
+answer Ctrl-C while it loads (``redline.cli.main``). It leaves the process's
+memory allocator as it was: the allocator settings the command line makes
+for large ensembles are its own (``redline.allocation``).
 """
 
 from __future__ import annotations
@@ -16,17 +18,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from redline.allocation import one_arena
 from redline.caches import ensure_writable_cache, ensure_writable_config
 
-one_arena()  # before anything starts a thread: see redline.allocation
 ensure_writable_cache()  # before anything imports Numba or Matplotlib: see redline.caches
 ensure_writable_config()
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from redline.engine import EnsembleResult, Estimate, simulate
+    from redline.engine import simulate
+    from redline.results import EnsembleResult, Estimate
     from redline.scenario import Scenario, ScenarioError
     from redline.scenario import load_scenario as load_scenario
     from redline.scenarios import builtin_names
@@ -38,7 +39,8 @@ __all__ = ["EnsembleResult", "Estimate", "Scenario", "ScenarioError", "builtin_n
 
 #: The library's names, by the module each is imported from when first used.
 _HOMES = {
-    "EnsembleResult": "redline.engine", "Estimate": "redline.engine", "simulate": "redline.engine",
+    "EnsembleResult": "redline.results", "Estimate": "redline.results",
+    "simulate": "redline.engine",
     "Scenario": "redline.scenario", "ScenarioError": "redline.scenario",
     "load_scenario": "redline.scenario",
     "builtin_names": "redline.scenarios", "resolve": "redline.scenarios",

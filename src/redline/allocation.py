@@ -13,8 +13,8 @@ in two ways, and each chunk then paid for the kernel zeroing them again:
   for the process (``M_ARENA_MAX`` = 1, :func:`one_arena`) every thread
   allocates from the main heap, which keeps what is freed (17,000 faults,
   0.1 s: 11.5 s -> 10.4 s for the million runs). The limit counts only for
-  arenas not yet created, so ``import redline`` sets it before anything else
-  (a process that has started threads before may keep their arenas; its
+  arenas not yet created, so it is set before anything starts a thread (a
+  process that has started threads before may keep their arenas; its
   results are the same, only slower). A ``MALLOC_ARENA_MAX`` set in the
   environment is left to rule.
 - The main heap serves arrays above its mmap threshold (at most 32 MiB by
@@ -22,6 +22,16 @@ in two ways, and each chunk then paid for the kernel zeroing them again:
   threshold: :func:`keep_freed_memory` raises both (measured: page faults were
   30% of drawing a chunk's parameters). The process then holds up to 256 MiB
   of freed memory beyond what it uses; its peak is still set by the chunk.
+
+Both settings are the whole process's and last as long as it does (glibc has
+no way to read them back, so they cannot be undone). They are therefore the
+command line's choice, never the library's: :func:`tune_allocator` sets both
+as the first thing ``redline`` does (:func:`redline.cli.main`, before any
+thread starts), and the benchmarks do the same. ``import redline`` does not
+import this module, and the library changes nothing in the allocator of a
+notebook or a server that imports it. A program of one's own that runs large
+ensembles gets the command line's speed and memory by calling
+:func:`tune_allocator` before it starts any thread.
 
 Only with glibc; elsewhere nothing changes.
 """
@@ -54,6 +64,17 @@ def one_arena() -> bool:
         _arena.append(mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ
                       and bool(mallopt(M_ARENA_MAX, 1)))
     return _arena[0]
+
+
+def tune_allocator() -> bool:
+    """Set the allocator for ensembles: one arena, freed memory kept (True if both are set).
+
+    What the command line does first; call it before any thread starts (see
+    the module docstring). Each setting is made once per process.
+    """
+    arena = one_arena()
+    kept = keep_freed_memory()
+    return arena and kept
 
 
 def keep_freed_memory() -> bool:

@@ -10,7 +10,11 @@ missing results database is exit status 1. Flags shared by several commands
 
 Importing this package is cheap: :func:`main` imports the commands (and with
 them the library) only once it can answer Ctrl-C, so that an interrupt while
-they load ends quietly with status 130 instead of a traceback.
+they load ends quietly with status 130 instead of a traceback. Before that,
+and before any thread starts, :func:`main` sets the memory allocator for
+large ensembles (:func:`redline.allocation.tune_allocator`): a setting of the
+whole process, which the command line makes for itself and the library never
+makes for a program that imports it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import sys
 import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any
+
+from redline.allocation import tune_allocator
 
 if TYPE_CHECKING:
     import typer
@@ -64,8 +70,10 @@ def main(args: list[str] | None = None) -> None:
     """Run the command line (the ``redline`` console script) and exit with its status.
 
     SIGTERM unwinds as Ctrl-C does (temporary files removed, nothing half
-    stored) and exits with 143.
+    stored) and exits with 143. The allocator is set for ensembles first, before
+    any thread starts (:mod:`redline.allocation`).
     """
+    tune_allocator()
     catch_interrupts()
     try:
         status = _run(sys.argv[1:] if args is None else args)
