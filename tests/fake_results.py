@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from redline.engine.results import EnsembleResult, Estimate
+from redline.results import EnsembleResult, Estimate
 from redline.scenario.models import OUTCOMES, Scenario
 
 #: A two-actor crisis with every part the report and the store read.

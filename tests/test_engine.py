@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 import strategies as ss
 from redline import load as redline_load
 from redline.engine import run as run_module
-from redline.engine.results import wilson_interval
 from redline.engine.run import simulate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
+from redline.results import wilson_interval
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario, load_text, validate_data
 from redline.scenario.models import OUTCOMES

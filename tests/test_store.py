@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from fake_results import OUTCOME_COUNTS, make_result, small_scenario
-from redline.engine.results import Estimate
+from redline.results import Estimate
 from redline.scenario.models import OUTCOMES
 from redline.store import SCHEMA_VERSION, StoreError, duckdb_store, list_runs, load_run, save_result
 

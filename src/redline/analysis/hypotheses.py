@@ -106,8 +106,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from redline.arrays.scenario_arrays import compile_scenario
 from redline.engine.executors import Executor
-from redline.engine.results import Estimate
 from redline.engine.run import check_run_arguments, simulate
+from redline.results import Estimate
 from redline.scenario.models import Scenario
 from redline.scenario.overlay import apply_overlay
 

@@ -52,8 +52,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from redline.engine.executors import Executor
-from redline.engine.results import Z_95, EnsembleResult
 from redline.engine.run import simulate
+from redline.results import Z_95, EnsembleResult
 from redline.scenario.models import OUTCOMES, Scenario
 from redline.scenario.overlay import apply_overlay
 from redline.scenario.yaml_source import read_yaml

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from redline.engine.executors import Executor
-from redline.engine.results import EnsembleResult
 from redline.engine.run import MAX_RUNS, simulate
+from redline.results import EnsembleResult
 from redline.scenario.errors import ScenarioError
 from redline.scenario.models import Scenario
 from redline.scenario.overlay import apply_overlay

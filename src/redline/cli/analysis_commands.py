@@ -28,10 +28,10 @@ from redline.cli.common import (
     app,
     stdout,
 )
-from redline.engine.results import EnsembleResult
 from redline.engine.run import check_run_arguments
 from redline.report import format_probability
 from redline.report.markdown import week_date
+from redline.results import EnsembleResult
 from redline.scenario.errors import ScenarioError
 from redline.scenarios import builtin_resolutions
 

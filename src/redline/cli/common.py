@@ -24,9 +24,9 @@ from rich.text import Text
 
 from redline import destinations
 from redline.engine.executors import DaskExecutor, Executor
-from redline.engine.results import Estimate
 from redline.report import format_interval, format_probability
 from redline.report.markdown import redline_version
+from redline.results import Estimate
 from redline.scenario.distributions import describe
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario

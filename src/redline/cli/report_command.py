@@ -35,10 +35,10 @@ from redline.cli.common import (
     app,
     stdout,
 )
-from redline.engine.results import EnsembleResult
 from redline.engine.run import check_run_arguments
 from redline.report.files import write_text_output
 from redline.report.html import html_report
+from redline.results import EnsembleResult
 from redline.scenario.errors import ScenarioError
 from redline.scenario.models import Scenario
 

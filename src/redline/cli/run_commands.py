@@ -37,11 +37,11 @@ from redline.cli.common import (
     app,
     stdout,
 )
-from redline.engine.results import EnsembleResult
 from redline.engine.run import ENGINES, PerRunSink, check_run_arguments
 from redline.report import format_probability, markdown_report
 from redline.report.files import write_text_output
 from redline.report.markdown import OUTCOME_MEANINGS, week_date
+from redline.results import EnsembleResult
 from redline.scenario.models import OUTCOMES, Scenario
 from redline.store import DEFAULT_DB, StoreError, list_runs, save_result
 from redline.store.per_run import PerRunWriter

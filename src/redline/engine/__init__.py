@@ -1,6 +1,5 @@
-"""The ensemble engine: compiled scenarios, state arrays, seeding, the step loop (two engines)."""
+"""The ensemble engine: the weekly step loop over chunks of runs, in two engines (see run)."""
 
-from redline.engine.results import EnsembleResult, Estimate
 from redline.engine.run import simulate
 
-__all__ = ["EnsembleResult", "Estimate", "simulate"]
+__all__ = ["simulate"]

@@ -41,7 +41,6 @@ from redline.arrays.state import NEVER, TERMINAL_CODES, State, initial_state
 from redline.engine.executors import Executor
 from redline.engine.memory import check_memory
 from redline.engine.programs import compile_programs
-from redline.engine.results import EnsembleResult, Estimate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.tallies import counts_by_column
 from redline.mechanisms.bargaining import bargain
@@ -53,6 +52,7 @@ from redline.mechanisms.power import update_power
 from redline.mechanisms.redlines import apply_red_lines
 from redline.mechanisms.termination import check_termination, final_outcomes
 from redline.mechanisms.trust import leader_trust, update_stability
+from redline.results import EnsembleResult, Estimate
 from redline.scenario.distributions import is_distribution
 from redline.scenario.models import MAX_HORIZON, OUTCOMES, Scenario
 

@@ -1,6 +1,6 @@
 """Figures of a report: one small function per figure, each returning a matplotlib Figure.
 
-Every function takes plain data (an :class:`~redline.engine.results.EnsembleResult`,
+Every function takes plain data (an :class:`~redline.results.EnsembleResult`,
 a :class:`~redline.scenario.models.Scenario`, dicts or a pandas frame), draws on
 a fresh :class:`matplotlib.figure.Figure` (no pyplot, no global state, so any
 backend or thread will do) and gives it a title (the figure's ``suptitle``) and
@@ -14,7 +14,7 @@ figures share one page, and whose marked artists carry ``<title>`` tooltips
 off (``text.parse_math: False``), so a ``$`` in a name is a dollar sign.
 
 Probabilities are drawn with their 95% Wilson score intervals (Wilson 1927),
-as :mod:`redline.engine.results` computes them; calibration follows the
+as :mod:`redline.results.ensemble` computes them; calibration follows the
 reliability diagram of Murphy & Winkler (1977).
 """
 
@@ -42,8 +42,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from numpy.typing import NDArray
 
-from redline.engine.results import EnsembleResult, Estimate
 from redline.report.markdown import format_probability
+from redline.results import EnsembleResult, Estimate
 from redline.scenario.distributions import describe, mean_of
 from redline.scenario.models import OUTCOMES, Scenario
 

@@ -26,7 +26,6 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from redline.engine.results import EnsembleResult, Estimate
 from redline.report import figures
 from redline.report.describe import describe_condition
 from redline.report.markdown import (
@@ -36,6 +35,7 @@ from redline.report.markdown import (
     redline_version,
     week_date,
 )
+from redline.results import EnsembleResult, Estimate
 from redline.scenario.distributions import describe
 from redline.scenario.models import OUTCOMES
 

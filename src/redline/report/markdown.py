@@ -13,7 +13,7 @@ import html
 import math
 from importlib import metadata
 
-from redline.engine.results import EnsembleResult, Estimate
+from redline.results import EnsembleResult, Estimate
 from redline.scenario.models import OUTCOMES
 
 #: One-line meaning of each outcome, in the order of :data:`OUTCOMES`.

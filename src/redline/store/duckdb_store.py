@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from redline.engine.results import EnsembleResult
+from redline.results import EnsembleResult
 
 #: Version of the table layout below; stored in ``schema_info``.
 SCHEMA_VERSION = 1

@@ -26,11 +26,11 @@ import redline
 from redline.analysis import interventions
 from redline.analysis.resolutions import happened_by_deadline, load_resolutions
 from redline.analysis.scoring import score
-from redline.engine.results import EnsembleResult
 from redline.engine.seeding import BLOCK_SIZE
 from redline.report import figures
 from redline.report.files import write_text_atomic
 from redline.report.html import CAPTIONS, html_report
+from redline.results import EnsembleResult
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import load_scenario, load_text
 from redline.scenario.models import Scenario
