@@ -26,7 +26,8 @@ from redline.scenario import yaml_source
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import load_scenario, load_text, validate_data
 from redline.scenario.models import Scenario
-from redline.scenario.overlay import apply_overlay, scenario_data
+from redline.scenario.overlay import apply_overlay
+from redline.scenario.paths import scenario_data
 from redline.scenario.schema import json_schema
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"

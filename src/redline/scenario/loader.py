@@ -1,4 +1,4 @@
-"""Load a scenario file: safe YAML, structural validation, cross-references.
+"""Load a scenario file: safe YAML, structural validation, cross-references, interventions.
 
 Every problem is collected and raised at once as a
 :class:`~redline.scenario.errors.ScenarioError` whose issues carry the file,
@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from redline.scenario.distributions import NUMBER_EXPECTED
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.models import ACTION_KEYS, CONDITION_KEYS, Scenario
-from redline.scenario.references import check_references, partial_scenario
+from redline.scenario.paths import overlaid_data
+from redline.scenario.references import Problem, check_references, partial_scenario
 from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
 
 
@@ -80,11 +81,48 @@ def validate_data(data: Any, source: SourceMap | None = None, file: str = "<scen
                    for path, message, expected in check_references(parts, known)
                    if not any(path[: len(bad)] == bad for bad in broken)]
         raise ScenarioError(issues) from None
-    problems = check_references(scenario)
+    problems = check_references(scenario) + _intervention_problems(scenario)
     if problems:
         raise ScenarioError([_reference_issue(path, message, expected, source, file)
                              for path, message, expected in problems])
     return scenario
+
+
+def _intervention_problems(scenario: Scenario) -> list[Problem]:
+    """Each named intervention must apply: its paths exist and the result is valid.
+
+    Checked on a copy without interventions, so that validating the changed
+    scenario does not recurse. A failure is reported at the path that fails on
+    its own, else at the intervention's ``set``.
+    """
+    if not scenario.interventions:
+        return []
+    base = scenario.model_copy(update={"interventions": []})
+
+    def apply(changes: dict[str, Any], what: str) -> None:
+        validate_data(overlaid_data(base, changes, what=what), file=what)
+
+    problems: list[Problem] = []
+    for i, intervention in enumerate(scenario.interventions):
+        what = f"intervention {intervention.id!r}"
+        try:
+            apply(intervention.set, what)
+            continue
+        except ScenarioError as error:
+            together = error
+        failures: list[Problem] = []
+        for key, value in intervention.set.items():
+            try:
+                apply({key: value}, what)
+            except ScenarioError as error:
+                failures += [(("interventions", i, "set", key), f"{what}: {issue.message}",
+                              issue.expected or "a path into the scenario")
+                             for issue in error.issues]
+        problems += failures or [
+            (("interventions", i, "set"), f"{what}: {issue.message}",
+             issue.expected or "changes that are valid together")
+            for issue in together.issues]
+    return problems
 
 
 def _reference_issue(path: tuple[str | int, ...], message: str, expected: str,

@@ -4,7 +4,8 @@ Pydantic checks each element on its own; this pass checks the scenario as a
 whole (an actor in a red line must be an actor, a rung must be on the ladder,
 the two sides must not share members, ids must be unique) and reports every
 problem with the path of the offending value, which the loader turns into a
-line and column.
+line and column. Whether each intervention applies (its paths exist, the
+changed scenario is valid) is checked by the loader, which validates scenarios.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from redline.scenario import models as m
-from redline.scenario.errors import ScenarioError
+import redline.scenario.models as m
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str, str]
@@ -136,7 +136,6 @@ class _ReferenceChecker:
         for i, commitment in _present(self.s.commitments):
             yield from self.actor(("commitments", i, "by"), commitment.by)
             yield from self.actor(("commitments", i, "to"), commitment.to)
-        yield from self._interventions()
         hypotheses = [h for _, h in _present(self.s.hypotheses)]
         total = sum(h.prior for h in hypotheses)
         if hypotheses and len(hypotheses) == len(self.s.hypotheses) and abs(total - 1.0) > 1e-6:
@@ -265,40 +264,6 @@ class _ReferenceChecker:
             if deployment.front not in self.fronts:
                 yield (("deployments", i, "front"), f"unknown front {deployment.front!r}",
                        "one of " + _names(self.fronts))
-
-    def _interventions(self) -> Iterator[Problem]:
-        """Each named intervention must apply: its paths exist and the result is valid.
-
-        Checked only on a whole scenario (a partial one is already in error), on a
-        copy without interventions, so that the changed scenario's own check does not
-        recurse. A failure is reported at the path that fails on its own, else at
-        the intervention's ``set``.
-        """
-        if not isinstance(self.s, m.Scenario) or not self.s.interventions:
-            return
-        # imported here: the overlay validates through the loader, which imports this module
-        from redline.scenario.overlay import apply_overlay
-
-        base = self.s.model_copy(update={"interventions": []})
-        for i, intervention in enumerate(self.s.interventions):
-            what = f"intervention {intervention.id!r}"
-            try:
-                apply_overlay(base, intervention.set, what=what)
-                continue
-            except ScenarioError as error:
-                together = error
-            failures: list[Problem] = []
-            for key, value in intervention.set.items():
-                try:
-                    apply_overlay(base, {key: value}, what=what)
-                except ScenarioError as error:
-                    failures += [(("interventions", i, "set", key), f"{what}: {issue.message}",
-                                  issue.expected or "a path into the scenario")
-                                 for issue in error.issues]
-            yield from failures or [
-                (("interventions", i, "set"), f"{what}: {issue.message}",
-                 issue.expected or "changes that are valid together")
-                for issue in together.issues]
 
     def condition(self, path: Path, condition: BaseModel) -> Iterator[Problem]:
         """Problems in one condition tree."""
