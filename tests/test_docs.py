@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from redline.scenario.reference import reference_markdown
+from redline.scenario.language_docs import reference_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -11,7 +11,7 @@ def test_scenario_reference_is_up_to_date():
     committed = (ROOT / "docs" / "reference" / "scenario.md").read_text(encoding="utf-8")
     assert committed == reference_markdown(), (
         "docs/reference/scenario.md is stale: run "
-        "`python -m redline.scenario.reference > docs/reference/scenario.md`"
+        "`python -m redline.scenario.language_docs > docs/reference/scenario.md`"
     )
 
 

@@ -1,6 +1,6 @@
 """The scenario language reference, generated from the models themselves.
 
-``python -m redline.scenario.reference`` prints docs/reference/scenario.md;
+``python -m redline.scenario.language_docs`` prints docs/reference/scenario.md;
 a test checks that the committed page matches, so the reference can never
 drift from the code.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from redline.scenario import models as m
+import redline.scenario.models as m
 from redline.scenario.distributions import DISTRIBUTION_NAMES, EXTREME_Z, LOG_LARGEST
 
 _SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
@@ -145,7 +145,7 @@ def reference_markdown() -> str:
         "# Scenario language reference",
         "",
         "Generated from `redline.scenario.models` by "
-        "`python -m redline.scenario.reference`; do not edit by hand.",
+        "`python -m redline.scenario.language_docs`; do not edit by hand.",
         "A scenario is one YAML document. `redline schema` prints the same as JSON Schema.",
         "",
         "## Numbers",
