@@ -65,13 +65,6 @@ def enforcement_belief(
     return np.clip(belief, 0.0, 1.0)
 
 
-def belief_from_severities(
-    prior_cdf: NDArray[np.float64] | float, low_cdf: float, high_cdf: float
-) -> NDArray[np.float64]:
-    """The closed form ``(F(min(s, U)) - F(L)) / (F(U) - F(L))`` from CDF values."""
-    return (np.asarray(prior_cdf) - low_cdf) / (high_cdf - low_cdf)
-
-
 def apply_red_lines(compiled: ScenarioArrays, state: State, uniforms: NDArray[np.float64]) -> None:
     """Test every red line against this week's postures; enforce where T is reached.
 
