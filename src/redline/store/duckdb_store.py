@@ -174,13 +174,13 @@ def scenario_json(result: EnsembleResult) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
-def scenario_sha256(result: EnsembleResult) -> str:
-    """Return the SHA-256 of the canonical scenario JSON.
+def scenario_sha256(canonical: str) -> str:
+    """Return the SHA-256 of a scenario's canonical JSON (:func:`scenario_json`).
 
     Two runs share it exactly when their validated scenarios are equal, however
     the YAML was formatted or commented.
     """
-    return hashlib.sha256(scenario_json(result).encode()).hexdigest()
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @contextmanager
@@ -481,7 +481,7 @@ def save_result(
         scenario.name,
         scenario.title,
         scenario.start,
-        hashlib.sha256(canonical.encode()).hexdigest(),
+        scenario_sha256(canonical),
         int(result.runs),
         int(result.seed),
         int(result.horizon),
