@@ -7,7 +7,6 @@ by passing a :class:`Settings` to :func:`redline.web.create_app`.
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,9 +107,3 @@ class Settings:
                              f"got {self.request_timeout}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
-
-
-def token_from_environment(token: str | None) -> str | None:
-    """The token given, else the one in ``REDLINE_TOKEN``, else None (empty is None)."""
-    value = token if token is not None else os.environ.get(TOKEN_VARIABLE)
-    return value or None
