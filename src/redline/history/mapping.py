@@ -33,9 +33,6 @@ from redline.history.icb import ICBData
 from redline.scenario.loader import validate_data
 from redline.scenario.models import Scenario
 
-#: The ICB variables the mapping reads (all known at the trigger; see codebook.WHEN).
-START_VARIABLES = ("triggr", "gravty", "powdis", "nuclear", "southpow", "regime",
-                   "allycap", "pc", "cractloc")
 #: Weeks simulated for a generic crisis (ICB crises last a median of about 3 months).
 HORIZON = 26
 #: |POWDIS| above this is treated as missing (the data use 179 as a placeholder).
@@ -46,7 +43,11 @@ POWDIS_EVEN = 3
 
 @dataclass(frozen=True)
 class CrisisStart:
-    """One crisis actor's crisis as coded at its trigger (ICB2 codes; None: missing)."""
+    """One crisis actor's crisis as coded at its trigger (ICB2 codes; None: missing).
+
+    Its fields ``triggr`` to ``cractloc`` are the only ICB codes the mapping reads, each
+    known at the trigger (:data:`redline.history.codebook.WHEN`; a test checks it).
+    """
 
     crisno: int
     actor: str
