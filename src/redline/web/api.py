@@ -20,11 +20,11 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+import redline.web.service as service
 from redline.analysis.hypotheses import NoHypothesesError, require_hypotheses
 from redline.scenario.errors import ScenarioError
 from redline.scenario.models import Scenario
 from redline.store.duckdb_store import MAX_SEED, new_run_id
-from redline.web import service
 from redline.web.bodies import StrictJSONRoute
 from redline.web.jobs import DONE, FINISHED, Job, NotCancellable, QueueFull, ShuttingDown
 from redline.web.service import Conflict, NotFound

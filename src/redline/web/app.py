@@ -27,9 +27,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+import redline.web.api as api
+import redline.web.service as service
 from redline import __version__
 from redline.store import StoreError
-from redline.web import api, service
 from redline.web.jobs import JobManager
 from redline.web.security import Guard
 from redline.web.settings import Settings
