@@ -20,12 +20,12 @@ from redline.cli.common import (
     RunsOption,
     ScenarioArgument,
     SeedOption,
-    _fail,
-    _load,
-    _p_cells,
-    _progress,
-    _table,
     app,
+    fail,
+    load_or_fail,
+    plain_table,
+    probability_cells,
+    progress_bar,
     stdout,
 )
 from redline.engine.run import check_run_arguments
@@ -41,9 +41,9 @@ def _simulate(name: str, runs: int, seed: int, horizon: int | None,
     try:
         check_run_arguments(runs, seed, horizon, None)
     except ValueError as error:
-        _fail(f"error: {error}")
-    loaded, _ = _load(name)
-    with _progress(not quiet, f"simulating {loaded.name}") as progress:
+        fail(f"error: {error}")
+    loaded, _ = load_or_fail(name)
+    with progress_bar(not quiet, f"simulating {loaded.name}") as progress:
         return redline.simulate(loaded, runs=runs, seed=seed, horizon=horizon,
                                 progress=progress)
 
@@ -87,15 +87,15 @@ def forecast(
         weeks.append(result.horizon)
     stdout.print(Text(f"{result.scenario.name}: {result.runs:,} runs, seed {result.seed}",
                       style="bold"))
-    stdout.print(_table(
+    stdout.print(plain_table(
         "Forecast questions",
         ["question", "by", "P", "95% interval", "text"],
         [[qid, f"week {questions[qid].by_week} ({week_date(result, questions[qid].by_week)})",
-          *_p_cells(estimate), questions[qid].text or ""]
+          *probability_cells(estimate), questions[qid].text or ""]
          for qid, estimate in result.questions.items()],
         right=["P", "95% interval"],
     ))
-    stdout.print(_table(
+    stdout.print(plain_table(
         "Cumulative probability by week",
         ["question", *[f"w{week}" for week in weeks]],
         [[qid, *[format_probability(float(result.question_weeks[qid][week])) for week in weeks]]
@@ -103,7 +103,7 @@ def forecast(
         right=[f"w{week}" for week in weeks],
     ))
     if found:
-        stdout.print(_table(
+        stdout.print(plain_table(
             f"What each forecast hinges on ({hinge_runs:,} runs; P among the runs with the "
             "parameter below its 20th percentile -> above its 80th)",
             ["question", "hinges on (most first)"],
@@ -126,15 +126,15 @@ def score_command(
     json_output: JsonOption = False,
 ) -> None:
     """Score the scenario's forecasts against recorded outcomes (Brier, log, calibration)."""
-    loaded, _ = _load(scenario)
+    loaded, _ = load_or_fail(scenario)
     if resolutions is None:
         resolutions = builtin_resolutions(scenario)
         if resolutions is None:
-            _fail(f"error: {scenario} ships no resolutions: give a RESOLUTIONS.yaml file")
+            fail(f"error: {scenario} ships no resolutions: give a RESOLUTIONS.yaml file")
     try:
         recorded = load_resolutions(resolutions, loaded)
     except ScenarioError as error:
-        _fail([issue.format() for issue in error.issues])
+        fail([issue.format() for issue in error.issues])
     result = _simulate(scenario, runs, seed, None, json_output)
     outcomes = {r.question: happened_by_deadline(r, loaded) for r in recorded}
     forecasts = {qid: estimate.p for qid, estimate in result.questions.items()}
@@ -145,7 +145,7 @@ def score_command(
                     **card.to_dict()}
         sys.stdout.write(json.dumps(document) + "\n")
         return
-    stdout.print(_table(
+    stdout.print(plain_table(
         f"Forecasts scored against {resolutions}",
         ["question", "forecast", "happened", "Brier"],
         [[row["question"], format_probability(row["forecast"]),
@@ -160,10 +160,10 @@ def score_command(
                          f"{values['model_log_same_questions']:.4f}"])
         rows.append([name, str(int(values["n"])), f"{values['brier']:.4f}",
                      f"{values['log']:.4f}"])
-    stdout.print(_table("Scores (Brier: lower is better; log: higher is better)",
+    stdout.print(plain_table("Scores (Brier: lower is better; log: higher is better)",
                         ["forecaster", "questions", "Brier", "log score"], rows,
                         right=["questions", "Brier", "log score"]))
-    stdout.print(_table(
+    stdout.print(plain_table(
         "Calibration", ["forecast bin", "questions", "mean forecast", "observed"],
         [[f"{b.low:.1f}-{b.high:.1f}", str(b.count), format_probability(b.mean_forecast),
           format_probability(b.observed_frequency)] for b in card.calibration],

@@ -1,8 +1,11 @@
-"""Shared pieces of the command line: consoles, the app, shared options and helpers."""
+"""Shared pieces of the command line: consoles, the app, shared options and helpers.
+
+Every name here is public, for the command modules to import; a helper that
+only one command uses lives, private, in that command's module.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,10 +27,10 @@ from rich.text import Text
 
 from redline import destinations
 from redline.engine.executors import DaskExecutor, Executor
+from redline.history.icb import ICBData, ICBDataError, load_icb
 from redline.report import format_interval, format_probability
 from redline.report.markdown import redline_version
 from redline.results import Estimate
-from redline.scenario.distributions import describe
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario
 from redline.scenario.models import Scenario
@@ -85,55 +88,45 @@ DbOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, max=1024,
+                 help="Run chunks on a local Dask cluster of this many worker processes."),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Run chunks on an existing Dask cluster "
+                 "(tcp://HOST:PORT); its workers need the same redline installed."),
+]
+#: The ICB files of the backtest and the estimate (default: the shipped ones).
+Icb1Option = Annotated[Path | None, typer.Option(
+    "--icb1", dir_okay=False, help="System-level ICB CSV (default: the shipped v15).")]
+Icb2Option = Annotated[Path | None, typer.Option(
+    "--icb2", dir_okay=False, help="Actor-level ICB CSV (default: the shipped v15).")]
 
 # ------------------------------------------------------------------- helpers
 
 
-def _fail(lines: str | Sequence[str], code: int = EXIT_USAGE) -> NoReturn:
+def fail(lines: str | Sequence[str], code: int = EXIT_USAGE) -> NoReturn:
     """Print the error lines on stderr, unwrapped and unstyled, and exit."""
     for line in [lines] if isinstance(lines, str) else lines:
         typer.echo(line, err=True)
     raise typer.Exit(code)
 
 
-def _load(name_or_path: str) -> tuple[Scenario, Path]:
+def load_or_fail(name_or_path: str) -> tuple[Scenario, Path]:
     """Resolve and load a scenario, or exit with every issue found."""
     try:
         path = resolve(name_or_path)
         return load_scenario(path), path
     except ScenarioError as error:
-        _fail(error.format().splitlines())
+        fail(error.format().splitlines())
     except OSError as error:
-        _fail(f"{name_or_path}: cannot read the scenario: {error}")
+        fail(f"{name_or_path}: cannot read the scenario: {error}")
 
 
-def _date_after(scenario: Scenario, week: int) -> str:
-    """Return the ISO date ``week`` weeks after the scenario's start."""
-    return (scenario.start + dt.timedelta(weeks=week)).isoformat()
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
-
-
-def _inventory(scenario: Scenario) -> str:
-    """Count the parts of a scenario in one phrase."""
-    return ", ".join(
-        [
-            _plural(len(scenario.actors), "actor"),
-            _plural(len(scenario.ladder), "rung"),
-            _plural(len(scenario.red_lines), "red line"),
-            _plural(len(scenario.fronts), "front"),
-            _plural(len(scenario.policies), "policy", "policies"),
-            _plural(len(scenario.questions), "question"),
-            _plural(len(scenario.hypotheses), "hypothesis", "hypotheses"),
-            _plural(len(scenario.observations), "observation"),
-        ]
-    )
-
-
-def _table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-           right: Sequence[str] = ()) -> Table:
+def plain_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                right: Sequence[str] = ()) -> Table:
     """Build a Rich table whose cells are plain text (never read as Rich markup)."""
     table = Table(title=Text(title, style="bold") if title else None, title_justify="left")
     for column in columns:
@@ -144,15 +137,15 @@ def _table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[An
     return table
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
+def icb_data(icb1: Path | None = None, icb2: Path | None = None) -> ICBData:
+    """The ICB crises (the shipped v15, or the files given), or exit 2 with what is wrong."""
+    try:
+        return load_icb(icb1, icb2)
+    except ICBDataError as error:
+        fail(f"error: {error}")
 
 
-def _mapping(values: dict[str, Any]) -> str:
-    return ", ".join(f"{key}: {describe(value)}" for key, value in values.items())
-
-
-def _check_output_path(path: Path | None, what: str) -> None:
+def check_output_path(path: Path | None, what: str) -> None:
     """Refuse an output path that can never be written, before any work is done.
 
     The path is followed to what it names (:func:`redline.destinations.resolve`):
@@ -164,10 +157,10 @@ def _check_output_path(path: Path | None, what: str) -> None:
     try:
         destinations.check_writable(destinations.resolve(path))
     except OSError as error:
-        _fail(f"error: {what}: {error}")
+        fail(f"error: {what}: {error}")
 
 
-def _check_store(db: Path) -> None:
+def check_store(db: Path) -> None:
     """Refuse, before any work, a database a result could not be stored in.
 
     A path, file or setting the user gave that cannot work is exit 2; a
@@ -176,9 +169,9 @@ def _check_store(db: Path) -> None:
     try:
         check_storable(db)
     except StoreBusy as error:
-        _fail(f"error: {error}", EXIT_FAILURE)
+        fail(f"error: {error}", EXIT_FAILURE)
     except StoreError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
 
 
 def _version(value: bool) -> None:
@@ -198,10 +191,8 @@ def _main(
     """Model, simulate and forecast international crises as a Monte Carlo ensemble."""
 
 
-
-
 @contextmanager
-def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
     """Yield a ``progress(done, total)`` callback drawing a bar on stderr, or None."""
     if not enabled:
         yield None
@@ -225,47 +216,37 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] 
         yield advance
 
 
-def _p_cells(estimate: Estimate) -> list[str]:
+def probability_cells(estimate: Estimate) -> list[str]:
+    """A probability and its 95% interval, as two table cells."""
     return [format_probability(estimate.p), format_interval(estimate)]
 
 
-
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
+    """A value on one short line: floats to six significant digits, lists in brackets."""
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_short(item) for item in value) + "]"
+        return "[" + ", ".join(short_value(item) for item in value) + "]"
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """``json.dumps``'s ``default``: NumPy arrays and scalars as lists and numbers."""
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-WorkersOption = Annotated[
-    int | None,
-    typer.Option("--workers", min=1, max=1024,
-                 help="Run chunks on a local Dask cluster of this many worker processes."),
-]
-SchedulerOption = Annotated[
-    str | None,
-    typer.Option("--scheduler", help="Run chunks on an existing Dask cluster "
-                 "(tcp://HOST:PORT); its workers need the same redline installed."),
-]
-
-
-def _check_executor(workers: int | None, scheduler: str | None) -> None:
+def check_executor(workers: int | None, scheduler: str | None) -> None:
     """Refuse --workers with --scheduler, or a scheduler that is not an address."""
     if workers is not None and scheduler is not None:
-        _fail("error: give --workers or --scheduler, not both")
+        fail("error: give --workers or --scheduler, not both")
     if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        _fail(f"error: --scheduler must be an address such as tcp://host:8786, got {scheduler!r}")
+        fail(f"error: --scheduler must be an address such as tcp://host:8786, got {scheduler!r}")
 
 
 @contextmanager
-def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor | None]:
+def executor_for(workers: int | None, scheduler: str | None) -> Iterator[Executor | None]:
     """A Dask executor for --workers / --scheduler, or None to run chunks here."""
     if workers is None and scheduler is None:
         yield None

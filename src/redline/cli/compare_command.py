@@ -27,13 +27,13 @@ from redline.cli.common import (
     SchedulerOption,
     SeedOption,
     WorkersOption,
-    _check_executor,
-    _executor,
-    _fail,
-    _load,
-    _progress,
-    _short,
     app,
+    check_executor,
+    executor_for,
+    fail,
+    load_or_fail,
+    progress_bar,
+    short_value,
     stdout,
 )
 from redline.engine.run import check_run_arguments
@@ -69,15 +69,15 @@ def _changes(loaded: Scenario, set_: list[str], intervention: str | None) -> dic
             changes.update(interventions.intervention_changes(loaded, intervention))
         changes.update(interventions.parse_sets(set_))
     except interventions.InterventionError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     if not changes:
         named = ", ".join(i.id for i in loaded.interventions) or "none"
-        _fail(["error: nothing to compare: give --set PATH=VALUE or --intervention NAME",
+        fail(["error: nothing to compare: give --set PATH=VALUE or --intervention NAME",
                f"interventions of {loaded.name}: {named}"])
     try:
         apply_overlay(loaded, changes, what=intervention or "--set")
     except ScenarioError as error:
-        _fail([f"error: the change does not apply to {loaded.name}:",
+        fail([f"error: the change does not apply to {loaded.name}:",
                *[f"  {issue.file}: {issue.message}"
                  + (f" (expected {issue.expected})" if issue.expected else "")
                  for issue in error.issues]])
@@ -142,12 +142,12 @@ def compare(
     try:
         check_run_arguments(runs, seed, horizon, None)
     except ValueError as error:
-        _fail(f"error: {error}")
-    _check_executor(workers, scheduler)
-    loaded, _ = _load(scenario)
+        fail(f"error: {error}")
+    check_executor(workers, scheduler)
+    loaded, _ = load_or_fail(scenario)
     changes = _changes(loaded, set_ or [], intervention)
-    with _executor(workers, scheduler) as executor, \
-            _progress(not json_output, f"comparing {loaded.name}") as progress:
+    with executor_for(workers, scheduler) as executor, \
+            progress_bar(not json_output, f"comparing {loaded.name}") as progress:
         comparison = interventions.compare(loaded, changes, runs=runs, seed=seed,
                                            progress=progress, horizon=horizon,
                                            intervention=intervention, executor=executor)
@@ -158,7 +158,7 @@ def compare(
     stdout.print(Text(f"{loaded.name}: {label}, {runs:,} paired runs, seed {seed}, "
                       f"{comparison.horizon} weeks", style="bold"))
     for path, value in changes.items():
-        stdout.print(Text(f"  {path} = {_short(value)}"))
+        stdout.print(Text(f"  {path} = {short_value(value)}"))
     stdout.print(_difference_table(
         "Outcomes", "outcome",
         [(name, None, difference) for name, difference in comparison.outcomes.items()]))

@@ -15,17 +15,19 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from redline.cli.common import (
+    Icb1Option,
+    Icb2Option,
     JsonOption,
     SeedOption,
-    _check_output_path,
-    _fail,
-    _json_default,
-    _table,
     app,
+    check_output_path,
+    fail,
+    icb_data,
+    json_default,
+    plain_table,
     stderr,
     stdout,
 )
-from redline.cli.history_commands import Icb1Option, Icb2Option, _data
 from redline.history.calibration import calibrate
 from redline.history.cases import build_cases
 from redline.history.forecast import type_pool
@@ -40,7 +42,7 @@ from redline.history.posterior import (
     estimate_evaluations,
 )
 from redline.history.sbc import LEVELS, CalibrationCheck, calibration_check
-from redline.report.files import write_output
+from redline.files import write_output
 from redline.report.markdown import redline_version
 
 
@@ -93,13 +95,13 @@ def estimate(
     hazard, from violence, agreement, outcome, major response, its timing and
     the duration (docs/history.md); --check N tests the estimator itself.
     """
-    _check_output_path(output, "output")
-    data = _data(icb1, icb2)
+    check_output_path(output, "output")
+    data = icb_data(icb1, icb2)
     cases = build_cases(data)
     if before is not None:
         cases = cases.split(before)[0]
         if not cases.crises:
-            _fail(f"error: no crisis was triggered before {before}")
+            fail(f"error: no crisis was triggered before {before}")
     runs, evaluations, design = ((20, QUICK_EVALUATIONS, QUICK_DESIGN) if quick
                                  else (runs, evaluations, DESIGN_POINTS))
     if check:
@@ -114,9 +116,9 @@ def estimate(
             write_output(output, lambda handle: handle.write(
                 json.dumps(summary, indent=2).encode("utf-8")))
         if json_output:
-            typer.echo(json.dumps(summary, indent=2, default=_json_default))
+            typer.echo(json.dumps(summary, indent=2, default=json_default))
             return
-        stdout.print(_table(
+        stdout.print(plain_table(
             f"Simulation-based calibration: {check} replicates, {runs} runs per type",
             ["parameter", *(f"{level:.0%} interval covers" for level in LEVELS),
              "KS p (uniform u)", "shrinkage of the prior"],
@@ -149,10 +151,10 @@ def estimate(
             (json.dumps(document, indent=2) + "\n").encode("utf-8")))
         stderr.print(f"wrote {output}")
     if json_output:
-        typer.echo(json.dumps(document, indent=2, default=_json_default))
+        typer.echo(json.dumps(document, indent=2, default=json_default))
         return
     interval = posterior.interval()
-    stdout.print(_table(
+    stdout.print(plain_table(
         f"Posterior from {len(cases.crises)} ICB crises (median and 95% interval)",
         ["parameter", "median", "95% interval", "prior median", "informed by the data"],
         [[name, f"{getattr(posterior.median(), name):.4g}",

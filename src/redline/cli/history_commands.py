@@ -13,13 +13,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from redline.cli.common import (
+    Icb1Option,
+    Icb2Option,
     JsonOption,
     SeedOption,
-    _check_output_path,
-    _fail,
-    _json_default,
-    _table,
     app,
+    check_output_path,
+    fail,
+    icb_data,
+    json_default,
+    plain_table,
     stderr,
     stdout,
 )
@@ -33,7 +36,7 @@ from redline.history.backtest import (
     run_rolling,
 )
 from redline.history.codebook import CODEBOOK, WHEN, meaning
-from redline.history.icb import ICBData, ICBDataError, load_icb
+from redline.history.icb import ICBData
 from redline.history.mapping import crisis_start, crisis_type, scenario_for_crisis
 from redline.history.posterior import (
     DESIGN_POINTS,
@@ -46,20 +49,6 @@ from redline.history.posterior import (
 crises_app = typer.Typer(help="The International Crisis Behavior crises, 1918-2004 (ICB v15).",
                          no_args_is_help=False)
 app.add_typer(crises_app, name="crises")
-
-
-#: The ICB files of the backtest and the estimate (default: the shipped ones).
-Icb1Option = Annotated[Path | None, typer.Option(
-    "--icb1", dir_okay=False, help="System-level ICB CSV (default: the shipped v15).")]
-Icb2Option = Annotated[Path | None, typer.Option(
-    "--icb2", dir_okay=False, help="Actor-level ICB CSV (default: the shipped v15).")]
-
-
-def _data(icb1: Path | None = None, icb2: Path | None = None) -> ICBData:
-    try:
-        return load_icb(icb1, icb2)
-    except ICBDataError as error:
-        _fail(f"error: {error}")
 
 
 def _summary(data: ICBData) -> list[dict[str, Any]]:
@@ -86,7 +75,7 @@ def crises(
     """List the crises: number, name, years, actors, violence, form of outcome."""
     if context.invoked_subcommand is not None:
         return
-    rows = _summary(_data())
+    rows = _summary(icb_data())
     if search:
         needle = search.lower()
         rows = [r for r in rows if needle in r["name"].lower()
@@ -94,7 +83,7 @@ def crises(
     if json_output:
         typer.echo(json.dumps({"crises": rows}, indent=2))
         return
-    stdout.print(_table(f"ICB crises ({len(rows)})",
+    stdout.print(plain_table(f"ICB crises ({len(rows)})",
                         ["no.", "name", "years", "actors", "violence", "outcome"],
                         [[r["crisno"], r["name"].title(), r["years"], " ".join(r["actors"]),
                           r["violence"], r["outcome"]] for r in rows]))
@@ -103,7 +92,7 @@ def crises(
 def _crisis_rows(data: ICBData, number: int) -> tuple[Any, Any]:
     crisis = data.crises[data.crises["crisno"] == number]
     if crisis.empty:
-        _fail(f"error: no crisis number {number} (see `redline crises`)")
+        fail(f"error: no crisis number {number} (see `redline crises`)")
     return crisis.iloc[0], data.actors[data.actors["crisno"] == number]
 
 
@@ -111,7 +100,7 @@ def _crisis_rows(data: ICBData, number: int) -> tuple[Any, Any]:
 def crises_show(number: Annotated[int, typer.Argument(help="ICB crisis number.")],
                 json_output: JsonOption = False) -> None:
     """One crisis's coded variables with their codebook meaning."""
-    data = _data()
+    data = icb_data()
     crisis, actors = _crisis_rows(data, number)
 
     def coded(row: Any, names: list[str]) -> list[dict[str, Any]]:
@@ -130,10 +119,10 @@ def crises_show(number: Annotated[int, typer.Argument(help="ICB crisis number.")
     stdout.print(Text(f"ICB crisis {number}: {str(crisis['crisname']).title()} "
                       f"(triggered {int(crisis['yrtrig'])})"))
     columns = ["variable", "code", "meaning", "known"]
-    stdout.print(_table("System level", columns,
+    stdout.print(plain_table("System level", columns,
                         [[v["label"], v["code"], v["meaning"], v["known"]] for v in system]))
     for actor, variables in per_actor.items():
-        stdout.print(_table(f"Crisis actor {actor}", columns,
+        stdout.print(plain_table(f"Crisis actor {actor}", columns,
                             [[v["label"], v["code"], v["meaning"], v["known"]]
                              for v in variables]))
 
@@ -153,7 +142,7 @@ def crises_scenario(number: Annotated[int, typer.Argument(help="ICB crisis numbe
     and the posterior medians of the mapping's parameters estimated on every
     ICB crisis (`redline estimate`); `redline run FILE` simulates it.
     """
-    data = _data()
+    data = icb_data()
     _crisis_rows(data, number)
     kind = crisis_type(crisis_start(data, number))
     scenario = scenario_for_crisis(data, number, shipped_posterior().median())
@@ -183,32 +172,32 @@ _SCORE_COLUMNS = ["target", "n", "model", "score", "value (lower better)",
 
 
 def _print_backtest(result: BacktestResult) -> None:
-    stdout.print(_table(
+    stdout.print(plain_table(
         f"Backtest: trained on {result.train_n} crises before {result.test_from}, "
         f"tested on {result.test_n} from {result.test_from} on "
         "(redline: post-processed; raw: the simulator alone)",
         _SCORE_COLUMNS, _score_rows(result.target_scores())))
     fitted = result.calibration
-    stdout.print(_table("Posterior medians of the parameters, with 95% intervals",
+    stdout.print(plain_table("Posterior medians of the parameters, with 95% intervals",
                         ["parameter", "estimate", "interval"],
                         [[name, f"{value:.4g}", " - ".join(f"{b:.4g}" for b in
                                                           fitted.intervals.get(name, ()))]
                          for name, value in fitted.params.__dict__.items()]
                         + [[f"weight on base rates ({t})", f"{w:.3f}", ""]
                            for t, w in fitted.weights.items()]))
-    stdout.print(_table("Post-processing (model output statistics) per target",
+    stdout.print(plain_table("Post-processing (model output statistics) per target",
                         ["target", "weight on the simulator's log frequencies",
                          "penalty on the start variables"],
                         [[name, f"{p['simulator_weight']:.3f}", str(p["penalty"])]
                          for name, p in result.postprocessing.items()]))
     for name, target in result.targets.items():
-        stdout.print(_table(f"Reliability of redline's {name} forecasts (one-vs-rest)",
+        stdout.print(plain_table(f"Reliability of redline's {name} forecasts (one-vs-rest)",
                             ["bin", "forecasts", "mean forecast", "observed"],
                             [[f"{b['low']:.1f}-{b['high']:.1f}", b["count"],
                               f"{b['mean_forecast']:.3f}", f"{b['observed_frequency']:.3f}"]
                              for b in target.reliability() if b["count"]]))
         if name != "agreement":
-            stdout.print(_table(f"Most wrong ({name}): least probability on what happened",
+            stdout.print(plain_table(f"Most wrong ({name}): least probability on what happened",
                                 ["case", "observed", "probability"],
                                 [[w["case"], w["observed"], f"{w['probability']:.3f}"]
                                  for w in target.worst()]))
@@ -216,11 +205,11 @@ def _print_backtest(result: BacktestResult) -> None:
 
 def _print_rolling(result: RollingResult) -> None:
     for split in result.splits:
-        stdout.print(_table(
+        stdout.print(plain_table(
             f"Split from {split.test_from}: trained on {split.train_n} crises, "
             f"tested on {split.test_n}", _SCORE_COLUMNS, _score_rows(split.target_scores())))
     average = result.average()
-    stdout.print(_table(
+    stdout.print(plain_table(
         "Averaged over the splits " + ", ".join(str(s.test_from) for s in result.splits),
         ["target", "model", "score", "value (lower better)", "log (higher better)"],
         [[name, model, key := ("rps" if "rps" in scores[model] else "brier"),
@@ -263,8 +252,8 @@ def backtest(
     post-processed forecast), the simulator alone (raw), climatology and a
     logistic regression.
     """
-    _check_output_path(plot, "plot")
-    data = _data(icb1, icb2)
+    check_output_path(plot, "plot")
+    data = icb_data(icb1, icb2)
     budget = (20, QUICK_EVALUATIONS, QUICK_DESIGN) if quick else (runs, evaluations, DESIGN_POINTS)
     result: BacktestResult | RollingResult
     try:
@@ -279,14 +268,14 @@ def backtest(
                     data, test_from, rolling, budget, seed, workers,
                     lambda done, total: bar.update(task, completed=done, total=total))
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     if plot is not None:
         from redline.history.figures import reliability_figure
         last = result.splits[-1] if isinstance(result, RollingResult) else result
         reliability_figure(last, plot)
         stderr.print(f"wrote {plot}")
     if json_output:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=_json_default))
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=json_default))
     elif isinstance(result, RollingResult):
         _print_rolling(result)
     else:

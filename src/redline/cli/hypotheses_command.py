@@ -25,13 +25,13 @@ from redline.cli.common import (
     SchedulerOption,
     SeedOption,
     WorkersOption,
-    _check_executor,
-    _executor,
-    _fail,
-    _load,
-    _progress,
-    _table,
     app,
+    check_executor,
+    executor_for,
+    fail,
+    load_or_fail,
+    plain_table,
+    progress_bar,
     stdout,
 )
 from redline.engine.run import check_run_arguments
@@ -52,21 +52,21 @@ def hypotheses(
     try:
         check_run_arguments(runs, seed, None, None)
     except ValueError as error:
-        _fail(f"error: {error}")
-    _check_executor(workers, scheduler)
-    loaded, _ = _load(scenario)
+        fail(f"error: {error}")
+    check_executor(workers, scheduler)
+    loaded, _ = load_or_fail(scenario)
     try:
         require_hypotheses(loaded)
     except NoHypothesesError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     label = f"simulating {len(loaded.hypotheses)} hypotheses of {loaded.name}"
     try:
-        with _executor(workers, scheduler) as executor, \
-                _progress(not json_output and bool(loaded.observations), label) as progress:
+        with executor_for(workers, scheduler) as executor, \
+                progress_bar(not json_output and bool(loaded.observations), label) as progress:
             analysis = evaluate_hypotheses(loaded, runs=runs, seed=seed, progress=progress,
                                            executor=executor)
     except ScenarioError as error:
-        _fail(error.format().splitlines())
+        fail(error.format().splitlines())
     if json_output:
         sys.stdout.write(json.dumps(analysis.to_dict()) + "\n")
         return
@@ -91,7 +91,7 @@ def _print(analysis: HypothesisAnalysis, descriptions: dict[str, str]) -> None:
                       f"{len(analysis.observations)} observations{simulated}", style="bold"))
     for note in analysis.notes:
         stdout.print(Text(f"note: {note}"))
-    stdout.print(_table(
+    stdout.print(plain_table(
         "Posterior over hypotheses (95% interval: Monte Carlo error of the likelihoods)",
         ["hypothesis", "prior", "posterior", "95% interval", "description"],
         [[hyp, format_probability(float(analysis.prior[h])),
@@ -112,7 +112,7 @@ def _print(analysis: HypothesisAnalysis, descriptions: dict[str, str]) -> None:
     inconsistency = analysis.inconsistency
     rows.append(["inconsistency (count of I)", "",
                  *[str(inconsistency[hyp]) for hyp in analysis.hypotheses], "", ""])
-    stdout.print(_table(
+    stdout.print(plain_table(
         "ACH matrix: P(report | hypothesis) and rating (Heuer 1999, ch. 8)",
         ["observation", "report", *analysis.hypotheses, "diagnosticity (nats)", "max ratio"],
         rows,

@@ -28,15 +28,15 @@ from redline.cli.common import (
     RunsOption,
     ScenarioArgument,
     SeedOption,
-    _check_output_path,
-    _fail,
-    _load,
-    _progress,
     app,
+    check_output_path,
+    fail,
+    load_or_fail,
+    progress_bar,
     stdout,
 )
 from redline.engine.run import check_run_arguments
-from redline.report.files import write_text_output
+from redline.files import write_text_output
 from redline.report.html import html_report
 from redline.results import EnsembleResult
 from redline.scenario.errors import ScenarioError
@@ -59,14 +59,14 @@ def _available(module: str) -> bool:
 
 def _hypotheses(scenario: Scenario, runs: int, seed: int) -> dict[str, Any]:
     module = importlib.import_module(HYPOTHESES_MODULE)
-    with _progress(True, "weighing hypotheses") as progress:
+    with progress_bar(True, "weighing hypotheses") as progress:
         analysis = module.evaluate_hypotheses(scenario, runs, seed, progress=progress)
     return dict(analysis.to_dict())
 
 
 def _sensitivity(scenario: Scenario, seed: int) -> pd.DataFrame:
     module = importlib.import_module(SENSITIVITY_MODULE)
-    with _progress(True, "sensitivity analysis") as progress:
+    with progress_bar(True, "sensitivity analysis") as progress:
         result = module.analyse(scenario, SENSITIVITY_METHOD, seed=seed, progress=progress)
     frame: pd.DataFrame = result.to_frame()
     return frame
@@ -106,42 +106,42 @@ def report(
 ) -> None:
     """Write a self-contained HTML report with figures (works offline)."""
     if output.suffix.lower() not in {".html", ".htm"}:
-        _fail(f"error: the report path {output} must end in .html")
-    _check_output_path(output, "the report path")
+        fail(f"error: the report path {output} must end in .html")
+    check_output_path(output, "the report path")
     try:
         check_run_arguments(runs, seed, None, None)
     except ValueError as error:
-        _fail(f"error: {error}")
-    loaded, _ = _load(scenario)
+        fail(f"error: {error}")
+    loaded, _ = load_or_fail(scenario)
     recorded = None
     if resolutions is not None:
         try:
             recorded = load_resolutions(resolutions, loaded)
         except ScenarioError as error:
-            _fail([issue.format() for issue in error.issues])
+            fail([issue.format() for issue in error.issues])
     if hypotheses and not loaded.hypotheses:
-        _fail(f"error: {loaded.name} defines no hypotheses; drop --hypotheses")
+        fail(f"error: {loaded.name} defines no hypotheses; drop --hypotheses")
     if hypotheses and not _available(HYPOTHESES_MODULE):
-        _fail("error: the hypotheses analysis is not available in this installation;"
+        fail("error: the hypotheses analysis is not available in this installation;"
               " use --no-hypotheses")
     if hypotheses is None:
         hypotheses = bool(loaded.hypotheses) and _available(HYPOTHESES_MODULE)
     if sensitivity and not _available(SENSITIVITY_MODULE):
-        _fail("error: the sensitivity analysis is not available in this installation")
+        fail("error: the sensitivity analysis is not available in this installation")
 
     try:
-        with _progress(True, f"simulating {loaded.name}") as progress:
+        with progress_bar(True, f"simulating {loaded.name}") as progress:
             result = redline.simulate(loaded, runs=runs, seed=seed, progress=progress)
         analysis = _hypotheses(loaded, runs, seed) if hypotheses else None
         found = hinges(loaded, runs=min(runs, HINGE_RUNS), seed=seed) if loaded.questions \
             else None
         indices = _sensitivity(loaded, seed) if sensitivity else None
     except ScenarioError as error:
-        _fail(error.format().splitlines())
+        fail(error.format().splitlines())
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     except KeyboardInterrupt:
-        _fail("interrupted: nothing was written", 130)
+        fail("interrupted: nothing was written", 130)
     try:  # drawing takes seconds too: an interrupt then is said as one during the runs
         card = _score(result, loaded, recorded) if recorded is not None else None
         page = html_report(result, hypotheses=analysis, sensitivity=indices, score=card,
@@ -149,7 +149,7 @@ def report(
         try:
             write_text_output(output, page)
         except OSError as error:
-            _fail(f"error: could not write the report {output}: {error}", EXIT_FAILURE)
+            fail(f"error: could not write the report {output}: {error}", EXIT_FAILURE)
     except KeyboardInterrupt:
-        _fail("interrupted: nothing was written", 130)
+        fail("interrupted: nothing was written", 130)
     stdout.print(Text(f"report written to {output}"))

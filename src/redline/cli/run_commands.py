@@ -25,21 +25,21 @@ from redline.cli.common import (
     SchedulerOption,
     SeedOption,
     WorkersOption,
-    _check_executor,
-    _check_output_path,
-    _check_store,
-    _executor,
-    _fail,
-    _load,
-    _p_cells,
-    _progress,
-    _table,
     app,
+    check_executor,
+    check_output_path,
+    check_store,
+    executor_for,
+    fail,
+    load_or_fail,
+    plain_table,
+    probability_cells,
+    progress_bar,
     stdout,
 )
 from redline.engine.run import ENGINES, PerRunSink, check_run_arguments
 from redline.report import format_probability, markdown_report
-from redline.report.files import write_text_output
+from redline.files import write_text_output
 from redline.report.markdown import OUTCOME_MEANINGS, week_date
 from redline.results import EnsembleResult
 from redline.scenario.models import OUTCOMES, Scenario
@@ -58,10 +58,10 @@ def _print_result(result: EnsembleResult) -> None:
         )
     )
     stdout.print(
-        _table(
+        plain_table(
             "Outcomes",
             ["outcome", "P", "95% interval", "meaning"],
-            [[name, *_p_cells(result.outcomes[name]), OUTCOME_MEANINGS.get(name, "")]
+            [[name, *probability_cells(result.outcomes[name]), OUTCOME_MEANINGS.get(name, "")]
              for name in OUTCOMES],
             right=["P", "95% interval"],
         )
@@ -69,12 +69,12 @@ def _print_result(result: EnsembleResult) -> None:
     if result.questions:
         by_week = {q.id: q.by_week for q in s.questions}
         stdout.print(
-            _table(
+            plain_table(
                 "Forecast questions",
                 ["question", "by", "P", "95% interval"],
                 [
                     [qid, f"week {by_week[qid]} ({week_date(result, by_week[qid])})",
-                     *_p_cells(estimate)]
+                     *probability_cells(estimate)]
                     for qid, estimate in result.questions.items()
                 ],
                 right=["P", "95% interval"],
@@ -84,7 +84,7 @@ def _print_result(result: EnsembleResult) -> None:
         rungs = [r.id for r in s.ladder
                  if any(r.id in reached for reached in result.ladder_reached.values())]
         stdout.print(
-            _table(
+            plain_table(
                 "Escalation ladder: P(reached)",
                 ["actor", *rungs],
                 [
@@ -135,50 +135,50 @@ def run(
     try:
         check_run_arguments(runs, seed, horizon, chunk_size)
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     if engine not in ENGINES:
-        _fail(f"error: --engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    _check_executor(workers, scheduler)
-    _check_output_path(markdown, "the report path")
-    _check_output_path(per_run, "the per-run file")
+        fail(f"error: --engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    check_executor(workers, scheduler)
+    check_output_path(markdown, "the report path")
+    check_output_path(per_run, "the per-run file")
     if not no_db:
-        _check_output_path(db, "the database path")
-    loaded, path = _load(scenario)
+        check_output_path(db, "the database path")
+    loaded, path = load_or_fail(scenario)
     if not no_db:
-        _check_store(db)
+        check_store(db)
     try:
         scenario_text: str | None = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         scenario_text = None
     try:
-        with _executor(workers, scheduler) as executor, \
-                _progress(not json_output, f"simulating {loaded.name}") as progress, \
+        with executor_for(workers, scheduler) as executor, \
+                progress_bar(not json_output, f"simulating {loaded.name}") as progress, \
                 _per_run_writer(per_run, loaded) as sink:
             result = redline.simulate(
                 loaded, runs=runs, seed=seed, horizon=horizon, chunk_size=chunk_size,
                 progress=progress, executor=executor, engine=engine, per_run_sink=sink,
             )
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     except PerRunFileError as error:
-        _fail(f"error: {error}; nothing was stored", EXIT_FAILURE)
+        fail(f"error: {error}; nothing was stored", EXIT_FAILURE)
     except (OSError, TimeoutError) as error:
         where = "could not reach the Dask cluster: " if workers or scheduler else ""
-        _fail(f"error: {where}{error}", EXIT_FAILURE)
+        fail(f"error: {where}{error}", EXIT_FAILURE)
     except KeyboardInterrupt:
-        _fail("interrupted: nothing was stored", 130)
+        fail("interrupted: nothing was stored", 130)
 
     run_id = None
     if not no_db:
         try:
             run_id = save_result(result, db, scenario_text)
         except (StoreError, duckdb.Error, OSError) as error:
-            _fail(f"error: could not store the run in {db}: {error}", EXIT_FAILURE)
+            fail(f"error: could not store the run in {db}: {error}", EXIT_FAILURE)
     if markdown is not None:
         try:
             write_text_output(markdown, markdown_report(result, run_id=run_id))
         except OSError as error:
-            _fail(f"error: could not write the report {markdown}: {error}", EXIT_FAILURE)
+            fail(f"error: could not write the report {markdown}: {error}", EXIT_FAILURE)
 
     if json_output:
         sys.stdout.write(json.dumps(result.to_dict() | {"run_id": run_id}) + "\n")
@@ -219,7 +219,7 @@ def _per_run_writer(path: Path | None, scenario: Scenario) -> Iterator[PerRunSin
             raise PerRunFileError(f"could not write the per-run file {path}: {error}") from error
         if entered:  # the simulation's own error (a Dask cluster out of reach)
             raise
-        _fail(f"error: could not write the per-run file {path}: {error}", EXIT_FAILURE)
+        fail(f"error: could not write the per-run file {path}: {error}", EXIT_FAILURE)
 
 
 class PerRunFileError(Exception):
@@ -236,7 +236,7 @@ def list_stored_runs(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption = 
     try:
         frame = list_runs(db)
     except StoreError as error:
-        _fail(f"error: {error} (store a run with `redline run SCENARIO --db {db}`)",
+        fail(f"error: {error} (store a run with `redline run SCENARIO --db {db}`)",
               EXIT_FAILURE)
     if json_output:
         typer.echo(frame.to_json(orient="records", date_format="iso", indent=2))
@@ -245,7 +245,7 @@ def list_stored_runs(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption = 
         stdout.print(Text(f"no runs stored in {db}"))
         return
     stdout.print(
-        _table(
+        plain_table(
             f"Runs in {db}",
             ["id", "created (UTC)", "scenario", "runs", "seed", "horizon", "settlement",
              "great-power war", "nuclear use", "seconds"],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -15,14 +16,10 @@ from redline.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
     ScenarioArgument,
-    _date_after,
-    _fail,
-    _inventory,
-    _load,
-    _mapping,
-    _table,
-    _yes,
     app,
+    fail,
+    load_or_fail,
+    plain_table,
     stdout,
 )
 from redline.report.describe import describe_condition, describe_policy
@@ -89,18 +86,18 @@ def list_scenarios() -> None:
              len(scenario.actors), len(scenario.questions)]
         )
     stdout.print(
-        _table("Built-in scenarios",
+        plain_table("Built-in scenarios",
                ["name", "title", "start", "horizon (weeks)", "actors", "questions"], rows,
                right=["horizon (weeks)", "actors", "questions"])
     )
     if broken:
-        _fail(broken, EXIT_FAILURE)
+        fail(broken, EXIT_FAILURE)
 
 
 @app.command()
 def show(scenario: ScenarioArgument) -> None:
     """Summarise a scenario: actors, ladder, red lines, fronts, policies, questions, evidence."""
-    loaded, path = _load(scenario)
+    loaded, path = load_or_fail(scenario)
     for part in _describe_scenario(loaded, path):
         stdout.print(part)
         stdout.print()
@@ -118,7 +115,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
     if s.description:
         header.append("\n\n" + s.description.strip())
     yield header
-    yield _table(
+    yield plain_table(
         "Actors",
         ["id", "name", "capability", "nuclear", "great power", "resolve", "war cost",
          "optimism", "stability", "initial posture"],
@@ -129,12 +126,12 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             for aid, a in s.actors.items()
         ],
     )
-    yield _table("Sides", ["leader", "members"],
+    yield plain_table("Sides", ["leader", "members"],
                  [[leader, ", ".join(members)] for leader, members in s.sides.items()])
     if s.support:
-        yield _table("Support", ["by", "to", "level"],
+        yield plain_table("Support", ["by", "to", "level"],
                      [[x.by, x.to, describe(x.level)] for x in s.support])
-    yield _table(
+    yield plain_table(
         "Escalation ladder",
         ["rung", "label", "severity", "effect", "cost", "harm", "users", "needs permission",
          "ends run"],
@@ -146,7 +143,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
         ],
     )
     if s.red_lines:
-        yield _table(
+        yield plain_table(
             "Red lines",
             ["id", "owner", "applies to", "declared at", "tolerated", "true threshold",
              "response", "follow-through", "observers' priors"],
@@ -159,7 +156,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             ],
         )
     if s.fronts:
-        yield _table(
+        yield plain_table(
             "Fronts",
             ["id", "attacker", "defender", "forces", "control", "open", "diverts"],
             [
@@ -169,7 +166,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             ],
         )
     if s.deployments:
-        yield _table(
+        yield plain_table(
             "Deployments",
             ["id", "actor", "front", "side", "strength", "exists", "under way",
              "weeks to combat"],
@@ -180,20 +177,20 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             ],
         )
     if s.policies:
-        yield _table(
+        yield plain_table(
             "Policies",
             ["id", "actor", "rule", "description"],
             [[p.id, p.actor or "-", describe_policy(p), p.description or ""]
              for p in s.policies],
         )
     if s.commitments:
-        yield _table(
+        yield plain_table(
             "Commitments (history behind trust)",
             ["by", "to", "what", "year", "kept"],
             [[c.by, c.to, c.what, c.year or "", _yes(c.kept)] for c in s.commitments],
         )
     if s.questions:
-        yield _table(
+        yield plain_table(
             "Forecast questions",
             ["id", "text", "event", "deadline"],
             [
@@ -203,7 +200,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             ],
         )
     if s.hypotheses:
-        yield _table(
+        yield plain_table(
             "Hypotheses",
             ["id", "prior", "description", "overlay"],
             [
@@ -214,7 +211,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             ],
         )
     if s.observations:
-        yield _table(
+        yield plain_table(
             "Observations (evidence)",
             ["id", "event", "by week", "observed", "reliability", "source"],
             [
@@ -224,7 +221,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             ],
         )
     if s.interventions:
-        yield _table(
+        yield plain_table(
             "Interventions (redline compare SCENARIO -i ID)",
             ["id", "description", "changes"],
             [
@@ -234,3 +231,39 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
                 for i in s.interventions
             ],
         )
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def _date_after(scenario: Scenario, week: int) -> str:
+    """Return the ISO date ``week`` weeks after the scenario's start."""
+    return (scenario.start + dt.timedelta(weeks=week)).isoformat()
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def _inventory(scenario: Scenario) -> str:
+    """Count the parts of a scenario in one phrase."""
+    return ", ".join(
+        [
+            _plural(len(scenario.actors), "actor"),
+            _plural(len(scenario.ladder), "rung"),
+            _plural(len(scenario.red_lines), "red line"),
+            _plural(len(scenario.fronts), "front"),
+            _plural(len(scenario.policies), "policy", "policies"),
+            _plural(len(scenario.questions), "question"),
+            _plural(len(scenario.hypotheses), "hypothesis", "hypotheses"),
+            _plural(len(scenario.observations), "observation"),
+        ]
+    )
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _mapping(values: dict[str, Any]) -> str:
+    return ", ".join(f"{key}: {describe(value)}" for key, value in values.items())

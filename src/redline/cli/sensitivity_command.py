@@ -39,14 +39,14 @@ from redline.cli.common import (
     SchedulerOption,
     SeedOption,
     WorkersOption,
-    _check_executor,
-    _check_output_path,
-    _executor,
-    _fail,
-    _load,
-    _progress,
-    _table,
     app,
+    check_executor,
+    check_output_path,
+    executor_for,
+    fail,
+    load_or_fail,
+    plain_table,
+    progress_bar,
     stdout,
 )
 
@@ -98,7 +98,7 @@ def _print_tables(result: SensitivityResult, top: int) -> None:
                     cells.append(_cell(float(result.indices[target][CONF_NAMES[name]][i])))
             rows.append(cells)
         stdout.print(Text(title, style="bold"))
-        stdout.print(_table(None, columns, rows, right=columns[2:]))
+        stdout.print(plain_table(None, columns, rows, right=columns[2:]))
     if result.method == "rsa":
         stdout.print(Text(
             "A distance at or below the critical one is what chance gives a parameter without "
@@ -157,39 +157,39 @@ def sensitivity(
     """
     method = method.lower()
     if method not in METHODS:
-        _fail(f"error: unknown method {method!r}; choose {', '.join(METHODS)}")
+        fail(f"error: unknown method {method!r}; choose {', '.join(METHODS)}")
     samples = DEFAULTS[method][0] if samples is None else samples
     replicates = DEFAULTS[method][1] if replicates is None else replicates
     try:
         check_arguments(method, samples, replicates, seed)
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
-        _fail(f"error: the chart {plot} must end in .svg or .png")
-    _check_output_path(plot, "the chart path")
-    _check_executor(workers, scheduler)
-    loaded, _ = _load(scenario)
+        fail(f"error: the chart {plot} must end in .svg or .png")
+    check_output_path(plot, "the chart path")
+    check_executor(workers, scheduler)
+    loaded, _ = load_or_fail(scenario)
     if include_fixed:
         loaded = with_fixed_ranges(loaded)
     try:
         targets = target_names(loaded, outcome, questions)
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     parameters = salib_problem(loaded)["num_vars"]
     if parameters == 0:
-        _fail(f"error: {loaded.name} has no uncertain parameter: every number is a constant")
+        fail(f"error: {loaded.name} has no uncertain parameter: every number is a constant")
     points = design_size(method, samples, parameters)
     label = f"{method} on {loaded.name}: {points:,} points x {replicates}"
     try:
-        with _executor(workers, scheduler) as executor, \
-                _progress(not json_output, label) as progress:
+        with executor_for(workers, scheduler) as executor, \
+                progress_bar(not json_output, label) as progress:
             result = analyse(loaded, method=method, samples=samples, replicates=replicates,
                              seed=seed, outcomes=outcome, questions=questions,
                              progress=progress, executor=executor)
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     except KeyboardInterrupt:
-        _fail("interrupted: nothing was written", 130)
+        fail("interrupted: nothing was written", 130)
 
     shown = targets[0]
     if not outcome:  # the first target that varies, if any
@@ -198,9 +198,9 @@ def sensitivity(
         try:
             save_figure(tornado(result, shown, top=top), plot)
         except ValueError as error:
-            _fail(f"error: no chart written: {error}", EXIT_FAILURE)
+            fail(f"error: no chart written: {error}", EXIT_FAILURE)
         except OSError as error:
-            _fail(f"error: could not write the chart {plot}: {error}", EXIT_FAILURE)
+            fail(f"error: could not write the chart {plot}: {error}", EXIT_FAILURE)
     if json_output:
         document = result.to_dict() | {"plot": str(plot) if plot is not None else None,
                                        "plot_target": shown if plot is not None else None}

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from redline.cli.common import DbOption, _fail, app
+from redline.cli.common import DbOption, app, fail
 from redline.store import DEFAULT_DB
 from redline.web import settings as limits
 
@@ -54,9 +54,9 @@ def serve(
     try:
         settings.check()
     except ValueError as error:
-        _fail(f"error: {error}")
+        fail(f"error: {error}")
     if db.is_dir():
-        _fail(f"error: the database path {db} is a directory; give a file name")
+        fail(f"error: the database path {db} is a directory; give a file name")
     import uvicorn
 
     from redline.web import create_app

@@ -34,15 +34,15 @@ from redline.cli.common import (
     SchedulerOption,
     SeedOption,
     WorkersOption,
-    _check_executor,
-    _check_output_path,
-    _check_store,
-    _executor,
-    _fail,
-    _load,
-    _progress,
-    _table,
     app,
+    check_executor,
+    check_output_path,
+    check_store,
+    executor_for,
+    fail,
+    load_or_fail,
+    plain_table,
+    progress_bar,
     stdout,
 )
 from redline.engine.run import check_run_arguments
@@ -71,21 +71,21 @@ def sweep_command(
         parsed = [parse_grid(text) for text in grid]
         cells = check_grid_size(parsed, runs)
     except (ValueError, GridError) as error:
-        _fail(f"error: {error}")
-    _check_executor(workers, scheduler)
-    _check_output_path(db, "the database path")
-    loaded, path = _load(scenario)
+        fail(f"error: {error}")
+    check_executor(workers, scheduler)
+    check_output_path(db, "the database path")
+    loaded, path = load_or_fail(scenario)
     try:
         check_cells(loaded, grid_cells(parsed))
     except GridError as error:
-        _fail(f"error: {error}")
-    _check_store(db)
+        fail(f"error: {error}")
+    check_store(db)
     sweep_id = uuid.uuid4().hex[:12]
     rows: list[dict[str, Any]] = []
     try:
         begin_sweep(db, sweep_id, loaded.name, parsed, runs, seed)
-        with _executor(workers, scheduler) as executor, \
-                _progress(not json_output, f"sweeping {loaded.name}") as progress:
+        with executor_for(workers, scheduler) as executor, \
+                progress_bar(not json_output, f"sweeping {loaded.name}") as progress:
             for cell, result in sweep(loaded, parsed, runs, seed, executor=executor,
                                       progress=progress):
                 run_id = save_result(result, db, path.read_text(encoding="utf-8"),
@@ -93,15 +93,15 @@ def sweep_command(
                 rows.append({"cell": cell, "run_id": run_id,
                              "outcomes": {k: v.p for k, v in result.outcomes.items()}})
     except (StoreError, duckdb.Error, OSError) as error:
-        _fail([f"error: could not store the sweep in {db}: {error}",
+        fail([f"error: could not store the sweep in {db}: {error}",
                _incomplete(sweep_id, len(rows), cells)], EXIT_FAILURE)
     except KeyboardInterrupt:
-        _fail(f"interrupted: {_incomplete(sweep_id, len(rows), cells)}", 130)
+        fail(f"interrupted: {_incomplete(sweep_id, len(rows), cells)}", 130)
     if json_output:
         sys.stdout.write(json.dumps({"sweep_id": sweep_id, "cells": rows}) + "\n")
         return
     outcomes = list(rows[0]["outcomes"]) if rows else []
-    stdout.print(_table(
+    stdout.print(plain_table(
         f"Sweep {sweep_id} of {loaded.name}: {len(rows)} cells, {runs:,} runs each",
         ["cell", "run", *outcomes],
         [["; ".join(f"{k}={v}" for k, v in row["cell"].items()), row["run_id"],
@@ -127,7 +127,7 @@ def list_stored_sweeps(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption 
     try:
         frame = list_sweeps(db)
     except StoreError as error:
-        _fail(f"error: {error}", EXIT_FAILURE)
+        fail(f"error: {error}", EXIT_FAILURE)
     if json_output:
         typer.echo(frame.to_json(orient="records", date_format="iso", indent=2))
         return
@@ -135,7 +135,7 @@ def list_stored_sweeps(db: DbOption = Path(DEFAULT_DB), json_output: JsonOption 
         stdout.print(Text(f"no sweeps stored in {db}"))
         return
     frame = frame.astype(object).where(frame.notna(), None)  # missing: an empty cell
-    stdout.print(_table(
+    stdout.print(plain_table(
         f"Sweeps in {db}",
         ["sweep", "created (UTC)", "scenario", "runs per cell", "cells stored", "status", "grid"],
         [[row.sweep_id, "" if pd.isna(row.created) else f"{row.created:%Y-%m-%d %H:%M:%S}",

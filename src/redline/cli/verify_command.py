@@ -11,11 +11,11 @@ from rich.text import Text
 from redline.cli.common import (
     EXIT_FAILURE,
     JsonOption,
-    _fail,
-    _json_default,
-    _short,
-    _table,
     app,
+    fail,
+    json_default,
+    plain_table,
+    short_value,
     stderr,
     stdout,
 )
@@ -41,17 +41,17 @@ def verify(
             checks = run_checks(suite, progress=lambda name: status.update(
                 f"verifying: {name}") if not json_output else None)
     except KeyError as error:
-        _fail(f"error: {error.args[0]}")
+        fail(f"error: {error.args[0]}")
     failed = [check for check in checks if not check.passed]
     if json_output:
         typer.echo(json.dumps({"checks": [check.to_dict() for check in checks],
                                "passed": len(checks) - len(failed), "failed": len(failed)},
-                              indent=2, default=_json_default))
+                              indent=2, default=json_default))
     else:
-        stdout.print(_table(
+        stdout.print(plain_table(
             "Verification: published results and closed forms",
             ["check", "source", "published", "ours", "tolerance", "pass"],
-            [[check.name, check.source, _short(check.published), _short(check.ours),
+            [[check.name, check.source, short_value(check.published), short_value(check.ours),
               f"{check.tolerance:g}" + (" (relative)" if check.relative else ""),
               "yes" if check.passed else "NO"] for check in checks],
         ))
