@@ -18,7 +18,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip || echo 'warning: could not upgrade pip; continuing'
 	$(BIN)/python -m pip install -e '.[test]'
-	$(BIN)/python -m redline.engine.kernel
+	$(BIN)/python -m redline.engine
 	touch $(STAMP)
 
 # The flagship scenario: 100,000 runs, stored in redline.duckdb, reports in reports/

@@ -1,10 +1,12 @@
 """Where chunks run: in this process, or on a Dask cluster (local or remote).
 
-An executor takes the compiled scenario and the list of chunk tasks and
-yields the finished chunks *in task order*, whatever order they complete in;
-the engine absorbs them in that order, so a result does not depend on the
-executor, the number of workers or the scheduling (see
-:mod:`redline.engine.seeding` and ``_Accumulator.absorb``).
+An executor takes the engine's chunk function (``redline.engine.run.run_chunk``),
+the compiled scenario and the list of chunk tasks, and yields the finished
+chunks *in task order*, whatever order they complete in; the engine absorbs
+them in that order, so a result does not depend on the executor, the number
+of workers or the scheduling (see :mod:`redline.engine.seeding` and
+``_Accumulator.absorb``). The engine hands its chunk function over, so that
+this module needs nothing from it.
 
 Dask (distributed) is the scale-out engine: ``DaskExecutor(workers=N)``
 starts a local cluster of N single-threaded worker processes (the compiled
@@ -21,12 +23,15 @@ from typing import Any, Protocol
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 
+#: The engine's function that simulates one chunk: ``run_chunk(compiled, task)``.
+ChunkRunner = Callable[[ScenarioArrays, Any], Any]
+
 
 class Executor(Protocol):
     """Runs chunk tasks and yields their results in task order."""
 
-    def run_chunks(self, compiled: ScenarioArrays, tasks: Sequence[Any],
-                   chunk_done: Callable[[int], None]) -> Iterator[Any]:
+    def run_chunks(self, run_chunk: ChunkRunner, compiled: ScenarioArrays,
+                   tasks: Sequence[Any], chunk_done: Callable[[int], None]) -> Iterator[Any]:
         """Yield ``run_chunk(compiled, task)`` for each task, in order."""
         ...
 
@@ -68,12 +73,10 @@ class DaskExecutor:
             self._cluster.close()
         self._client = self._cluster = None
 
-    def run_chunks(self, compiled: ScenarioArrays, tasks: Sequence[Any],
-                   chunk_done: Callable[[int], None]) -> Iterator[Any]:
+    def run_chunks(self, run_chunk: ChunkRunner, compiled: ScenarioArrays,
+                   tasks: Sequence[Any], chunk_done: Callable[[int], None]) -> Iterator[Any]:
         """Submit every chunk, then yield the results in task order as they complete."""
         from distributed import as_completed
-
-        from redline.engine.run import run_chunk
 
         if self._client is None:
             raise RuntimeError("use DaskExecutor as a context manager (with ...:)")

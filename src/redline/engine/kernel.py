@@ -36,9 +36,9 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+import redline.engine.programs as pg
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, TERMINAL_CODES, State
-from redline.engine import programs as pg
 from redline.engine.programs import Programs
 from redline.engine.seeding import BLOCK_SIZE, uniform_at
 from redline.mechanisms.decisions import EXP_FLUSH
@@ -1203,23 +1203,3 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             for r in range(n_rungs):
                 running_counts[a, r] += count_steps[week, a, r]
                 counts[week, a, r] += running_counts[a, r]
-
-def compile_kernel() -> float:
-    """Compile the kernel (or load it from Numba's cache); returns the seconds it took.
-
-    ``make install`` calls this (``python -m redline.engine.kernel``) so that the
-    first simulation does not wait for the compiler (about 90 seconds).
-    """
-    import time
-
-    from redline.engine.run import simulate
-    from redline.scenario.loader import load_scenario
-    from redline.scenarios import resolve
-
-    started = time.perf_counter()
-    simulate(load_scenario(resolve("kursk-2024")), runs=BLOCK_SIZE, seed=0, horizon=1)
-    return time.perf_counter() - started
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(f"redline: simulation kernel ready in {compile_kernel():.1f} s")

@@ -39,6 +39,7 @@ from redline.allocation import keep_freed_memory
 from redline.arrays.scenario_arrays import ScenarioArrays, compile_scenario
 from redline.arrays.state import NEVER, TERMINAL_CODES, State, initial_state
 from redline.engine.executors import Executor
+from redline.engine.kernel import run_kernel  # Numba compiles (or loads) it on first use
 from redline.engine.memory import check_memory
 from redline.engine.programs import compile_programs
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
@@ -354,7 +355,7 @@ def _finished_chunks(compiled: ScenarioArrays, tasks: list[ChunkTask], executor:
         if progress is not None:
             progress(done[0], total)
 
-    yield from executor.run_chunks(compiled, tasks, chunk_done)
+    yield from executor.run_chunks(run_chunk, compiled, tasks, chunk_done)
 
 
 def _prepared_in_turn(compiled: ScenarioArrays, tasks: list[ChunkTask]
@@ -471,8 +472,6 @@ def _run_vectorised(compiled: ScenarioArrays, task: ChunkTask, streams: ChunkStr
 def _run_compiled(compiled: ScenarioArrays, task: ChunkTask, key: int, state: State,
                   accumulator: _Accumulator, question_week: NDArray[np.int64]) -> None:
     """Run the chunk in the compiled kernel; its sums go to ``accumulator``."""
-    from redline.engine.kernel import run_kernel  # Numba compiles (or loads) on first use
-
     rung_counts = np.zeros((accumulator.blocks, *accumulator.rung_counts.shape), dtype=np.int64)
     run_kernel(compiled, compile_programs(compiled), state, key, task.first, task.horizon,
                accumulator.block_sums, rung_counts, question_week, accumulator.shown_severity)
