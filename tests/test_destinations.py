@@ -1,4 +1,4 @@
-"""Output paths followed to what they name (redline.destinations, report.files.write_output).
+"""Output paths followed to what they name (redline.destinations, redline.files.write_output).
 
 Issue 18: an atomic write renamed a temporary file over the path it was given,
 so a symbolic link, a FIFO or /dev/stdout given as the output was replaced by a
@@ -20,7 +20,7 @@ import pytest
 
 from redline import destinations
 from redline.destinations import OutputError, check_writable, remove_stale, resolve
-from redline.report.files import write_text_output
+from redline.files import write_text_output
 
 
 def read_fifo(path: Path) -> tuple[threading.Thread, list[bytes]]:
@@ -95,7 +95,7 @@ def test_another_process_descriptor_is_not_ours(tmp_path):
 def test_a_link_to_a_descriptor_writes_to_it():
     """In a child process: its stdout is a pipe, reached through a link in /tmp."""
     code = ("import os, sys, tempfile\n"
-            "from redline.report.files import write_text_output\n"
+            "from redline.files import write_text_output\n"
             "folder = tempfile.mkdtemp()\n"
             "link = os.path.join(folder, 'out')\n"
             "os.symlink('/proc/self/fd/1', link)\n"

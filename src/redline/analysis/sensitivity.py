@@ -126,7 +126,7 @@ from redline.arrays.scenario_arrays import ParameterSlots, compile_scenario
 from redline.arrays.state import NEVER
 from redline.engine.executors import Executor
 from redline.engine.run import MAX_RUNS, simulate
-from redline.report.files import write_output
+from redline.files import write_output
 from redline.scenario.models import OUTCOMES, Scenario
 
 Progress = Callable[[int, int], None]
@@ -733,7 +733,7 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     The image is written to a temporary file beside ``path`` and moved over it
     with :func:`os.replace`, so a reader never sees half a file; a symbolic
     link is written through, a FIFO or a device in place
-    (:func:`redline.report.files.write_output`).
+    (:func:`redline.files.write_output`).
 
     Parameters
     ----------

@@ -28,6 +28,7 @@ from redline.cli.common import (
     stderr,
     stdout,
 )
+from redline.files import write_output
 from redline.history.calibration import calibrate
 from redline.history.cases import build_cases
 from redline.history.forecast import type_pool
@@ -42,7 +43,6 @@ from redline.history.posterior import (
     estimate_evaluations,
 )
 from redline.history.sbc import LEVELS, CalibrationCheck, calibration_check
-from redline.files import write_output
 from redline.report.markdown import redline_version
 
 

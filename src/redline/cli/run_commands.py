@@ -38,8 +38,8 @@ from redline.cli.common import (
     stdout,
 )
 from redline.engine.run import ENGINES, PerRunSink, check_run_arguments
-from redline.report import format_probability, markdown_report
 from redline.files import write_text_output
+from redline.report import format_probability, markdown_report
 from redline.report.markdown import OUTCOME_MEANINGS, week_date
 from redline.results import EnsembleResult
 from redline.scenario.models import OUTCOMES, Scenario

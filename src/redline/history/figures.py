@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
-from redline.report.files import write_output
+from redline.files import write_output
 
 if TYPE_CHECKING:
     from redline.history.backtest import BacktestResult

@@ -27,8 +27,8 @@ from redline.analysis import interventions
 from redline.analysis.resolutions import happened_by_deadline, load_resolutions
 from redline.analysis.scoring import score
 from redline.engine.seeding import BLOCK_SIZE
+from redline.files import write_text_atomic
 from redline.report import figures
-from redline.report.files import write_text_atomic
 from redline.report.html import CAPTIONS, html_report
 from redline.results import EnsembleResult
 from redline.scenario.errors import Issue, ScenarioError

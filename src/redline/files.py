@@ -1,9 +1,10 @@
 """Writing output files so that a reader never sees half of one.
 
-A report is written to a temporary file in the same directory and then moved
-over the destination with :func:`os.replace`, which is atomic on POSIX and on
-Windows when source and destination are on the same file system: the file at
-``path`` is always either the old complete file or the new complete file.
+A file (a report, a figure, estimates, a saved scenario) is written to a
+temporary file in the same directory and then moved over the destination with
+:func:`os.replace`, which is atomic on POSIX and on Windows when source and
+destination are on the same file system: the file at ``path`` is always either
+the old complete file or the new complete file.
 
 :func:`write_output` is for a path the user gave: it follows the path to what
 it names first (:mod:`redline.destinations`), so that a symbolic link is
