@@ -8,8 +8,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run serve test fuzz bench scaling lint clean distclean
 
-# The stamp is newer than pyproject.toml once the install succeeded, so
-# `make install` is a no-op until the dependencies change.
+# One stamp per set of dependencies. $(STAMP): the runtime alone (`pip install -e .`, what
+# run, serve and scaling need); $(STAMP)-test, -lint, -bench: the runtime and that extra of
+# pyproject.toml. A stamp is newer than pyproject.toml (and an extra's than the runtime's) once
+# its install succeeded, so each install is a no-op until the dependencies change, and
+# `make run` installs nothing that only the tests, the linters or the benchmarks need.
 install: $(STAMP)
 
 $(BIN)/python:
@@ -17,9 +20,13 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip || echo 'warning: could not upgrade pip; continuing'
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install -e .
 	$(BIN)/python -m redline.engine
 	touch $(STAMP)
+
+$(STAMP)-%: $(STAMP)
+	$(BIN)/python -m pip install -e '.[$*]'
+	touch $@
 
 # The flagship scenario: 100,000 runs, stored in redline.duckdb, reports in reports/
 # (Markdown of the stored run; HTML with figures from 20,000 runs).
@@ -34,7 +41,7 @@ serve: install
 
 # The browser tests of the HTML report and the dashboard need Debian's chromium (never a browser
 # downloaded by Playwright); REDLINE_REQUIRE_BROWSER makes its absence a failure.
-test: install
+test: $(STAMP)-test
 	@[ -x /usr/bin/chromium ] || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; \
 		elif command -v sudo >/dev/null; then SUDO=sudo; \
@@ -47,10 +54,11 @@ test: install
 # The scenario-loader fuzzing suite with ten times the cases of `make test`
 # (tests/test_fuzz.py; FUZZ_EXAMPLES cases per property: ten times make test's share of time).
 FUZZ_EXAMPLES ?= 10000
-fuzz: install
+fuzz: $(STAMP)-test
 	REDLINE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py
 
-bench: install
+# The bench extra is Mesa, for the peer comparison (python -m benchmarks.compare).
+bench: $(STAMP)-bench
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python -m benchmarks.run; \
 	else echo "no benchmarks/run.py: nothing to benchmark"; fi
 
@@ -61,7 +69,7 @@ scaling: install
 	$(BIN)/python -m benchmarks.scaling $(SCALING_FLAGS)
 
 # Style, types, and known vulnerabilities in the installed dependencies (pip-audit).
-lint: install
+lint: $(STAMP)-lint
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy src
 	$(BIN)/python tools/audit_dependencies.py
