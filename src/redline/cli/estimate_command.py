@@ -39,6 +39,7 @@ from redline.history.posterior import (
     PRIOR,
     QUICK_DESIGN,
     QUICK_EVALUATIONS,
+    SEEDS,
     Posterior,
     estimate_evaluations,
 )
@@ -71,9 +72,13 @@ def estimate(
     evaluations: Annotated[int, typer.Option(
         "--evaluations", min=1, help="Most simulator evaluations of the mode search.")
     ] = MODE_EVALUATIONS,
+    seeds: Annotated[int, typer.Option(
+        "--seeds", min=1, max=20, help="Estimate with this many independent simulation seeds "
+        "and average them, their scatter added to the covariance: the simulation's own "
+        "noise then widens the posterior instead of shifting it unseen.")] = SEEDS,
     quick: Annotated[bool, typer.Option(
-        "--quick", help="A quick, rough run: 20 runs, 20 evaluations, designs of 22 points.")
-    ] = False,
+        "--quick", help="A quick, rough run: 20 runs, 20 evaluations, designs of 22 points, "
+        "one seed.")] = False,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=256, help="Processes that simulate the crisis types "
         "(default: every available core); the result does not depend on it.")] = None,
@@ -102,15 +107,16 @@ def estimate(
         cases = cases.split(before)[0]
         if not cases.crises:
             fail(f"error: no crisis was triggered before {before}")
-    runs, evaluations, design = ((20, QUICK_EVALUATIONS, QUICK_DESIGN) if quick
-                                 else (runs, evaluations, DESIGN_POINTS))
+    runs, evaluations, design, seeds = ((20, QUICK_EVALUATIONS, QUICK_DESIGN, 1) if quick
+                                        else (runs, evaluations, DESIGN_POINTS, seeds))
     if check:
         with type_pool(workers) as pool:
             result: CalibrationCheck = _with_progress(
                 f"calibration check ({check} replicates)",
                 lambda progress: calibration_check(
                     cases, check, runs=runs, seed=seed, max_evaluations=evaluations,
-                    design_points=design, executor=pool, progress=progress), json_output)
+                    design_points=design, executor=pool, progress=progress, seeds=seeds),
+                json_output)
         summary = result.to_dict()
         if output is not None:
             write_output(output, lambda handle: handle.write(
@@ -126,13 +132,13 @@ def estimate(
               f"{result.uniformity()[name]:.3f}", f"{result.shrinkage()[name]:.2f}"]
              for name in NAMES]))
         return
-    total = estimate_evaluations(evaluations, design) + 1
+    total = estimate_evaluations(evaluations, design, seeds=seeds) + 1
     with type_pool(workers) as pool:
         fitted = _with_progress(
             "estimating the posterior",
             lambda progress: calibrate(
                 cases, runs=runs, seed=seed, max_evaluations=evaluations, design_points=design,
-                executor=pool,
+                executor=pool, seeds=seeds,
                 progress=None if progress is None else (lambda done: progress(
                     min(done, total), total))), json_output)
     posterior: Posterior = fitted.posterior
@@ -141,7 +147,7 @@ def estimate(
         "data": {path: _sha256(path) for path in data.sources},
         "crises": len(cases.crises), "crisis_actors": len(cases.actors),
         "years": [min(c.year for c in cases.crises), max(c.year for c in cases.crises)],
-        "evaluations": evaluations, "design_points": design,
+        "evaluations": evaluations, "design_points": design, "seeds": seeds,
         "redline": redline_version(), "date": dt.date.today().isoformat(),
         "weights_on_base_rates": fitted.weights,
     })

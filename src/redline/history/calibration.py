@@ -47,7 +47,8 @@ from redline.history.posterior import (
     MODE_EVALUATIONS,
     NAMES,
     Posterior,
-    estimate,
+    estimate_over_seeds,
+    seed_of_replicate,
     to_params,
 )
 from redline.history.targets import ACTOR_TARGETS, CLASSES
@@ -167,24 +168,51 @@ class Objective:
         return -self.evaluate(x)[0]
 
 
+def counting_progress(objectives: list[Objective], progress: Callable[[int], None] | None
+              ) -> Callable[[], None]:
+    """A callback that reports the evaluations of all ``objectives`` together."""
+    def counted() -> None:
+        if progress is not None:
+            progress(sum(o.evaluations for o in objectives))
+    return counted
+
+
+def likelihood_reporting(objective: Objective, after: Callable[[], None]
+                    ) -> Callable[[NDArray[np.float64]], float]:
+    """``objective``'s log-likelihood of z, calling ``after`` once it is evaluated."""
+    def log_likelihood(z: NDArray[np.float64]) -> float:
+        value = objective.evaluate(z)[0]
+        after()
+        return value
+    return log_likelihood
+
+
 def calibrate(cases: Cases, runs: int = 100, seed: int = 0, max_evaluations: int = MODE_EVALUATIONS,
               progress: Callable[[int], None] | None = None,
               executor: Executor | None = None,
-              design_points: int = DESIGN_POINTS) -> Calibration:
+              design_points: int = DESIGN_POINTS, seeds: int = 1) -> Calibration:
     """Estimate the parameters' posterior on the training ``cases`` (see the module docstring).
 
     ``max_evaluations`` bounds the mode search; the response surface adds
-    ``design_points`` evaluations twice.
+    ``design_points`` evaluations twice. ``seeds`` > 1 repeats the estimate
+    with independent simulation seeds and combines them
+    (:func:`redline.history.posterior.combine_seeds`); ``progress`` counts
+    the evaluations of all of them.
     """
-    objective = Objective(cases, runs, seed, progress, executor)
-    posterior = estimate(lambda z: objective.evaluate(z)[0], max_evaluations=max_evaluations,
-                         design_points=design_points, seed=seed)
+    objectives = [Objective(cases, runs, seed_of_replicate(seed, r), None, executor)
+                  for r in range(seeds)]
+    counted = counting_progress(objectives, progress)
+    posterior = estimate_over_seeds([likelihood_reporting(o, counted) for o in objectives],
+                                    max_evaluations=max_evaluations,
+                                    design_points=design_points, seed=seed)
+    objective = objectives[0]
     log_likelihood, weights = objective.evaluate(posterior.mean)
-    posterior.provenance = {"runs": runs, "seed": seed,
+    posterior.provenance = {"runs": runs, "seed": seed, "seeds": seeds,
                             "train_cases": {t: len(rows[1])
                                             for t, rows in objective.rows.items()}}
     return Calibration(params=posterior.median(), weights=weights,
                        log_likelihood=log_likelihood, intervals=posterior.interval(),
-                       evaluations=objective.evaluations, runs=runs, seed=seed,
+                       evaluations=sum(o.evaluations for o in objectives), runs=runs,
+                       seed=seed,
                        train_cases={t: len(rows[1]) for t, rows in objective.rows.items()},
                        posterior=posterior)

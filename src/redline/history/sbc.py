@@ -28,17 +28,23 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import kstest, norm
 
-from redline.history.calibration import Objective, training_rows
+from redline.history.calibration import (
+    Objective,
+    counting_progress,
+    likelihood_reporting,
+    training_rows,
+)
 from redline.history.cases import Cases
 from redline.history.forecast import forecast_types
 from redline.history.posterior import (
     DESIGN_POINTS,
     MODE_EVALUATIONS,
     NAMES,
-    estimate,
     estimate_evaluations,
+    estimate_over_seeds,
     prior_mean,
     prior_sd,
+    seed_of_replicate,
     to_params,
 )
 
@@ -107,18 +113,16 @@ def simulated_rows(cases: Cases, truth: NDArray[np.float64], runs: int,
     return result
 
 
-def _likelihood(objective: Objective) -> Callable[[NDArray[np.float64]], float]:
-    def log_likelihood(z: NDArray[np.float64]) -> float:
-        return objective.evaluate(z)[0]
-    return log_likelihood
-
-
 def calibration_check(cases: Cases, replicates: int, runs: int = 100, seed: int = 0,
                       max_evaluations: int = MODE_EVALUATIONS, design_points: int = DESIGN_POINTS,
                       executor: Executor | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> CalibrationCheck:
-    """Run ``replicates`` simulation-based calibration replicates (see the module docstring)."""
-    per = estimate_evaluations(max_evaluations, design_points) + 1
+                      progress: Callable[[int, int], None] | None = None,
+                      seeds: int = 1) -> CalibrationCheck:
+    """Run ``replicates`` simulation-based calibration replicates (see the module docstring).
+
+    ``seeds``: simulation seeds per estimate, as :func:`redline.history.calibration.calibrate`.
+    """
+    per = estimate_evaluations(max_evaluations, design_points, seeds=seeds) + 1
     truths, means, sds = [], [], []
     for r in range(replicates):
         rng = np.random.default_rng(np.random.SeedSequence([seed, DATA_KEY, r]))
@@ -129,9 +133,12 @@ def calibration_check(cases: Cases, replicates: int, runs: int = 100, seed: int 
             if progress is not None:
                 progress(min(offset + done, offset + per - 1), replicates * per)
 
-        objective = Objective(Cases([], []), runs, seed, step, executor, rows=rows)
-        posterior = estimate(_likelihood(objective), max_evaluations=max_evaluations,
-                             design_points=design_points, seed=seed)
+        objectives = [Objective(Cases([], []), runs, seed_of_replicate(seed, s), None,
+                                executor, rows=rows) for s in range(seeds)]
+        counted = counting_progress(objectives, step)
+        posterior = estimate_over_seeds([likelihood_reporting(o, counted) for o in objectives],
+                                        max_evaluations=max_evaluations,
+                                        design_points=design_points, seed=seed)
         truths.append(truth)
         means.append(posterior.mean)
         sds.append(posterior.sd)
