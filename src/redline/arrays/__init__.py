@@ -1,8 +1,8 @@
 """A scenario compiled to arrays: what the mechanisms read and write.
 
-:mod:`~redline.arrays.scenario_arrays` turns a validated scenario into index
-maps, constant arrays and parameter slots (:class:`ScenarioArrays`);
-:mod:`~redline.arrays.state` holds a chunk of runs' per-run parameters and
-evolving state (:class:`State`), drawn through
-:mod:`~redline.arrays.slot_values`.
+:mod:`redline.arrays.scenario_arrays` turns a validated scenario into index
+maps, constant arrays and parameter slots (``ScenarioArrays``, made by
+``compile_scenario``); :mod:`redline.arrays.state` holds the per-run
+parameters and evolving state of a chunk of runs (``State``), drawn through
+:mod:`redline.arrays.slot_values`.
 """
