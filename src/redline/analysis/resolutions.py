@@ -15,10 +15,13 @@ resolved twice) is reported at once, each with its line, as a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from redline.analysis.scoring import ScoreCard, score
+from redline.results import EnsembleResult
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import issue_from_pydantic
 from redline.scenario.models import Scenario
@@ -105,3 +108,32 @@ def happened_by_deadline(resolution: Resolution, scenario: Scenario) -> bool:
     question = next(q for q in scenario.questions if q.id == resolution.question)
     deadline = scenario.start + dt.timedelta(weeks=question.by_week)
     return resolution.date <= deadline
+
+
+def score_result(result: EnsembleResult, resolutions: Sequence[Resolution]) -> ScoreCard:
+    """Score an ensemble's question forecasts against what happened.
+
+    Each resolution becomes an outcome by its question's deadline
+    (:func:`happened_by_deadline`); the forecasts are the ensemble's question
+    probabilities and the baselines use the questions' base rates
+    (:func:`redline.analysis.scoring.score`). This is what ``redline score``
+    and ``redline report --resolutions`` print.
+
+    Parameters
+    ----------
+    result : EnsembleResult
+        An ensemble of the scenario the resolutions were checked against
+        (:func:`load_resolutions`).
+    resolutions : sequence of Resolution
+        What happened to some or all of its questions.
+
+    Returns
+    -------
+    ScoreCard
+        The scores of the questions that have a resolution.
+
+    """
+    scenario = result.scenario
+    outcomes = {r.question: happened_by_deadline(r, scenario) for r in resolutions}
+    forecasts = {qid: estimate.p for qid, estimate in result.questions.items()}
+    return score(forecasts, outcomes, {q.id: q.base_rate for q in scenario.questions})

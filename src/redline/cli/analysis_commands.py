@@ -12,8 +12,7 @@ from rich.text import Text
 
 import redline
 from redline.analysis.hinges import hinges
-from redline.analysis.resolutions import happened_by_deadline, load_resolutions
-from redline.analysis.scoring import score
+from redline.analysis.resolutions import load_resolutions, score_result
 from redline.cli.common import (
     HorizonOption,
     JsonOption,
@@ -136,10 +135,7 @@ def score_command(
     except ScenarioError as error:
         fail([issue.format() for issue in error.issues])
     result = _simulate(scenario, runs, seed, None, json_output)
-    outcomes = {r.question: happened_by_deadline(r, loaded) for r in recorded}
-    forecasts = {qid: estimate.p for qid, estimate in result.questions.items()}
-    base_rates = {q.id: q.base_rate for q in loaded.questions}
-    card = score(forecasts, outcomes, base_rates)
+    card = score_result(result, recorded)
     if json_output:
         document = {"scenario": loaded.name, "runs": result.runs, "seed": result.seed,
                     **card.to_dict()}

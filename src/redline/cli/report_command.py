@@ -21,8 +21,7 @@ from rich.text import Text
 
 import redline
 from redline.analysis.hinges import HINGE_RUNS, hinges
-from redline.analysis.resolutions import happened_by_deadline, load_resolutions
-from redline.analysis.scoring import ScoreCard, score
+from redline.analysis.resolutions import load_resolutions, score_result
 from redline.cli.common import (
     EXIT_FAILURE,
     RunsOption,
@@ -38,7 +37,6 @@ from redline.cli.common import (
 from redline.engine.run import check_run_arguments
 from redline.files import write_text_output
 from redline.report.html import html_report
-from redline.results import EnsembleResult
 from redline.scenario.errors import ScenarioError
 from redline.scenario.models import Scenario
 
@@ -70,12 +68,6 @@ def _sensitivity(scenario: Scenario, seed: int) -> pd.DataFrame:
         result = module.analyse(scenario, SENSITIVITY_METHOD, seed=seed, progress=progress)
     frame: pd.DataFrame = result.to_frame()
     return frame
-
-
-def _score(result: EnsembleResult, scenario: Scenario, resolutions: list[Any]) -> ScoreCard:
-    outcomes = {r.question: happened_by_deadline(r, scenario) for r in resolutions}
-    forecasts = {qid: estimate.p for qid, estimate in result.questions.items()}
-    return score(forecasts, outcomes, {q.id: q.base_rate for q in scenario.questions})
 
 
 @app.command()
@@ -143,7 +135,7 @@ def report(
     except KeyboardInterrupt:
         fail("interrupted: nothing was written", 130)
     try:  # drawing takes seconds too: an interrupt then is said as one during the runs
-        card = _score(result, loaded, recorded) if recorded is not None else None
+        card = score_result(result, recorded) if recorded is not None else None
         page = html_report(result, hypotheses=analysis, sensitivity=indices, score=card,
                            hinges=found)
         try:
