@@ -63,8 +63,6 @@ def test_importing_redline_leaves_the_allocator_alone():
     assert not seen["arena"] and not seen["thresholds"]
 
 
-@pytest.mark.xfail(strict=True, reason="redline.engine.run still calls keep_freed_memory() "
-                   "when an ensemble has more than one chunk; the command line sets it instead")
 def test_a_library_run_leaves_the_allocator_alone():
     """``redline.simulate`` of several chunks changes nothing in the host process's allocator."""
     seen = python("""

@@ -61,7 +61,10 @@ class DaskExecutor:
             # one thread per worker process, the compiled kernel's included
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                          processes=True, dashboard_address=":0",
-                                         host="127.0.0.1", env={"NUMBA_NUM_THREADS": "1"})
+                                         host="127.0.0.1",
+                                         # a worker is a process of ours: one arena, as the
+                                         # command line sets (redline.allocation)
+                                         env={"NUMBA_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "1"})
             self._client = Client(self._cluster)
         return self
 

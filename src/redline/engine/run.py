@@ -35,7 +35,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from redline.allocation import keep_freed_memory
 from redline.arrays.scenario_arrays import ScenarioArrays, compile_scenario
 from redline.arrays.state import NEVER, TERMINAL_CODES, State, initial_state
 from redline.engine.executors import Executor
@@ -309,8 +308,6 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, horizon: int
     if parameter_uniforms is not None and np.shape(parameter_uniforms) != (runs, n_slots):
         raise ValueError(f"parameter_uniforms must have shape ({runs}, {n_slots}), "
                          f"got {np.shape(parameter_uniforms)}")
-    if runs > chunk:
-        keep_freed_memory()  # each chunk reuses the pages of the one before
     tasks = [
         ChunkTask(seed=seed, first=first, size=min(chunk, runs - first), runs=runs,
                   horizon=horizon, keep_runs=keep_runs or per_run_sink is not None,
