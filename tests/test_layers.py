@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("history",),                                         # ICB backtest and estimates
     ("report",),                                          # figures, Markdown, HTML
     ("verify",),                                          # checks against closed forms
-    ("(root)",),                                          # the package's front: redline
+    ("(root)", "study"),                                  # the front: redline, Study
     ("web",),
     ("cli",),
     ("__main__",),

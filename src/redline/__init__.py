@@ -6,6 +6,9 @@
 >>> abs(sum(e.p for e in result.outcomes.values()) - 1.0) < 1e-12
 True
 
+:class:`redline.Study` chains the analyses on one scenario, runs and seed
+(``redline.Study("kursk-2024", runs=20_000).simulate().compare("no_strike_ban_lift")``).
+
 Importing ``redline`` is cheap: the library (the engine, NumPy, Numba) is
 imported when one of its names is first used, so that the command line can
 answer Ctrl-C while it loads (``redline.cli.main``). It leaves the process's
@@ -32,10 +35,11 @@ if TYPE_CHECKING:
     from redline.scenario import load_scenario as load_scenario
     from redline.scenarios import builtin_names
     from redline.scenarios import resolve as resolve
+    from redline.study import Study, StudyError
 
 __version__ = "0.1.0"
-__all__ = ["EnsembleResult", "Estimate", "Scenario", "ScenarioError", "builtin_names", "load",
-           "simulate"]
+__all__ = ["EnsembleResult", "Estimate", "Scenario", "ScenarioError", "Study", "StudyError",
+           "builtin_names", "load", "simulate"]
 
 #: The library's names, by the module each is imported from when first used.
 _HOMES = {
@@ -44,6 +48,7 @@ _HOMES = {
     "Scenario": "redline.scenario", "ScenarioError": "redline.scenario",
     "load_scenario": "redline.scenario",
     "builtin_names": "redline.scenarios", "resolve": "redline.scenarios",
+    "Study": "redline.study", "StudyError": "redline.study",
 }
 
 
