@@ -20,16 +20,10 @@ from scipy import stats
 
 import strategies as ss
 from redline import load as redline_load
+from redline.arrays.streams import counter_index, splitmix64
 from redline.engine.kernel import _take_next
 from redline.engine.run import simulate
-from redline.engine.seeding import (
-    BLOCK_SIZE,
-    ChunkStreams,
-    counter_index,
-    counter_uniforms,
-    splitmix64,
-    stream_key,
-)
+from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, counter_uniforms, stream_key
 from redline.scenario.loader import load_scenario, validate_data
 from redline.scenario.models import OUTCOMES
 
@@ -200,7 +194,7 @@ def test_unknown_engine_is_refused():
 
 def test_every_leaf_opcode_declares_what_it_reads():
     """A leaf without READS_ bits would never be evaluated again after its first week."""
-    from redline.engine import programs as pg
+    from redline.mechanisms import programs as pg
 
     logic = {pg.OP_ALL, pg.OP_ANY, pg.OP_NOT}
     leaves = {value for name, value in vars(pg).items() if name.startswith("OP_")} - logic
@@ -210,7 +204,7 @@ def test_every_leaf_opcode_declares_what_it_reads():
 
 def test_a_condition_reads_the_union_of_its_leaves():
     from redline.arrays.scenario_arrays import compile_scenario
-    from redline.engine import programs as pg
+    from redline.mechanisms import programs as pg
 
     scenario = redline_load("kursk-2024")
     compiled = compile_scenario(scenario)
@@ -276,3 +270,13 @@ def test_the_kernels_logit_pick_is_the_reference_draw(utilities, down, up, ratio
 ])
 def test_the_kernels_logit_pick_at_ties_and_edges(utilities, u):
     _picks_like_logit_choice(utilities, (True, True, True), 50.0, u)
+
+
+def test_the_kernels_cache_is_keyed_by_the_sources_it_compiles_in():
+    """Numba checks the time stamp of the kernel's own file only; the mechanisms' steps
+    compiled into it come from other files, whose digest the cache key adds."""
+    from redline.engine import kernel
+
+    for function in (kernel._simulate_block, kernel._simulate_blocks):
+        key = function._cache._index_key((), function.targetctx.codegen())
+        assert key[-1] == kernel.inlined_sources_digest()

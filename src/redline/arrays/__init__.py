@@ -4,5 +4,6 @@
 maps, constant arrays and parameter slots (``ScenarioArrays``, made by
 ``compile_scenario``); :mod:`redline.arrays.state` holds the per-run
 parameters and evolving state of a chunk of runs (``State``), drawn through
-:mod:`redline.arrays.slot_values`.
+:mod:`redline.arrays.slot_values`; :mod:`redline.arrays.streams` computes the
+counter-addressed uniforms that the mechanisms of both engines read.
 """

@@ -24,8 +24,11 @@ The order of the mechanisms within a week is that of
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 from collections import namedtuple
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -33,15 +36,19 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, prange
 from numba.core import cgutils, types
+from numba.core.caching import FunctionCache
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
-import redline.engine.programs as pg
+import redline.arrays.streams
+import redline.mechanisms
+import redline.mechanisms.programs as pg
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, TERMINAL_CODES, State
-from redline.engine.programs import Programs
-from redline.engine.seeding import BLOCK_SIZE, uniform_at
+from redline.arrays.streams import uniform_at
+from redline.engine.seeding import BLOCK_SIZE
 from redline.mechanisms.decisions import EXP_FLUSH
+from redline.mechanisms.programs import Programs
 
 #: Constants of a compiled scenario, in the form the kernel reads.
 Model = namedtuple("Model", [
@@ -183,6 +190,38 @@ def program_tables(programs: Programs) -> tuple[tuple[Any, ...], tuple[Any, ...]
     return conditions, actions
 
 
+class _InlinedSourcesCache(FunctionCache):
+    """Numba's on-disk cache of a kernel function, keyed also by the sources it compiles in.
+
+    Numba keys a cached function by its own bytecode and checks the time stamp
+    of its own file only, not of the files whose functions it calls: the
+    kernel compiles in the mechanisms' steps (:mod:`redline.mechanisms`) and
+    the random numbers (:mod:`redline.arrays.streams`), so a change to one of
+    those would otherwise leave the old kernel in the cache. The key adds a
+    digest of their sources, read on the first compilation or load.
+    """
+
+    def _index_key(self, sig, codegen):  # type: ignore[no-untyped-def]
+        return (*super()._index_key(sig, codegen), inlined_sources_digest())
+
+
+@functools.cache
+def inlined_sources_digest() -> str:
+    """SHA-256 of the sources the kernel compiles in besides its own module."""
+    folder = Path(redline.mechanisms.__file__).parent
+    digest = hashlib.sha256()
+    for path in [*sorted(folder.glob("*.py")), Path(redline.arrays.streams.__file__)]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cached_with_inlined_sources(dispatcher: Any) -> Any:
+    """Make ``dispatcher`` (an ``njit(cache=True)`` function) use :class:`_InlinedSourcesCache`."""
+    dispatcher._cache = _InlinedSourcesCache(dispatcher.py_func)
+    return dispatcher
+
+
 @intrinsic
 def _take_next(typingctx, counter):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Add 1 to ``counter[0]`` atomically; return the value it had (a fetch-and-add)."""
@@ -195,6 +234,7 @@ def _take_next(typingctx, counter):  # type: ignore[no-untyped-def]  # pragma: n
     return signature, codegen
 
 
+@_cached_with_inlined_sources
 @njit(cache=True, parallel=True, error_model="numpy", nogil=True)
 def _simulate_blocks(model, st, conditions, actions, depth, key, first_run, horizon,
                      n_policies, block_sums, rung_counts, question_week, next_block,
@@ -355,6 +395,7 @@ def _belief(f_low, f_high, f_level, low, high, tested, level):  # pragma: no cov
     return min(max(belief, 0.0), 1.0)
 
 
+@_cached_with_inlined_sources
 @njit(cache=True, error_model="numpy")
 def _simulate_block(model, st, conditions, actions, depth, key, first_run, horizon, n_policies,
                     block, sums, counts, question_week):  # pragma: no cover

@@ -40,7 +40,6 @@ from redline.arrays.state import NEVER, TERMINAL_CODES, State, initial_state
 from redline.engine.executors import Executor
 from redline.engine.kernel import run_kernel  # Numba compiles (or loads) it on first use
 from redline.engine.memory import check_memory
-from redline.engine.programs import compile_programs
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.tallies import counts_by_column
 from redline.mechanisms.bargaining import bargain
@@ -49,6 +48,7 @@ from redline.mechanisms.decisions import decide
 from redline.mechanisms.fronts import advance_fronts
 from redline.mechanisms.policies import PolicyProgram
 from redline.mechanisms.power import update_power
+from redline.mechanisms.programs import compile_programs
 from redline.mechanisms.redlines import apply_red_lines
 from redline.mechanisms.termination import check_termination, final_outcomes
 from redline.mechanisms.trust import leader_trust, update_stability

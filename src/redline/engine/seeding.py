@@ -1,24 +1,13 @@
 """Random numbers that do not depend on chunking, worker count or thread count.
 
-Every uniform a run uses is addressed by a counter: run ``n`` (its index in
-the ensemble), draw ``w`` (0 for the per-run parameters, then one draw per
-simulated week) and row ``k`` (which mechanism and which actor, red line or
-policy). The uniform at that address is output number ``i`` of the SplitMix64
-generator (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number
-generators", OOPSLA; the reference implementation is Vigna's ``splitmix64.c``)
-whose state is a 64-bit key::
-
-    i = n * 2**32 + w * 2**21 + k
-    z = key + (i + 1) * 0x9E3779B97F4A7C15            (mod 2**64)
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-    u = (z ^ (z >> 31)) >> 11  / 2**53                in [0, 1)
-
-The key is drawn from ``numpy.random.SeedSequence(seed)`` (SPEC 7). Because
-the i-th output is computed directly, a run receives the same numbers in any
-chunk, in any process, on any thread, and a mechanism computes only the
-numbers it needs. The vectorised engine (:func:`counter_uniforms`) and the
-compiled kernel (``redline.engine.kernel``) compute the same numbers.
+Every uniform a run uses is addressed by a counter (run, draw, row) and is
+that output of the SplitMix64 generator whose 64-bit state, the key, is drawn
+from ``numpy.random.SeedSequence(seed)`` (SPEC 7): the generator and its
+compiled form live in :mod:`redline.arrays.streams`, beneath the mechanisms
+that call it. This module gives the reference engine its rows of uniforms
+(:func:`counter_uniforms`, :class:`ChunkStreams`) and fills the per-run
+parameter draws; the compiled kernel's mechanisms compute the same numbers
+one at a time.
 
 Runs are still grouped in blocks of :data:`BLOCK_SIZE`: the unit in which
 floating-point sums over runs are formed and added in order, so that
@@ -31,52 +20,15 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from redline.arrays.streams import MAX_COUNTER_RUNS, MAX_DRAWS, MAX_ROWS, uniform_at
+
 #: Runs per block: the unit of the summation order of aggregates.
 BLOCK_SIZE = 1024
-#: Bits of the counter given to the row (mechanism, actor...) and to the draw (week).
-ROW_BITS = 21
-DRAW_BITS = 11
-#: Largest draw index (weeks) and row count a counter can address.
-MAX_DRAWS = 1 << DRAW_BITS
-MAX_ROWS = 1 << ROW_BITS
-#: Largest run count a counter can address.
-MAX_COUNTER_RUNS = 1 << (64 - ROW_BITS - DRAW_BITS)
-
-GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX_2 = np.uint64(0x94D049BB133111EB)
-TO_UNIT = 2.0**-53
 
 
 def stream_key(seed: int) -> int:
     """The 64-bit SplitMix64 state of an ensemble with root ``seed`` (via SeedSequence)."""
     return int(np.random.SeedSequence(int(seed)).generate_state(1, dtype=np.uint64)[0])
-
-
-def splitmix64(key: int, index: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """Outputs number ``index`` (0-based) of SplitMix64 with state ``key``, vectorised.
-
-    >>> hex(int(splitmix64(0, np.array([0], dtype=np.uint64))[0]))
-    '0xe220a8397b1dcdaf'
-    """
-    z = np.array(index, dtype=np.uint64)  # a copy, then updated in place
-    z += np.uint64(1)
-    z *= GOLDEN_GAMMA
-    z += np.uint64(key)
-    for shift, multiplier in ((30, MIX_1), (27, MIX_2)):
-        z ^= z >> np.uint64(shift)
-        z *= multiplier
-    z ^= z >> np.uint64(31)
-    return z
-
-
-def counter_index(run: NDArray[np.integer] | int, draw: int, row: NDArray[np.integer] | int
-                  ) -> NDArray[np.uint64]:
-    """The counter of (run, draw, row), broadcast."""
-    runs = np.asarray(run, dtype=np.uint64)
-    rows = np.asarray(row, dtype=np.uint64)
-    index = (runs << np.uint64(ROW_BITS + DRAW_BITS)) | (np.uint64(draw) << np.uint64(ROW_BITS))
-    return np.asarray(index | rows, dtype=np.uint64)
 
 
 def counter_uniforms(key: int, first_run: int, runs: int, draw: int,
@@ -106,22 +58,6 @@ def fill_counter_uniforms(key: int, first_run: int, draw: int, rows: NDArray[np.
         raise ValueError(f"at most {MAX_COUNTER_RUNS} runs, got {first_run + out.shape[1]}")
     _fill_uniforms(np.uint64(key), first_run, draw, rows, np.asarray(targets, dtype=np.int64),
                    out)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def uniform_at(key, run, draw, row):  # pragma: no cover
-    """The uniform of (run, draw, row): :func:`splitmix64` of :func:`counter_index`, compiled.
-
-    One function for every compiled caller (the parameter fill below, the
-    simulation kernel), so that all compute the same numbers.
-    """
-    index = ((np.uint64(run) << np.uint64(ROW_BITS + DRAW_BITS))
-             | (np.uint64(draw) << np.uint64(ROW_BITS)) | np.uint64(row))
-    z = key + (index + np.uint64(1)) * GOLDEN_GAMMA
-    z = (z ^ (z >> np.uint64(30))) * MIX_1
-    z = (z ^ (z >> np.uint64(27))) * MIX_2
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * TO_UNIT
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
