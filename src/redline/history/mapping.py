@@ -35,7 +35,7 @@ from redline.scenario.models import Scenario
 
 #: Weeks simulated for a generic crisis (ICB crises last a median of about 3 months).
 HORIZON = 26
-#: |POWDIS| above this is treated as missing (the data use 179 as a placeholder).
+#: An absolute POWDIS above this is treated as missing (the data use 179 as a placeholder).
 POWDIS_LIMIT = 100
 #: POWDIS beyond +-this is a clear imbalance (the middle third of the coded scores).
 POWDIS_EVEN = 3
@@ -86,16 +86,24 @@ class CrisisType:
 class MappingParameters:
     """The global parameters of the mapping, estimated on training crises.
 
-    escalation : multiplies every rung's military effect (the gain that
-        tempts an actor up the ladder against its costs and risks).
-    rationality : the logit precision lambda of every decision (McKelvey and
-        Palfrey): low values make moves up and down the ladder noisy.
-    switching_cost : the utility cost of a move (a government's inertia).
-    planning_weeks : the weeks over which a posture's weekly gains and costs
-        are weighed against one-off risks and the switching cost.
-    talks_hazard : weekly chance that a deal is struck when one exists.
-
     The defaults are the engine's (:class:`redline.scenario.models.ModelSettings`).
+
+    Attributes
+    ----------
+    escalation : float
+        Multiplies every rung's military effect (the gain that tempts an
+        actor up the ladder against its costs and risks).
+    rationality : float
+        The logit precision lambda of every decision (McKelvey and Palfrey):
+        low values make moves up and down the ladder noisy.
+    switching_cost : float
+        The utility cost of a move (a government's inertia).
+    planning_weeks : float
+        The weeks over which a posture's weekly gains and costs are weighed
+        against one-off risks and the switching cost.
+    talks_hazard : float
+        Weekly chance that a deal is struck when one exists.
+
     """
 
     escalation: float = 1.0

@@ -15,7 +15,7 @@ one-hot start variables of the logistic baseline
 (:func:`redline.history.baselines.features`), a the weight on the simulator
 (a = 1, b = 0, w = 0 is the smoothed simulator itself; a = 0 ignores it), b
 per-class intercepts, and w per-class coefficients of the start variables.
-The coefficients w carry an L2 penalty (lambda/2) |w|^2; a and b are not
+The coefficients w carry an L2 penalty (lambda/2) ``|w|^2``; a and b are not
 penalised (a tiny 1e-6 ridge keeps them determined). lambda is chosen from a
 fixed grid, the last entry infinite (w = 0: only a and b are fitted, a
 recalibration of the simulator), by five-fold cross-validated log loss on
