@@ -3,13 +3,15 @@
 ``make docs`` (a step of ``make test``) builds it into ``build/api/html`` with
 every warning an error::
 
-    python -m sphinx -W --keep-going -b html docs/api build/api/html
+    python -m sphinx -E -W --keep-going -q -b html docs/api build/api/html
 
 The pages here list the modules; autodoc imports them and napoleon reads their
 numpydoc sections. The citations that docstrings make by key
 (``[Sobol2001]_``) resolve to the bibliography page, whose entries are read
 from docs/bibliography.md when it is built, so the keys are kept in one place.
-Nothing is fetched from the network.
+Nothing is fetched from the network while building; the equations
+(``.. math::``) are typeset by MathJax when a page is read online, and shown
+as their LaTeX source offline.
 """
 
 from __future__ import annotations
@@ -147,5 +149,4 @@ def setup(app: Any) -> dict[str, bool]:
     app.connect("source-read", _fill_bibliography)
     app.connect("autodoc-skip-member", _skip_foreign)
     app.connect("autodoc-process-docstring", _prepare_docstring, priority=400)  # before napoleon
-    app.add_config_value("redline_bibliography", str(BIBLIOGRAPHY), "env")
     return {"parallel_read_safe": True}
