@@ -34,3 +34,18 @@ def test_tutorial_error_example_is_reported_as_written():
         assert issue.expected == "one of A, B, C"
     else:
         raise AssertionError("the tutorial's mistake was not reported")
+
+
+def test_tutorial_notebook_section_runs_as_written(tmp_path, monkeypatch):
+    """Section 7, in a folder holding the tutorial's own scenario and resolutions files."""
+    monkeypatch.chdir(tmp_path)
+    scenario, resolutions = tutorial_blocks("yaml")[:2]
+    (tmp_path / "standoff.yaml").write_text(scenario)
+    (tmp_path / "resolutions.yaml").write_text(resolutions)
+    (block,) = [block for block in tutorial_blocks("python") if "redline.Study(" in block]
+    namespace: dict = {}
+    exec(compile(block, "docs/tutorial.md", "exec"), namespace)
+    study, mine = namespace["study"], namespace["mine"]
+    assert (tmp_path / "kursk-2024.html").is_file()
+    assert "no_strike_ban_lift" in study.summary()
+    assert [row["question"] for row in mine.scorecard.questions] == ["strike_used", "nuclear"]
