@@ -194,12 +194,15 @@ def test_unknown_engine_is_refused():
 
 def test_every_leaf_opcode_declares_what_it_reads():
     """A leaf without READS_ bits would never be evaluated again after its first week."""
+    from redline.mechanisms import changes as ch
     from redline.mechanisms import programs as pg
 
     logic = {pg.OP_ALL, pg.OP_ANY, pg.OP_NOT}
     leaves = {value for name, value in vars(pg).items() if name.startswith("OP_")} - logic
     assert leaves == set(pg._READS)
-    assert all(bits in {1, 2, 4, 8, 16, 32, 64, 128} for bits in pg._READS.values())
+    readable = {bit for bit in ch.CHANGES.values() if bit & ch.READ_BY_CONDITIONS}
+    assert readable == {1, 2, 4, 8, 16, 32, 64, 128}
+    assert all(bits in readable for bits in pg._READS.values())
 
 
 def test_a_condition_reads_the_union_of_its_leaves():
@@ -211,10 +214,12 @@ def test_a_condition_reads_the_union_of_its_leaves():
     programs = pg.compile_programs(compiled)
     index = {policy.id: p for p, policy in enumerate(scenario.policies)}
     # any of: a red line crossed, control above a value, four actors' postures reached
+    from redline.mechanisms import changes as ch
+
     assert programs.reads[index["russia_mobilises"]] == (
-        pg.READS_RED_LINES | pg.READS_EVERY_WEEK | pg.READS_POSTURE)
-    assert programs.reads[index["europe_compensates"]] == pg.READS_POLICIES
-    assert programs.reads[index["lift_strike_ban"]] == pg.READS_DEPLOYMENTS
+        ch.RED_LINES | ch.EVERY_WEEK | ch.POSTURE)
+    assert programs.reads[index["europe_compensates"]] == ch.POLICIES
+    assert programs.reads[index["lift_strike_ban"]] == ch.DEPLOYMENTS
     assert len(programs.reads) == len(programs.start) - 1
 
 

@@ -389,7 +389,7 @@ def test_trust_monotone(kept, broken, more):
 def mechanism_modules() -> list:
     names = sorted(info.name for info in pkgutil.iter_modules(redline.mechanisms.__path__))
     return [importlib.import_module(f"redline.mechanisms.{name}") for name in names
-            if name not in {"conditions", "programs"}]
+            if name not in {"changes", "conditions", "programs"}]
 
 
 STATE_FIELDS = {f.name for f in dataclasses.fields(State)}

@@ -47,8 +47,11 @@ from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, TERMINAL_CODES, State
 from redline.arrays.streams import uniform_at
 from redline.engine.seeding import BLOCK_SIZE
+from redline.mechanisms import changes as ch
+from redline.mechanisms import decisions, fronts, policies, power, trust
 from redline.mechanisms.decisions import EXP_FLUSH
-from redline.mechanisms.programs import Programs
+from redline.mechanisms.programs import Programs, conditions_work, evaluate
+from redline.mechanisms.redlines import belief_at
 
 #: Constants of a compiled scenario, in the form the kernel reads.
 Model = namedtuple("Model", [
@@ -61,6 +64,8 @@ Model = namedtuple("Model", [
     "cost_per_loss", "war_cost_growth", "power_shift",
     "break_hazard", "collapse_share", "negotiated_terms", "trust_alpha", "trust_beta",
     "row_policies", "row_decisions", "row_red_lines", "row_bargaining",
+    "condition_op", "condition_arg", "condition_value", "condition_start", "condition_reads",
+    "action_kind", "action_arg", "action_value", "action_start", "depth", "stale_on",
 ])
 
 #: The fields of :class:`redline.arrays.state.State` the kernel reads or writes.
@@ -80,6 +85,10 @@ STATE_FIELDS = (
 )
 KernelState = namedtuple("KernelState", STATE_FIELDS)  # type: ignore[misc]
 
+#: The caches of the mechanisms' compiled steps: each one's bit and what makes it stale.
+_CACHES = [cache for module in (decisions, power, fronts, trust)
+           for cache in module.KERNEL_CACHES.values()]
+
 REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
 TERMINAL_CODES_COLLAPSE = TERMINAL_CODES["military_collapse"]
 _PRECEDENCE = np.array([TERMINAL_CODES[name] for name in
@@ -87,8 +96,9 @@ _PRECEDENCE = np.array([TERMINAL_CODES[name] for name in
                        dtype=np.int64)
 
 
-def kernel_model(compiled: ScenarioArrays, shown_severity: NDArray[np.float64]) -> Any:
-    """The constants of ``compiled`` as a :data:`Model`."""
+def kernel_model(compiled: ScenarioArrays, programs: Programs,
+                 shown_severity: NDArray[np.float64]) -> Any:
+    """The constants of ``compiled`` and its ``programs`` as a :data:`Model`."""
     settings = compiled.scenario.model
     n_policies, n_actors = len(compiled.policy_ids), compiled.n_actors
     n_lines = len(compiled.red_line_ids)
@@ -138,6 +148,12 @@ def kernel_model(compiled: ScenarioArrays, shown_severity: NDArray[np.float64]) 
         trust_alpha=float(alpha), trust_beta=float(beta),
         row_policies=0, row_decisions=n_policies, row_red_lines=n_policies + n_actors,
         row_bargaining=n_policies + n_actors + n_lines,
+        condition_op=programs.op, condition_arg=programs.arg, condition_value=programs.value,
+        condition_start=programs.start, condition_reads=programs.reads,
+        action_kind=programs.action_kind, action_arg=programs.action_arg,
+        action_value=programs.action_value, action_start=programs.action_start,
+        depth=max(programs.depth, 1),
+        stale_on=ch.stale_on_table(_CACHES),
     )
 
 
@@ -173,21 +189,11 @@ def run_kernel(compiled: ScenarioArrays, programs: Programs, state: State, key: 
     weeks, actors, rungs) the count of runs by highest rung reached, and
     ``question_week`` (runs, events) the first week each event held.
     """
-    model = kernel_model(compiled, shown_severity)
+    model = kernel_model(compiled, programs, shown_severity)
     st = kernel_state(state)
-    conditions, actions = program_tables(programs)
-    _simulate_blocks(model, st, conditions, actions, max(programs.depth, 1), np.uint64(key),
-                     first_run, horizon, len(compiled.policy_ids), block_sums, rung_counts,
+    _simulate_blocks(model, st, np.uint64(key), first_run, horizon, block_sums, rung_counts,
                      question_week, np.zeros(1, dtype=np.int64), numba.get_num_threads())
     state.week = horizon
-
-
-def program_tables(programs: Programs) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """The condition programs and the action rows of ``programs``, as the kernel reads them."""
-    conditions = (programs.op, programs.arg, programs.value, programs.start, programs.reads)
-    actions = (programs.action_kind, programs.action_arg, programs.action_value,
-               programs.action_start)
-    return conditions, actions
 
 
 class _InlinedSourcesCache(FunctionCache):
@@ -236,9 +242,8 @@ def _take_next(typingctx, counter):  # type: ignore[no-untyped-def]  # pragma: n
 
 @_cached_with_inlined_sources
 @njit(cache=True, parallel=True, error_model="numpy", nogil=True)
-def _simulate_blocks(model, st, conditions, actions, depth, key, first_run, horizon,
-                     n_policies, block_sums, rung_counts, question_week, next_block,
-                     workers):  # pragma: no cover
+def _simulate_blocks(model, st, key, first_run, horizon, block_sums, rung_counts, question_week,
+                     next_block, workers):  # pragma: no cover
     """Each of ``workers`` threads takes the next block not yet taken until none is left.
 
     Numba hands out a parallel loop's iterations in equal shares under its
@@ -253,9 +258,8 @@ def _simulate_blocks(model, st, conditions, actions, depth, key, first_run, hori
             block = _take_next(next_block)
             if block >= block_sums.shape[0]:
                 break
-            _simulate_block(model, st, conditions, actions, depth, key, first_run, horizon,
-                            n_policies, block, block_sums[block], rung_counts[block],
-                            question_week)
+            _simulate_block(model, st, key, first_run, horizon, block, block_sums[block],
+                            rung_counts[block], question_week)
 
 
 @njit(cache=True, error_model="numpy")
@@ -382,31 +386,24 @@ def _logit_pick(x_down, x_hold, x_up, u):  # pragma: no cover
     return 0
 
 
-@njit(cache=True, error_model="numpy")
-def _belief(f_low, f_high, f_level, low, high, tested, level):  # pragma: no cover
-    """P(T <= s | L < T <= U) from the observer's CDF at L, U and min(s, U)."""
-    if level <= low or level <= tested:
-        return 0.0
-    mass = f_high - f_low
-    if mass > 1e-12:
-        belief = (f_level - f_low) / mass
-    else:
-        belief = 1.0 if level >= high else 0.0
-    return min(max(belief, 0.0), 1.0)
+#: A block's arrays: the marks of the run being simulated (:mod:`redline.mechanisms.changes`),
+#: the condition interpreter's, each mechanism's caches and scratch, and the records'.
+Work = namedtuple("Work", ["marks", "conditions", "policies", "decisions", "fronts", "power",
+                           "trust", "records"])
+#: The records of a block: the events not yet recorded (in order) and those among them that
+#: read what moves every week, with the two lists' lengths; the step-like columns'
+#: changes by week and their values as last recorded; the block's sums, counts and the
+#: runs' first weeks of each event.
+RecordWork = namedtuple("RecordWork", [
+    "open", "weekly", "lists", "steps", "count_steps", "recorded", "recorded_max", "sums",
+    "counts", "question_week"])
 
 
 @_cached_with_inlined_sources
 @njit(cache=True, error_model="numpy")
-def _simulate_block(model, st, conditions, actions, depth, key, first_run, horizon, n_policies,
-                    block, sums, counts, question_week):  # pragma: no cover
-    """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order.
-
-    One function on purpose: Numba passes arrays by value (a few machine words
-    each) and does not inline across functions reliably, so the weekly loop
-    makes no call that takes the state.
-    """
-    op, arg, value, start, reads = conditions
-    action_kind, action_arg, action_value, action_start = actions
+def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
+                    question_week):  # pragma: no cover
+    """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order."""
     # constants
     side_of, leaders, may_use, choosers = (model.side_of, model.leaders, model.may_use,
                                            model.choosers)
@@ -427,6 +424,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     stability_floor, rung_precedence = model.stability_floor, model.rung_precedence
     row_policies, row_decisions = model.row_policies, model.row_decisions
     row_red_lines, row_bargaining = model.row_red_lines, model.row_bargaining
+    action_kind, action_arg, action_value = model.action_kind, model.action_arg, model.action_value
+    action_start, reads = model.action_start, model.condition_reads
     # per-run parameters
     rationality, switching, planning = st.rationality, st.switching_cost, st.planning_weeks
     capability, resolve, war_cost = st.capability, st.resolve, st.war_cost
@@ -459,59 +458,33 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
     n_lines = applies.shape[0]
     n_fronts = forces.shape[1]
     n_deployments = active.shape[1]
-    n_conditions = start.shape[0] - 1
+    n_policies = fired.shape[1]
     n_events = question_week.shape[1]
-    holds = np.zeros(max(n_conditions, 1), dtype=np.bool_)
-    needed = np.zeros(max(n_conditions, 1), dtype=np.bool_)
-    # A condition's value in ``holds`` stays valid until something it reads changes: the
-    # mechanisms note what they change (``changed``, READS_ bits), and a condition is
-    # evaluated again only if it reads what changed since its list (the policies', the
-    # events') was last evaluated, or what moves every week (measured: the programs were
-    # 22% of a week, and most of a run's weeks change no posture, permission or red line).
-    # The policies that may still act and the events that have not held yet, in order: a
-    # policy that fired or was decided against, and an event already recorded, cost nothing.
-    open_policies = np.zeros(max(n_policies, 1), dtype=np.int64)
-    weekly_policies = np.zeros(max(n_policies, 1), dtype=np.int64)
-    steps = np.zeros((horizon + 1, sums.shape[1]))  # changes of the step-like columns
-    count_steps = np.zeros((horizon + 1, n_actors, n_rungs), dtype=np.int64)
-    recorded = np.zeros(sums.shape[1])  # each step-like column's value as last recorded
-    recorded_max = np.zeros(n_actors, dtype=np.int64)
-    open_events = np.zeros(max(n_events, 1), dtype=np.int64)
-    weekly_events = np.zeros(max(n_events, 1), dtype=np.int64)  # those read every week
-    for q in range(n_events):
-        needed[n_policies + q] = True  # an event is evaluated while it is open
-    stack = np.zeros(depth, dtype=np.bool_)
-    arrivals = np.zeros((max(n_fronts, 1), 2))
-    weight = np.zeros(n_actors)
-    lost = np.zeros(n_actors)
-    options = np.zeros(3, dtype=np.int64)
-    # Red-line risk of each (actor, rung), filled as the decisions ask for it and cleared
-    # whenever a red line's known interval moves: the same sums, computed once.
-    risk_table = np.zeros((n_actors, n_rungs))
-    risk_known = np.zeros((n_actors, n_rungs), dtype=np.bool_)
-    # The next usable rung below and above each (actor, rung), filled as asked and cleared
-    # when a permission is granted or withdrawn (measured: the search was 13% of a week).
-    step_down = np.zeros((n_actors, n_rungs), dtype=np.int64)
-    step_up = np.zeros((n_actors, n_rungs), dtype=np.int64)
-    steps_known = np.zeros((n_actors, n_rungs), dtype=np.bool_)
-    # Each chooser's options and the parts of their utilities that stand still between
-    # changes of postures, permissions, weights and red lines; then its week's draw.
-    # (One array read and one written: the compiler checks at run time that the arrays a
-    # vector loop writes do not overlap those it reads, a check per pair.)
+    work = Work(ch.new_marks(model.stale_on), conditions_work(model, n_policies, n_events),
+                policies.policies_work(st), decisions.decisions_work(model),
+                fronts.fronts_work(model), power.power_work(model), np.ones(2),
+                RecordWork(np.zeros(max(n_events, 1), dtype=np.int64),
+                           np.zeros(max(n_events, 1), dtype=np.int64),
+                           np.zeros(2, dtype=np.int64), np.zeros((horizon + 1, sums.shape[1])),
+                           np.zeros((horizon + 1, n_actors, n_rungs), dtype=np.int64),
+                           np.zeros(sums.shape[1]), np.zeros(n_actors, dtype=np.int64), sums,
+                           counts, question_week))
+    marks = work.marks
+    holds, needed, _stack = work.conditions
+    open_policies, weekly_policies, _policy_lists, arrivals = work.policies
+    (risk_table, risk_known, step_down, step_up, steps_known, rung_down, rung_hold, rung_up,
+     parts, chooser_pick, options) = work.decisions
+    lost, effects = work.fronts
+    weight, power_kept = work.power
+    trust_now = work.trust
+    (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, _, _,
+     _) = work.records
     n_choosers = choosers.shape[0]
-    rung_down = np.zeros(n_choosers, dtype=np.int64)
-    rung_hold = np.zeros(n_choosers, dtype=np.int64)
-    rung_up = np.zeros(n_choosers, dtype=np.int64)
-    parts = np.zeros((_PARTS, n_choosers))
-    for k in range(n_choosers):
-        parts[_SIDE_0, k] = 1.0 if side_of[choosers[k]] == 0 else 0.0
-        parts[_ROW, k] = row_decisions + choosers[k]
     contest_linear = m == 1.0
-    chooser_pick = np.zeros(n_choosers, dtype=np.int64)
 
     # Helpers used at several places of the week, as closures: Numba inlines them, where a
     # function taking the state's arrays as arguments costs ~0.5 us a call (measured).
-    def trust(side, n):
+    def leader_trust(side, n):
         """Trust of side ``side``'s leader in the other side (capability-weighted Beta mean)."""
         leader = leaders[side]
         weighted = 0.0
@@ -531,12 +504,12 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             total += w
             plain += tau
             count += 1
-        trust = 1.0
+        value = 1.0
         if total > 0:
-            trust = weighted / max(total, 1e-12)
+            value = weighted / max(total, 1e-12)
         elif count:
-            trust = plain / count
-        return trust
+            value = plain / count
+        return value
 
     def fill_weights(n):
         """Each actor's weight in its side's power: capability x support x (1 - diverted)."""
@@ -584,104 +557,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
         return (planning[n] * (gain - cost[n, rung] * cost_sensitivity[n, a]) - switching[n]
                 - risk_table[a, rung])
 
-    def evaluate(listed, first, last, n, week, changes, every_week):
-        """Evaluate the ``needed`` programs ``listed[first:last]`` that read ``changes``.
-
-        ``every_week`` is ``READS_EVERY_WEEK`` to evaluate also those that read what moves
-        every week, or 0 when their values are already this week's.
-        """
-        for i in range(first, last):
-            c = listed[i]
-            if not needed[c] or not reads[c] & (changes | every_week):
-                continue
-            top = 0
-            for i in range(start[c], start[c + 1]):
-                code = op[i]
-                x, y, z = arg[i, 0], arg[i, 1], arg[i, 2]
-                if code == pg.OP_ALL:
-                    result = True
-                    for j in range(top - x, top):
-                        result = result and stack[j]
-                    top -= x
-                elif code == pg.OP_ANY:
-                    result = False
-                    for j in range(top - x, top):
-                        result = result or stack[j]
-                    top -= x
-                elif code == pg.OP_NOT:
-                    top -= 1
-                    result = not stack[top]
-                elif code == pg.OP_POSTURE_AT_LEAST:
-                    result = posture[n, x] >= y
-                elif code == pg.OP_REACHED:
-                    result = max_posture[n, x] >= y
-                elif code == pg.OP_PERMITTED:
-                    result = may_use[x, y]
-                    for s in range(supplier_actor.shape[0]):
-                        if needs[y, s] and supplier_actor[s] != x and not grants[n, x, y, s]:
-                            result = False
-                elif code == pg.OP_DEPLOYMENT_IN_COMBAT:
-                    result = in_combat[n, x]
-                elif code == pg.OP_DEPLOYMENT_EXISTS:
-                    result = exists[n, x] and active[n, x]
-                elif code == pg.OP_CONTROL_BELOW:
-                    result = control[n, x] < value[i]
-                elif code == pg.OP_CONTROL_ABOVE:
-                    result = control[n, x] > value[i]
-                elif code == pg.OP_FRONT_ACTIVE:
-                    result = front_open[n, x]
-                elif code == pg.OP_WEEK_AT_LEAST:
-                    result = week >= x
-                elif code == pg.OP_POLICY_FIRED:
-                    result = fired[n, x]
-                elif code == pg.OP_RED_LINE_ENFORCED:
-                    result = enforced[n, x]
-                elif code == pg.OP_RED_LINE_CROSSED:
-                    result = crossed[n, x]
-                elif code == pg.OP_SETTLED:
-                    result = settled[n] and terminal[n] == 0
-                elif code == pg.OP_OUTCOME:
-                    result = terminal[n] == x
-                elif code == pg.OP_STABILITY_BELOW:
-                    result = stability[n, x] < value[i]
-                elif code == pg.OP_REGIME_CRISIS:
-                    result = terminal[n] == REGIME_CRISIS and regime_actor[n] == x
-                else:  # OP_BELIEF_BELOW
-                    lo, hi, level = low[n, y], high[n, y], z + 1
-                    result = _belief(belief_cdf[x, y, lo], belief_cdf[x, y, hi],
-                                     belief_cdf[x, y, min(level, hi)], lo, hi, tested[n, y],
-                                     level) < value[i]
-                stack[top] = result
-                top += 1
-            holds[c] = stack[0]
-
     for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, runs)):
         run = first_run + n
         lam, plan, switching_cost = rationality[n], planning[n], switching[n]
-        trust_a = 1.0
-        trust_b = 1.0
-        trust_stale = True  # trust moves only with support and broken deals
-        # The sides' power as of last week's power step: the postures, control and weights
-        # it reads do not change before this week's decisions unless the weights do.
-        power_current = False
-        last_power_0 = 0.0
-        last_power_1 = 0.0
-        # The actors' part of the power and the sides' summed posture effects change only
-        # when a posture or a weight does (measured: recomputing them was 8% of a week).
-        actor_power_known = False
-        actor_0 = 0.0
-        actor_1 = 0.0
-        effects_known = False
-        effect_0 = 0.0
-        effect_1 = 0.0
-        weights_stale = True  # weights move only with support and fronts opening
-        risk_known[:, :] = False
-        steps_known[:, :] = False
-        choices_known = False  # each chooser's options and utility parts (decisions)
-        changed = 0  # READS_ bits of what changed since they were last passed on
-        policy_changes = pg.READS_ALL  # ... not yet seen by every open policy's condition
-        event_changes = pg.READS_ALL  # ... not yet seen by every open event
-        record_changes = pg.READS_ALL  # ... not yet in the recorded steps
+        ch.start_run(marks)
         recorded[:] = 0.0
         recorded_max[:] = -1
         open_policy_count = 0
@@ -690,13 +569,13 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 open_policies[open_policy_count] = p
                 open_policy_count += 1
         weekly_policy_count = 0  # undecided open policies that read what moves every week
-        next_due = 0  # (policy_changes is READS_ALL: every open policy, week 1)
+        next_due = 0  # (every open policy has every change to see: all of them, week 1)
         open_event_count = 0
         for q in range(n_events):
             if question_week[n, q] == NEVER:
                 open_events[open_event_count] = n_policies + q
                 open_event_count += 1
-        weekly_event_count = 0  # (event_changes is READS_ALL: every open event, week 0)
+        weekly_event_count = 0  # (every open event has every change to see: all, week 0)
         for week in range(horizon + 1):
             if week > 0:
                 for a in range(n_actors):
@@ -711,7 +590,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             and not in_combat[n, d]
                             and week >= since[n, d] + np.int64(deployment_delay[n, d])):
                         in_combat[n, d] = True
-                        changed |= pg.READS_DEPLOYMENTS
+                        ch.note(marks, ch.DEPLOYMENTS)
                         f, role = deployment_front[d], deployment_role[d]
                         joining = strength[n, d]
                         pool = forces[n, f, role] + arrivals[f, role]
@@ -731,11 +610,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 # none is due and none of those that read what moves every week holds
                 # (measured: passing over the open policies every week was a seventh of the
                 # kernel).
-                every_policy = (policy_changes | changed) != 0 or week >= next_due
-                every_week = pg.READS_EVERY_WEEK  # (0 once those values are this week's)
+                every_policy = marks[ch.UNSEEN_BY_POLICIES] != 0 or week >= next_due
+                every_week = ch.EVERY_WEEK  # (0 once those values are this week's)
                 if not every_policy and weekly_policy_count > 0:
-                    evaluate(weekly_policies, 0, weekly_policy_count, n, week, 0,
-                             pg.READS_EVERY_WEEK)
+                    evaluate(model, st, work, weekly_policies, 0, weekly_policy_count, n, week, 0,
+                             ch.EVERY_WEEK)
                     every_week = 0
                     for i in range(weekly_policy_count):
                         every_policy = every_policy or holds[weekly_policies[i]]
@@ -744,15 +623,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         needed[open_policies[i]] = not decided[n, open_policies[i]]
                     first = 0
                     while first < open_policy_count:  # again after one fires: later ones see it
-                        policy_changes |= changed
-                        event_changes |= changed
-                        record_changes |= changed
-                        changed = 0
-                        evaluate(open_policies, first, open_policy_count, n, week, policy_changes,
-                                 every_week)
+                        evaluate(model, st, work, open_policies, first, open_policy_count, n,
+                                 week, marks[ch.UNSEEN_BY_POLICIES], every_week)
                         every_week = 0
                         if first == 0:  # (the earlier ones see a firing's changes next week)
-                            policy_changes = 0
+                            marks[ch.UNSEEN_BY_POLICIES] = 0
                         resume = open_policy_count
                         for i in range(first, open_policy_count):
                             p = open_policies[i]
@@ -763,33 +638,27 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     due[n, p] = week + np.int64(policy_delay[n, p])
                             if not fired[n, p] and due[n, p] <= week:
                                 fired[n, p] = True
-                                changed |= pg.READS_POLICIES
+                                ch.note(marks, ch.POLICIES)
                                 for j in range(action_start[p], action_start[p + 1]):
                                     kind = action_kind[j]
                                     x, y, z = action_arg[j, 0], action_arg[j, 1], action_arg[j, 2]
                                     if kind == pg.ACT_PERMIT:
                                         grants[n, x, y, z] = True
-                                        steps_known[:, :] = False
-                                        choices_known = False
-                                        changed |= pg.READS_GRANTS
+                                        ch.note(marks, ch.GRANTS)
                                     elif kind == pg.ACT_FORBID:
                                         grants[n, x, y, z] = False
-                                        steps_known[:, :] = False
-                                        choices_known = False
-                                        changed |= pg.READS_GRANTS
+                                        ch.note(marks, ch.GRANTS)
                                     elif kind == pg.ACT_DEPLOY:
                                         if not active[n, x]:
                                             since[n, x] = week
                                         active[n, x] = True
-                                        changed |= pg.READS_DEPLOYMENTS
+                                        ch.note(marks, ch.DEPLOYMENTS)
                                     elif kind == pg.ACT_SUPPORT:
                                         support[n, x] = action_level[n, y]
-                                        trust_stale = True
-                                        weights_stale = True
+                                        ch.note(marks, ch.SUPPORT)
                                     elif kind == pg.ACT_OPEN_FRONT:
                                         front_open[n, x] = True
-                                        weights_stale = True
-                                        changed |= pg.READS_FRONTS
+                                        ch.note(marks, ch.FRONTS)
                                     else:  # ACT_OFFER_TALKS
                                         talks_hazard[n] = max(talks_hazard[n], action_value[j])
                                 resume = i + 1
@@ -808,29 +677,33 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         p = open_policies[i]
                         if decided[n, p]:
                             next_due = min(next_due, due[n, p])
-                        elif reads[p] & pg.READS_EVERY_WEEK:
+                        elif reads[p] & ch.EVERY_WEEK:
                             weekly_policies[weekly_policy_count] = p
                             weekly_policy_count += 1
-                if weights_stale:
+                if ch.is_stale(marks, power.WEIGHTS_CACHE):
                     fill_weights(n)
-                    choices_known = False
-                    weights_stale = False
-                    power_current = False
-                    actor_power_known = False
+                    ch.refreshed(marks, power.WEIGHTS_CACHE)
                 fighting = not settled[n]  # the run is going (checked above)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
                 if fighting:
-                    if power_current:
-                        power_0, power_1 = last_power_0, last_power_1
+                    if not ch.is_stale(marks, power.SIDE_POWER_CACHE):
+                        power_0, power_1 = power_kept[power.SIDE_0], power_kept[power.SIDE_1]
                         p_side_0 = win_probability[n]
                     else:
-                        if not actor_power_known:
-                            actor_0, actor_1 = actor_power(n)
-                            actor_power_known = True
-                        power_0, power_1 = side_power(n, actor_0, actor_1)
+                        if ch.is_stale(marks, power.ACTOR_POWER_CACHE):
+                            power_kept[power.ACTOR_0], power_kept[power.ACTOR_1] = actor_power(n)
+                            ch.refreshed(marks, power.ACTOR_POWER_CACHE)
+                        power_0, power_1 = side_power(n, power_kept[power.ACTOR_0],
+                                                      power_kept[power.ACTOR_1])
                         p_side_0 = _contest_success(power_0, power_1, m)
                     p_side_1 = _contest_success(power_1, power_0, m)
-                    if not choices_known:
+                    if ch.is_stale(marks, decisions.STEPS_CACHE):
+                        steps_known[:, :] = False
+                        ch.refreshed(marks, decisions.STEPS_CACHE)
+                    if ch.is_stale(marks, decisions.RISKS_CACHE):
+                        risk_known[:, :] = False
+                        ch.refreshed(marks, decisions.RISKS_CACHE)
+                    if ch.is_stale(marks, decisions.CHOICES_CACHE):
                         # each chooser's options, and the parts of their utilities that
                         # move only with postures, permissions, weights and red lines
                         for k in range(n_choosers):
@@ -867,10 +740,10 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                     if not applies[line, a]:
                                         continue
                                     lo, hi, level = low[n, line], high[n, line], rung + 1
-                                    belief = _belief(belief_cdf[a, line, lo],
-                                                     belief_cdf[a, line, hi],
-                                                     belief_cdf[a, line, min(level, hi)],
-                                                     lo, hi, tested[n, line], level)
+                                    belief = belief_at(belief_cdf[a, line, lo],
+                                                       belief_cdf[a, line, hi],
+                                                       belief_cdf[a, line, min(level, hi)],
+                                                       lo, hi, tested[n, line], level)
                                     rho = follow_through_mean[line]
                                     expected = rho * harm[n, response_rung[line]]
                                     if fallback_rung[line] >= 0:
@@ -880,18 +753,19 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                 risk_table[a, rung] = risk
                                 risk_known[a, rung] = True
                             sensitivity = cost_sensitivity[n, a]
-                            parts[_HAS_DOWN, k] = 1.0 if down != current else 0.0
-                            parts[_HAS_UP, k] = 1.0 if up != current else 0.0
-                            parts[_PRICE_DOWN, k] = cost[n, down] * sensitivity
-                            parts[_PRICE_HOLD, k] = cost[n, current] * sensitivity
-                            parts[_PRICE_UP, k] = cost[n, up] * sensitivity
-                            parts[_DELTA_DOWN, k] = weight[a] * (effect[n, down]
-                                                                 - effect[n, current])
-                            parts[_DELTA_UP, k] = weight[a] * (effect[n, up] - effect[n, current])
-                            parts[_RISK_DOWN, k] = risk_table[a, down]
-                            parts[_RISK_HOLD, k] = risk_table[a, current]
-                            parts[_RISK_UP, k] = risk_table[a, up]
-                        choices_known = True
+                            parts[decisions._HAS_DOWN, k] = 1.0 if down != current else 0.0
+                            parts[decisions._HAS_UP, k] = 1.0 if up != current else 0.0
+                            parts[decisions._PRICE_DOWN, k] = cost[n, down] * sensitivity
+                            parts[decisions._PRICE_HOLD, k] = cost[n, current] * sensitivity
+                            parts[decisions._PRICE_UP, k] = cost[n, up] * sensitivity
+                            parts[decisions._DELTA_DOWN, k] = weight[a] * (effect[n, down]
+                                                                           - effect[n, current])
+                            parts[decisions._DELTA_UP, k] = weight[a] * (effect[n, up]
+                                                                         - effect[n, current])
+                            parts[decisions._RISK_DOWN, k] = risk_table[a, down]
+                            parts[decisions._RISK_HOLD, k] = risk_table[a, current]
+                            parts[decisions._RISK_UP, k] = risk_table[a, up]
+                        ch.refreshed(marks, decisions.CHOICES_CACHE)
                     # Every chooser's utilities and logit draw, as one loop over the choosers
                     # without calls or branches that the compiler turns into vector code;
                     # the same operations, in the same order, as ``utility_of_move`` and
@@ -899,22 +773,24 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     # not A / (A + B) with 0 < A + B < inf, is marked (pick 2) and done
                     # after, one at a time (measured: the decisions were a third of a week).
                     for k in range(n_choosers):
-                        side_0 = parts[_SIDE_0, k] == 1.0
+                        side_0 = parts[decisions._SIDE_0, k] == 1.0
                         own = power_0 if side_0 else power_1
                         other = power_1 if side_0 else power_0
                         p_now = p_side_0 if side_0 else p_side_1
-                        u_hold = plan * (0.0 - parts[_PRICE_HOLD, k]) - 0.0 - parts[_RISK_HOLD, k]
+                        u_hold = (plan * (0.0 - parts[decisions._PRICE_HOLD, k]) - 0.0
+                                  - parts[decisions._RISK_HOLD, k])
                         b_other = max(other, 0.0)
-                        a_down = max(own + parts[_DELTA_DOWN, k], 0.0)
-                        a_up = max(own + parts[_DELTA_UP, k], 0.0)
+                        a_down = max(own + parts[decisions._DELTA_DOWN, k], 0.0)
+                        a_up = max(own + parts[decisions._DELTA_UP, k], 0.0)
                         total_down = a_down + b_other
                         total_up = a_up + b_other
-                        u_down = (plan * (a_down / total_down - p_now - parts[_PRICE_DOWN, k])
-                                  - switching_cost - parts[_RISK_DOWN, k])
-                        u_up = (plan * (a_up / total_up - p_now - parts[_PRICE_UP, k])
-                                - switching_cost - parts[_RISK_UP, k])
-                        with_down = parts[_HAS_DOWN, k] == 1.0
-                        with_up = parts[_HAS_UP, k] == 1.0
+                        u_down = (plan * (a_down / total_down - p_now
+                                          - parts[decisions._PRICE_DOWN, k])
+                                  - switching_cost - parts[decisions._RISK_DOWN, k])
+                        u_up = (plan * (a_up / total_up - p_now - parts[decisions._PRICE_UP, k])
+                                - switching_cost - parts[decisions._RISK_UP, k])
+                        with_down = parts[decisions._HAS_DOWN, k] == 1.0
+                        with_up = parts[decisions._HAS_UP, k] == 1.0
                         if not with_down:
                             u_down = -np.inf
                         if not with_up:
@@ -927,7 +803,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             x_down = -np.inf
                         if not with_up:
                             x_up = -np.inf
-                        u = uniform_at(key, run, week, np.int64(parts[_ROW, k]))
+                        u = uniform_at(key, run, week, np.int64(parts[decisions._ROW, k]))
                         b_down = _exp_bound(x_down)
                         b_hold = _exp_bound(x_hold)
                         b_up = _exp_bound(x_up)
@@ -953,7 +829,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             p_now = p_side_0 if side_of[a] == 0 else p_side_1
                             down, up = rung_down[k], rung_up[k]
                             # U = planning x (gain - price) - switching - risk; holding gains 0
-                            u_hold = (plan * (0.0 - parts[_PRICE_HOLD, k]) - 0.0
+                            u_hold = (plan * (0.0 - parts[decisions._PRICE_HOLD, k]) - 0.0
                                       - risk_table[a, current])
                             top = u_hold
                             u_down = -np.inf
@@ -972,10 +848,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         chosen = rung_down[k] if pick < 0 else (rung_up[k] if pick > 0
                                                                 else current)
                         if chosen != current:  # the maximum moves only with the posture
-                            changed |= pg.READS_POSTURE
-                            actor_power_known = False
-                            effects_known = False
-                            choices_known = False
+                            ch.note(marks, ch.POSTURE)
                         posture[n, a] = chosen
                         max_posture[n, a] = max(max_posture[n, a], chosen)
                         weekly_cost[n, a] += cost[n, chosen]
@@ -987,11 +860,8 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                             level = max(level, posture[n, a] + 1)
                     if level < 0 or level <= tested[n, line]:
                         continue
-                    risk_known[:, :] = False  # the line's known interval moves
-                    choices_known = False
-                    changed |= pg.READS_RED_LINES | pg.READS_POSTURE
-                    actor_power_known = False  # the enforcer may escalate
-                    effects_known = False
+                    # the line's known interval moves; the enforcer may escalate
+                    ch.note(marks, ch.RED_LINES | ch.POSTURE)
                     if level >= declared[line]:
                         crossed[n, line] = True
                     tested[n, line] = level
@@ -1013,7 +883,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     max_posture[n, enforcer] = max(max_posture[n, enforcer], posture[n, enforcer])
                 # -- fronts (mechanisms.fronts) --
                 if n_fronts > 0:
-                    if not effects_known:
+                    if ch.is_stale(marks, fronts.EFFECTS_CACHE):
                         effect_0 = 0.0
                         effect_1 = 0.0
                         for a in range(n_actors):
@@ -1021,7 +891,11 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                 effect_0 += effect[n, posture[n, a]]
                             elif side_of[a] == 1:
                                 effect_1 += effect[n, posture[n, a]]
-                        effects_known = True
+                        effects[0] = effect_0
+                        effects[1] = effect_1
+                        ch.refreshed(marks, fronts.EFFECTS_CACHE)
+                    effect_0 = effects[0]
+                    effect_1 = effects[1]
                     for a in range(n_actors):
                         lost[a] = 0.0
                     for f in range(n_fronts):
@@ -1059,26 +933,29 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     for a in range(n_actors):
                         weekly_cost[n, a] += cost_per_loss * lost[a]
                 # -- power (mechanisms.power) --
-                if not actor_power_known:
-                    actor_0, actor_1 = actor_power(n)
-                    actor_power_known = True
-                last_power_0, last_power_1 = side_power(n, actor_0, actor_1)
+                if ch.is_stale(marks, power.ACTOR_POWER_CACHE):
+                    power_kept[power.ACTOR_0], power_kept[power.ACTOR_1] = actor_power(n)
+                    ch.refreshed(marks, power.ACTOR_POWER_CACHE)
+                last_power_0, last_power_1 = side_power(n, power_kept[power.ACTOR_0],
+                                                        power_kept[power.ACTOR_1])
+                power_kept[power.SIDE_0] = last_power_0
+                power_kept[power.SIDE_1] = last_power_1
                 win_probability[n] = _contest_success(last_power_0, last_power_1, m)
-                power_current = True
+                ch.refreshed(marks, power.SIDE_POWER_CACHE)
                 # -- bargaining (mechanisms.bargaining) --
-                if trust_stale:
-                    trust_a = trust(0, n)
-                    trust_b = trust(1, n)
-                    trust_stale = False
+                if ch.is_stale(marks, trust.TRUST_CACHE):
+                    trust_now[0] = leader_trust(0, n)
+                    trust_now[1] = leader_trust(1, n)
+                    ch.refreshed(marks, trust.TRUST_CACHE)
+                trust_a, trust_b = trust_now[0], trust_now[1]
                 if settled[n]:
                     hazard = break_hazard * (1.0 - min(trust_a, trust_b))
                     u = uniform_at(key, run, week, row_bargaining + 1)
                     if u < hazard:
                         deals_broken[n, 0 if u < hazard / 2.0 else 1] += 1.0
                         settled[n] = False
-                        changed |= pg.READS_OUTCOME
                         broken_ever[n] = True
-                        trust_stale = True  # the records ask for it next
+                        ch.note(marks, ch.OUTCOME | ch.DEALS_BROKEN)  # (trust: records ask next)
                 else:
                     leader_a, leader_b = leaders[0], leaders[1]
                     p_a = min(max(win_probability[n] + optimism[n, leader_a], 0.0), 1.0)
@@ -1096,7 +973,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                                             < talks_hazard[n]):
                         settled[n] = True
                         settled_ever[n] = True
-                        changed |= pg.READS_OUTCOME
+                        ch.note(marks, ch.OUTCOME)
                         floor, ceiling = max(low_x, 0.0), min(high_x, 1.0)
                         if math.isnan(negotiated_terms):
                             terms[n] = min(max((floor + ceiling) / 2.0, 0.0), 1.0)
@@ -1128,28 +1005,26 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         break
                 if first_reached < _PRECEDENCE.shape[0]:
                     code = _PRECEDENCE[first_reached]
-                    changed |= pg.READS_OUTCOME
+                    ch.note(marks, ch.OUTCOME)
                     terminal[n] = code
                     end_week[n] = week
                     if code == REGIME_CRISIS:
                         regime_actor[n] = fallen
             # -- records: first week of each event, sums of the trajectories --
-            policy_changes |= changed
-            event_changes |= changed
-            record_changes |= changed
-            changed = 0
             # In a week that changed nothing the open events read, only those that read what
             # moves every week are evaluated (the others' values stand, and are false).
-            every_event = event_changes != 0
-            every_week = pg.READS_EVERY_WEEK
+            every_event = marks[ch.UNSEEN_BY_EVENTS] != 0
+            every_week = ch.EVERY_WEEK
             if not every_event and weekly_event_count > 0:
-                evaluate(weekly_events, 0, weekly_event_count, n, week, 0, pg.READS_EVERY_WEEK)
+                evaluate(model, st, work, weekly_events, 0, weekly_event_count, n, week, 0,
+                         ch.EVERY_WEEK)
                 every_week = 0
                 for i in range(weekly_event_count):
                     every_event = every_event or holds[weekly_events[i]]
             if every_event and open_event_count > 0:
-                evaluate(open_events, 0, open_event_count, n, week, event_changes, every_week)
-                event_changes = 0
+                evaluate(model, st, work, open_events, 0, open_event_count, n, week,
+                         marks[ch.UNSEEN_BY_EVENTS], every_week)
+                marks[ch.UNSEEN_BY_EVENTS] = 0
                 kept = 0
                 weekly_event_count = 0
                 for i in range(open_event_count):
@@ -1159,14 +1034,15 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     else:
                         open_events[kept] = c
                         kept += 1
-                        if reads[c] & pg.READS_EVERY_WEEK:
+                        if reads[c] & ch.EVERY_WEEK:
                             weekly_events[weekly_event_count] = c
                             weekly_event_count += 1
                 open_event_count = kept
             # What changes only with a posture, a front opening, a red line's interval, an
             # outcome or trust is recorded as a step when it changes (``steps``, summed over
             # the weeks at the end of the block); what moves every week is added every week.
-            if record_changes & pg.READS_POSTURE:
+            record_changes = marks[ch.UNSEEN_BY_RECORDS]
+            if record_changes & ch.POSTURE:
                 for a in range(n_actors):
                     new = severity[posture[n, a]]
                     if new != recorded[a]:
@@ -1184,14 +1060,14 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
             c = 2 * n_actors
             for f in range(n_fronts):
                 sums[week, c + f] += control[n, f]
-            if record_changes & pg.READS_FRONTS:
+            if record_changes & ch.FRONTS:
                 for f in range(n_fronts):
                     new = 1.0 if front_open[n, f] else 0.0
                     if new != recorded[c + n_fronts + f]:
                         steps[week, c + n_fronts + f] += new - recorded[c + n_fronts + f]
                         recorded[c + n_fronts + f] = new
             c += 2 * n_fronts
-            if record_changes & pg.READS_RED_LINES:
+            if record_changes & ch.RED_LINES:
                 for line in range(n_lines):
                     new = shown[low[n, line]]
                     if new != recorded[c + line]:
@@ -1202,11 +1078,12 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                         steps[week, c + n_lines + line] += new - recorded[c + n_lines + line]
                         recorded[c + n_lines + line] = new
             c += 2 * n_lines
-            if trust_stale:  # week 0 (trust before anything happened), or a deal broke
-                trust_a = trust(0, n)
-                trust_b = trust(1, n)
-                trust_stale = False
+            if ch.is_stale(marks, trust.TRUST_CACHE):  # week 0, or a deal broke
+                trust_now[0] = leader_trust(0, n)
+                trust_now[1] = leader_trust(1, n)
+                ch.refreshed(marks, trust.TRUST_CACHE)
             # as of the end of the week (trust changes only in bargaining)
+            trust_a, trust_b = trust_now[0], trust_now[1]
             if trust_a != recorded[c]:
                 steps[week, c] += trust_a - recorded[c]
                 recorded[c] = trust_a
@@ -1218,7 +1095,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                 sums[week, c + a] += stability[n, a]
             c += n_actors
             sums[week, c] += win_probability[n]
-            if record_changes & pg.READS_OUTCOME:
+            if record_changes & ch.OUTCOME:
                 going = terminal[n] == 0
                 for k in range(1, 5):
                     if k == 1:
@@ -1232,7 +1109,7 @@ def _simulate_block(model, st, conditions, actions, depth, key, first_run, horiz
                     if new != recorded[c + k]:
                         steps[week, c + k] += new - recorded[c + k]
                         recorded[c + k] = new
-            record_changes = 0
+            marks[ch.UNSEEN_BY_RECORDS] = 0
     # the steps, summed over the weeks, are each week's sums of the block's runs
     running = np.zeros(sums.shape[1])
     running_counts = np.zeros((n_actors, n_rungs), dtype=np.int64)

@@ -23,11 +23,15 @@ best response.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
+from redline.mechanisms import changes as ch
 from redline.mechanisms.conditions import permitted
 from redline.mechanisms.power import actor_weight, contest_success, side_power
 from redline.mechanisms.redlines import enforcement_belief
@@ -147,3 +151,55 @@ def red_line_risk(compiled: ScenarioArrays, state: State, actor: int,
             harm = harm + (1.0 - rho) * state.harm[runs, fallback]
         risk += belief * harm
     return risk
+
+
+# ------------------------------------------------------------------ the compiled step
+
+#: The caches of the compiled step (bits of ``changes.STALE``): what each keeps for the run
+#: being simulated, and the changes that make it stale (:mod:`redline.mechanisms.changes`).
+STEPS_CACHE = 1 << 0
+RISKS_CACHE = 1 << 1
+CHOICES_CACHE = 1 << 2
+KERNEL_CACHES = {
+    "next usable rungs": (STEPS_CACHE, ch.GRANTS),  # of each (actor, rung)
+    "red-line risks": (RISKS_CACHE, ch.RED_LINES),  # of each (actor, rung)
+    # each chooser's options and the parts of its utilities that stand still
+    "choices": (CHOICES_CACHE, ch.POSTURE | ch.GRANTS | ch.SUPPORT | ch.FRONTS | ch.RED_LINES),
+}
+
+
+#: Rows of each chooser's ``parts`` (see :func:`decide_kernel`).
+(_SIDE_0, _ROW, _HAS_DOWN, _HAS_UP, _PRICE_DOWN, _PRICE_HOLD, _PRICE_UP, _DELTA_DOWN, _DELTA_UP,
+ _RISK_DOWN, _RISK_HOLD, _RISK_UP, _PARTS) = range(13)
+
+#: A block's caches and scratch: the red-line risk of each (actor, rung) and whether it is
+#: known; the next usable rung below and above each (actor, rung) and whether they are
+#: known; each chooser's options, the parts of its utilities and its week's pick.
+DecisionWork = namedtuple("DecisionWork", [
+    "risk_table", "risk_known", "step_down", "step_up", "steps_known", "rung_down",
+    "rung_hold", "rung_up", "parts", "pick", "options"])
+
+
+@njit(inline="always")
+def decisions_work(model):  # pragma: no cover
+    """The compiled step's arrays for a block of runs.
+
+    (One array read and one written by the choosers' vector loop: the compiler
+    checks at run time that the arrays a vector loop writes do not overlap
+    those it reads, a check per pair.)
+    """
+    n_actors, n_rungs = model.may_use.shape
+    choosers = model.choosers
+    n_choosers = choosers.shape[0]
+    parts = np.zeros((_PARTS, n_choosers))
+    for k in range(n_choosers):
+        parts[_SIDE_0, k] = 1.0 if model.side_of[choosers[k]] == 0 else 0.0
+        parts[_ROW, k] = model.row_decisions + choosers[k]
+    return DecisionWork(
+        np.zeros((n_actors, n_rungs)), np.zeros((n_actors, n_rungs), dtype=np.bool_),
+        np.zeros((n_actors, n_rungs), dtype=np.int64),
+        np.zeros((n_actors, n_rungs), dtype=np.int64),
+        np.zeros((n_actors, n_rungs), dtype=np.bool_),
+        np.zeros(n_choosers, dtype=np.int64), np.zeros(n_choosers, dtype=np.int64),
+        np.zeros(n_choosers, dtype=np.int64), parts, np.zeros(n_choosers, dtype=np.int64),
+        np.zeros(3, dtype=np.int64))

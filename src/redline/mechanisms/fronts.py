@@ -21,11 +21,15 @@ Losses cost each actor in proportion to its share of its side's force.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
+from redline.mechanisms import changes as ch
 from redline.mechanisms.power import posture_effect
 
 NAME = "fronts"
@@ -99,3 +103,24 @@ def advance_fronts(compiled: ScenarioArrays, state: State, arrivals: FloatArray)
     with np.errstate(divide="ignore"):  # a side whose effects cancel its force: log 0 = -inf
         step = state.control_speed * np.clip(np.log(ratio), -3.0, 3.0)
     state.control = np.where(fighting, np.clip(state.control + step, 0.0, 1.0), state.control)
+
+
+# ------------------------------------------------------------------ the compiled step
+
+#: The caches of the compiled step (bits of ``changes.STALE``): what each keeps for the run
+#: being simulated, and the changes that make it stale (:mod:`redline.mechanisms.changes`).
+EFFECTS_CACHE = 1 << 6
+KERNEL_CACHES = {
+    "posture effects": (EFFECTS_CACHE, ch.POSTURE),  # each side's summed posture effects
+}
+
+
+#: A block's scratch and cache: each actor's losses this week, and each side's summed
+#: posture effects.
+FrontWork = namedtuple("FrontWork", ["lost", "effects"])
+
+
+@njit(inline="always")
+def fronts_work(model):  # pragma: no cover
+    """The compiled step's arrays for a block of runs."""
+    return FrontWork(np.zeros(model.side_of.shape[0]), np.zeros(2))

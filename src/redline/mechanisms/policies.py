@@ -14,7 +14,10 @@ conditional policies); probabilities and delays carry their uncertainty.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
@@ -136,3 +139,22 @@ def _mix(state: State, front: int, role: int, actor: int, joining: FloatArray,
                                                state.attrition[:, front, role])
     state.loss_share[:, front, role, :] = np.where(mixing[:, None], share,
                                                    state.loss_share[:, front, role, :])
+
+
+# ------------------------------------------------------------------ the compiled step
+
+#: A block's lists of the policies that may still act (in order) and of those among them
+#: that are undecided and read what moves every week; ``lists`` holds their lengths and
+#: the next week a decided policy is due; ``arrivals`` the strength reaching each front
+#: this week (for the fronts' step).
+PolicyWork = namedtuple("PolicyWork", ["open", "weekly", "lists", "arrivals"])
+OPEN_COUNT, WEEKLY_COUNT, NEXT_DUE = 0, 1, 2
+
+
+@njit(inline="always")
+def policies_work(st):  # pragma: no cover
+    """The compiled step's arrays for a block of runs."""
+    n_policies, n_fronts = st.policy_fired.shape[1], st.forces.shape[1]
+    return PolicyWork(np.zeros(max(n_policies, 1), dtype=np.int64),
+                      np.zeros(max(n_policies, 1), dtype=np.int64),
+                      np.zeros(3, dtype=np.int64), np.zeros((max(n_fronts, 1), 2)))

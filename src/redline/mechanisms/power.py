@@ -16,11 +16,15 @@ Blainey 1973).
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
+from redline.mechanisms import changes as ch
 
 NAME = "power"
 STOCHASTIC = False
@@ -95,3 +99,34 @@ def update_power(compiled: ScenarioArrays, state: State) -> FloatArray:
     state.win_probability = contest_success(power[:, 0], power[:, 1],
                                             compiled.scenario.model.decisiveness)
     return power
+
+
+# ------------------------------------------------------------------ the compiled step
+
+#: The caches of the compiled step (bits of ``changes.STALE``): what each keeps for the run
+#: being simulated, and the changes that make it stale (:mod:`redline.mechanisms.changes`).
+WEIGHTS_CACHE = 1 << 3
+ACTOR_POWER_CACHE = 1 << 4
+SIDE_POWER_CACHE = 1 << 5
+KERNEL_CACHES = {
+    # each actor's capability x support x (1 - diverted share)
+    "weights": (WEIGHTS_CACHE, ch.SUPPORT | ch.FRONTS),
+    # the actors' part of each side's power: weights and postures
+    "actor power": (ACTOR_POWER_CACHE, ch.POSTURE | ch.SUPPORT | ch.FRONTS),
+    # each side's power as of the last power step, for the next week's decisions (postures
+    # and control change only before the power step of the same week, which recomputes it)
+    "side power": (SIDE_POWER_CACHE, ch.SUPPORT | ch.FRONTS),
+}
+
+
+#: A block's caches: each actor's weight, and ``kept``: the actors' part of each side's
+#: power (``ACTOR_0``, ``ACTOR_1``) and each side's power at the last power step
+#: (``SIDE_0``, ``SIDE_1``).
+PowerWork = namedtuple("PowerWork", ["weight", "kept"])
+ACTOR_0, ACTOR_1, SIDE_0, SIDE_1 = 0, 1, 2, 3
+
+
+@njit(inline="always")
+def power_work(model):  # pragma: no cover
+    """The compiled step's arrays for a block of runs."""
+    return PowerWork(np.zeros(model.side_of.shape[0]), np.zeros(4))

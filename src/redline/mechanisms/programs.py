@@ -1,4 +1,4 @@
-"""Conditions and policy actions as flat integer programs for the compiled kernel.
+"""Conditions and policy actions as flat integer programs, and their compiled interpreter.
 
 The compiled kernel (:mod:`redline.engine.kernel`) cannot call the Python
 closures of :mod:`redline.mechanisms.conditions`, so each condition is
@@ -6,20 +6,29 @@ translated, by pattern matching on its fields, into a postfix program: leaf
 tests push one boolean, ``all``/``any`` pop their operands and push their
 conjunction/disjunction, ``not`` negates the top of the stack. Policy actions
 become rows of (kind, three integer arguments, one number). Nothing in a
-scenario is ever evaluated as code; the two forms are checked against each
-other by the tests.
+scenario is ever evaluated as code: :func:`evaluate` interprets the programs
+run by run, and the tests check the two forms against each other.
+
+Each program carries the bits of what it reads (:mod:`redline.mechanisms.changes`):
+the policies' step and the records evaluate a program again only when
+something it reads has changed, or moves every week, and keep its last value
+otherwise (docs/performance.md, step 9).
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import TERMINAL_CODES
+from redline.mechanisms import changes as ch
+from redline.mechanisms.redlines import belief_at
 from redline.scenario import models as m
 
 # condition opcodes
@@ -31,22 +40,20 @@ OP_WEEK_AT_LEAST, OP_POLICY_FIRED = 11, 12
 OP_RED_LINE_ENFORCED, OP_RED_LINE_CROSSED = 13, 14
 OP_SETTLED, OP_OUTCOME, OP_STABILITY_BELOW, OP_REGIME_CRISIS, OP_BELIEF_BELOW = 15, 16, 17, 18, 19
 
-# What a condition reads, as bits: the kernel evaluates a condition again only when
-# something it reads may have changed, and keeps its last value otherwise.
-READS_POSTURE, READS_GRANTS, READS_DEPLOYMENTS, READS_FRONTS = 1, 2, 4, 8
-READS_POLICIES, READS_RED_LINES, READS_OUTCOME, READS_EVERY_WEEK = 16, 32, 64, 128
-READS_ALL = 255
+# What each leaf reads, as the bits of what a step may change (:mod:`redline.mechanisms.changes`)
 _READS = {
-    OP_POSTURE_AT_LEAST: READS_POSTURE, OP_REACHED: READS_POSTURE, OP_PERMITTED: READS_GRANTS,
-    OP_DEPLOYMENT_IN_COMBAT: READS_DEPLOYMENTS, OP_DEPLOYMENT_EXISTS: READS_DEPLOYMENTS,
-    OP_FRONT_ACTIVE: READS_FRONTS, OP_POLICY_FIRED: READS_POLICIES,
-    OP_RED_LINE_ENFORCED: READS_RED_LINES, OP_RED_LINE_CROSSED: READS_RED_LINES,
-    OP_BELIEF_BELOW: READS_RED_LINES, OP_SETTLED: READS_OUTCOME, OP_OUTCOME: READS_OUTCOME,
-    OP_REGIME_CRISIS: READS_OUTCOME,
+    OP_POSTURE_AT_LEAST: ch.POSTURE, OP_REACHED: ch.POSTURE, OP_PERMITTED: ch.GRANTS,
+    OP_DEPLOYMENT_IN_COMBAT: ch.DEPLOYMENTS, OP_DEPLOYMENT_EXISTS: ch.DEPLOYMENTS,
+    OP_FRONT_ACTIVE: ch.FRONTS, OP_POLICY_FIRED: ch.POLICIES,
+    OP_RED_LINE_ENFORCED: ch.RED_LINES, OP_RED_LINE_CROSSED: ch.RED_LINES,
+    OP_BELIEF_BELOW: ch.RED_LINES, OP_SETTLED: ch.OUTCOME, OP_OUTCOME: ch.OUTCOME,
+    OP_REGIME_CRISIS: ch.OUTCOME,
     # control and stability move every week of a going run, and so does the week
-    OP_CONTROL_BELOW: READS_EVERY_WEEK, OP_CONTROL_ABOVE: READS_EVERY_WEEK,
-    OP_STABILITY_BELOW: READS_EVERY_WEEK, OP_WEEK_AT_LEAST: READS_EVERY_WEEK,
+    OP_CONTROL_BELOW: ch.EVERY_WEEK, OP_CONTROL_ABOVE: ch.EVERY_WEEK,
+    OP_STABILITY_BELOW: ch.EVERY_WEEK, OP_WEEK_AT_LEAST: ch.EVERY_WEEK,
 }
+
+_REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
 
 # action kinds
 ACT_PERMIT, ACT_FORBID, ACT_DEPLOY, ACT_SUPPORT, ACT_OPEN_FRONT, ACT_OFFER_TALKS = range(6)
@@ -71,7 +78,7 @@ class Programs:
     action_arg: NDArray[np.int64]  # (k, 3)
     action_value: NDArray[np.float64]
     action_start: NDArray[np.int64]
-    reads: NDArray[np.int64]  # per condition: the READS_ bits of what it reads
+    reads: NDArray[np.int64]  # per condition: the bits of what it reads (changes)
 
 
 def compile_programs(compiled: ScenarioArrays) -> Programs:
@@ -190,3 +197,101 @@ def _action(action: object, compiled: ScenarioArrays, support_column: int
         case m.OfferTalks(offer_talks=offer):
             return ACT_OFFER_TALKS, 0, 0, 0, float(offer.hazard)
     raise TypeError(f"not an action: {action!r}")
+
+
+#: The values of the conditions, which of them are to be evaluated, and the interpreter's
+#: stack: one of each per block of runs (see :func:`conditions_work`).
+ConditionWork = namedtuple("ConditionWork", ["holds", "needed", "stack"])
+
+
+@njit(cache=True)
+def conditions_work(model, n_policies, n_events):  # pragma: no cover
+    """The interpreter's arrays for a block; an event is evaluated while it is open."""
+    n_conditions = model.condition_start.shape[0] - 1
+    needed = np.zeros(max(n_conditions, 1), dtype=np.bool_)
+    for q in range(n_events):
+        needed[n_policies + q] = True
+    return ConditionWork(np.zeros(max(n_conditions, 1), dtype=np.bool_), needed,
+                         np.zeros(model.depth, dtype=np.bool_))
+
+
+@njit(inline="always")
+def evaluate(model, st, work, listed, first, last, n, week, changes,
+             every_week):  # pragma: no cover
+    """Evaluate the ``needed`` programs ``listed[first:last]`` of run ``n`` that read ``changes``.
+
+    ``every_week`` is ``changes.EVERY_WEEK`` to evaluate also those that read
+    what moves every week, or 0 when their values are already this week's.
+    Each program's value goes to ``work.conditions.holds``. The leaves read
+    the state as :func:`redline.mechanisms.conditions.compile_condition`'s
+    predicates do.
+    """
+    op, arg, value = model.condition_op, model.condition_arg, model.condition_value
+    start, reads = model.condition_start, model.condition_reads
+    holds, needed, stack = work.conditions
+    may_use, needs, supplier_actor = model.may_use, model.needs, model.supplier_actor
+    belief_cdf = model.belief_cdf
+    for entry in range(first, last):
+        c = listed[entry]
+        if not needed[c] or not reads[c] & (changes | every_week):
+            continue
+        top = 0
+        for i in range(start[c], start[c + 1]):
+            code = op[i]
+            x, y, z = arg[i, 0], arg[i, 1], arg[i, 2]
+            if code == OP_ALL:
+                result = True
+                for j in range(top - x, top):
+                    result = result and stack[j]
+                top -= x
+            elif code == OP_ANY:
+                result = False
+                for j in range(top - x, top):
+                    result = result or stack[j]
+                top -= x
+            elif code == OP_NOT:
+                top -= 1
+                result = not stack[top]
+            elif code == OP_POSTURE_AT_LEAST:
+                result = st.posture[n, x] >= y
+            elif code == OP_REACHED:
+                result = st.max_posture[n, x] >= y
+            elif code == OP_PERMITTED:
+                result = may_use[x, y]
+                for s in range(supplier_actor.shape[0]):
+                    if needs[y, s] and supplier_actor[s] != x and not st.grants[n, x, y, s]:
+                        result = False
+            elif code == OP_DEPLOYMENT_IN_COMBAT:
+                result = st.deployment_in_combat[n, x]
+            elif code == OP_DEPLOYMENT_EXISTS:
+                result = st.deployment_exists[n, x] and st.deployment_active[n, x]
+            elif code == OP_CONTROL_BELOW:
+                result = st.control[n, x] < value[i]
+            elif code == OP_CONTROL_ABOVE:
+                result = st.control[n, x] > value[i]
+            elif code == OP_FRONT_ACTIVE:
+                result = st.front_open[n, x]
+            elif code == OP_WEEK_AT_LEAST:
+                result = week >= x
+            elif code == OP_POLICY_FIRED:
+                result = st.policy_fired[n, x]
+            elif code == OP_RED_LINE_ENFORCED:
+                result = st.enforced[n, x]
+            elif code == OP_RED_LINE_CROSSED:
+                result = st.crossed[n, x]
+            elif code == OP_SETTLED:
+                result = st.settled[n] and st.terminal[n] == 0
+            elif code == OP_OUTCOME:
+                result = st.terminal[n] == x
+            elif code == OP_STABILITY_BELOW:
+                result = st.stability[n, x] < value[i]
+            elif code == OP_REGIME_CRISIS:
+                result = st.terminal[n] == _REGIME_CRISIS and st.regime_actor[n] == x
+            else:  # OP_BELIEF_BELOW
+                lo, hi, level = st.low[n, y], st.high[n, y], z + 1
+                result = belief_at(belief_cdf[x, y, lo], belief_cdf[x, y, hi],
+                                   belief_cdf[x, y, min(level, hi)], lo, hi, st.tested[n, y],
+                                   level) < value[i]
+            stack[top] = result
+            top += 1
+        holds[c] = stack[0]

@@ -24,6 +24,7 @@ tabulated once per scenario.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
@@ -104,3 +105,19 @@ def apply_red_lines(compiled: ScenarioArrays, state: State, uniforms: NDArray[np
         harm = np.where(acts, state.harm[np.arange(state.runs), np.maximum(response, 0)], 0.0)
         targets = applies & (compiled.side_of == compiled.side_of[owner] ^ 1)
         state.weekly_cost[:, targets] += harm[:, None]
+
+
+# ------------------------------------------------------------------ the compiled step
+
+
+@njit(cache=True, error_model="numpy")
+def belief_at(f_low, f_high, f_level, low, high, tested, level):  # pragma: no cover
+    """:func:`enforcement_belief` of one run, from the observer's CDF at L, U and min(s, U)."""
+    if level <= low or level <= tested:
+        return 0.0
+    mass = f_high - f_low
+    if mass > 1e-12:
+        belief = (f_level - f_low) / mass
+    else:
+        belief = 1.0 if level >= high else 0.0
+    return min(max(belief, 0.0), 1.0)

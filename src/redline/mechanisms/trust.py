@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
+from redline.mechanisms import changes as ch
 
 NAME = "trust and stability"
 STOCHASTIC = False
@@ -75,3 +76,14 @@ def update_stability(compiled: ScenarioArrays, state: State) -> None:
     state.stability = np.where(
         alive, np.clip(state.stability - state.stability_sensitivity * state.weekly_cost, 0, 1),
         state.stability)
+
+
+# ------------------------------------------------------------------ the compiled step
+
+#: The caches of the compiled step (bits of ``changes.STALE``): what each keeps for the run
+#: being simulated, and the changes that make it stale (:mod:`redline.mechanisms.changes`).
+TRUST_CACHE = 1 << 7
+KERNEL_CACHES = {
+    # each side's leader's trust in the other side
+    "leaders' trust": (TRUST_CACHE, ch.SUPPORT | ch.DEALS_BROKEN),
+}
