@@ -44,11 +44,11 @@ import redline.arrays.streams
 import redline.mechanisms
 import redline.mechanisms.programs as pg
 from redline.arrays.scenario_arrays import ScenarioArrays
-from redline.arrays.state import NEVER, TERMINAL_CODES, State
+from redline.arrays.state import NEVER, State
 from redline.arrays.streams import uniform_at
 from redline.engine.seeding import BLOCK_SIZE
 from redline.mechanisms import changes as ch
-from redline.mechanisms import decisions, fronts, policies, power, trust
+from redline.mechanisms import decisions, fronts, policies, power, termination, trust
 from redline.mechanisms.decisions import EXP_FLUSH
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
 from redline.mechanisms.redlines import belief_at
@@ -89,11 +89,6 @@ KernelState = namedtuple("KernelState", STATE_FIELDS)  # type: ignore[misc]
 _CACHES = [cache for module in (decisions, power, fronts, trust)
            for cache in module.KERNEL_CACHES.values()]
 
-REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
-TERMINAL_CODES_COLLAPSE = TERMINAL_CODES["military_collapse"]
-_PRECEDENCE = np.array([TERMINAL_CODES[name] for name in
-                        ("nuclear_use", "great_power_war", "regime_crisis", "military_collapse")],
-                       dtype=np.int64)
 
 
 def kernel_model(compiled: ScenarioArrays, programs: Programs,
@@ -110,13 +105,6 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
     choosers = np.array([a for a in range(n_actors)
                          if compiled.side_of[a] >= 0 and bool(compiled.may_use[a, 1:].any())],
                         dtype=np.int64)
-    # the rank in _PRECEDENCE of the outcome each rung ends the run with (none: past the end)
-    rung_precedence = np.full(compiled.n_rungs, len(_PRECEDENCE), dtype=np.int64)
-    for rung, name in compiled.terminal:
-        code = TERMINAL_CODES[name]
-        if code not in (REGIME_CRISIS, TERMINAL_CODES_COLLAPSE):
-            rank = list(_PRECEDENCE).index(code)
-            rung_precedence[rung] = min(rung_precedence[rung], rank)
     alpha, beta = settings.trust_prior
     terms = compiled.negotiated_terms
     return Model(
@@ -138,7 +126,7 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
         deployment_front=_ints(compiled.deployment_front), deployment_role=roles,
         deployment_actor=_ints(compiled.deployment_actor),
         trust_kept=_floats(compiled.trust_kept), trust_broken=_floats(compiled.trust_broken),
-        rung_precedence=rung_precedence,
+        rung_precedence=termination.rung_precedence(compiled),
         stability_floor=_floats(compiled.stability_floor),
         decisiveness=float(settings.decisiveness),
         cost_per_loss=float(settings.cost_per_loss),
@@ -420,8 +408,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     exponent_enemy, exponent_own = model.exponent_enemy, model.exponent_own
     cost_per_loss, war_cost_growth = model.cost_per_loss, model.war_cost_growth
     break_hazard, power_shift = model.break_hazard, model.power_shift
-    negotiated_terms, collapse_share = model.negotiated_terms, model.collapse_share
-    stability_floor, rung_precedence = model.stability_floor, model.rung_precedence
+    negotiated_terms = model.negotiated_terms
     row_policies, row_decisions = model.row_policies, model.row_decisions
     row_red_lines, row_bargaining = model.row_red_lines, model.row_bargaining
     action_kind, action_arg, action_value = model.action_kind, model.action_arg, model.action_value
@@ -451,7 +438,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     deals_broken, win_probability = st.deals_broken, st.win_probability
     settled, settled_ever, broken_ever, terms = (st.settled, st.settled_ever, st.broken_ever,
                                                  st.terms)
-    terminal, end_week, regime_actor = st.terminal, st.end_week, st.regime_actor
+    terminal = st.terminal
 
     runs, n_actors = posture.shape
     n_rungs = may_use.shape[1]
@@ -986,30 +973,8 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                     stability[n, a] = min(max(
                         stability[n, a] - stability_sensitivity[n, a] * weekly_cost[n, a], 0.0),
                         1.0)
-                # -- termination (mechanisms.termination), in order of precedence --
-                fallen = -1
-                for a in range(n_actors):
-                    if stability_floor[a] > 0 and stability[n, a] < stability_floor[a]:
-                        fallen = a
-                        break
-                share = collapse_share
-                collapse = win_probability[n] < share or win_probability[n] > 1.0 - share
-                first_reached = _PRECEDENCE.shape[0]  # rank of the first outcome reached
-                for a in range(n_actors):
-                    first_reached = min(first_reached, rung_precedence[posture[n, a]])
-                for rank in range(first_reached):
-                    code = _PRECEDENCE[rank]
-                    if ((code == REGIME_CRISIS and fallen >= 0)
-                            or (code == TERMINAL_CODES_COLLAPSE and collapse)):
-                        first_reached = rank
-                        break
-                if first_reached < _PRECEDENCE.shape[0]:
-                    code = _PRECEDENCE[first_reached]
-                    ch.note(marks, ch.OUTCOME)
-                    terminal[n] = code
-                    end_week[n] = week
-                    if code == REGIME_CRISIS:
-                        regime_actor[n] = fallen
+                # -- termination (mechanisms.termination) --
+                termination.check_termination_kernel(model, st, work, n, run, week, key)
             # -- records: first week of each event, sums of the trajectories --
             # In a week that changed nothing the open events read, only those that read what
             # moves every week are evaluated (the others' values stand, and are false).

@@ -14,10 +14,12 @@ probabilities sum to one (the tests check it).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import TERMINAL_CODES, State
+from redline.mechanisms import changes as ch
 from redline.scenario.models import OUTCOMES
 
 NAME = "termination and records"
@@ -59,3 +61,59 @@ def final_outcomes(state: State) -> NDArray[np.int64]:
     for name, code in TERMINAL_CODES.items():
         result[state.terminal == code] = index[name]
     return result
+
+
+# ------------------------------------------------------------------ the compiled step
+
+#: The terminal codes in order of precedence, and the two that no rung ends a run with.
+_PRECEDENCE_CODES = np.array([TERMINAL_CODES[name] for name in _PRECEDENCE], dtype=np.int64)
+_REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
+_MILITARY_COLLAPSE = TERMINAL_CODES["military_collapse"]
+
+
+def rung_precedence(compiled: ScenarioArrays) -> NDArray[np.int64]:
+    """The rank, in the order of precedence, of the outcome each rung's use ends a run with.
+
+    A rung that ends no run ranks past the end. For :func:`check_termination_kernel`.
+    """
+    ranks = np.full(compiled.n_rungs, len(_PRECEDENCE), dtype=np.int64)
+    for rung, name in compiled.terminal:
+        if name not in ("regime_crisis", "military_collapse"):
+            ranks[rung] = min(ranks[rung], _PRECEDENCE.index(name))
+    return ranks
+
+
+@njit(inline="always")
+def check_termination_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:func:`check_termination` for run ``n``: the first outcome reached, in order of precedence.
+
+    Each rung's outcome is looked up once per scenario (``model.rung_precedence``),
+    and the outcomes ranked before the first one a posture reaches are checked only
+    if they can end a run without a rung (a regime's fall, a military collapse).
+    """
+    posture, stability, win_probability = st.posture, st.stability, st.win_probability
+    stability_floor = model.stability_floor
+    n_actors = posture.shape[1]
+    fallen = -1
+    for a in range(n_actors):
+        if stability_floor[a] > 0 and stability[n, a] < stability_floor[a]:
+            fallen = a
+            break
+    share = model.collapse_share
+    collapse = win_probability[n] < share or win_probability[n] > 1.0 - share
+    first_reached = _PRECEDENCE_CODES.shape[0]  # rank of the first outcome reached
+    for a in range(n_actors):
+        first_reached = min(first_reached, model.rung_precedence[posture[n, a]])
+    for rank in range(first_reached):
+        code = _PRECEDENCE_CODES[rank]
+        if ((code == _REGIME_CRISIS and fallen >= 0)
+                or (code == _MILITARY_COLLAPSE and collapse)):
+            first_reached = rank
+            break
+    if first_reached < _PRECEDENCE_CODES.shape[0]:
+        code = _PRECEDENCE_CODES[first_reached]
+        ch.note(work.marks, ch.OUTCOME)
+        st.terminal[n] = code
+        st.end_week[n] = week
+        if code == _REGIME_CRISIS:
+            st.regime_actor[n] = fallen
