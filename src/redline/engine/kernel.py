@@ -400,8 +400,6 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     applies, owner, response_rung = model.applies, model.owner, model.response
     fallback_rung, declared = model.fallback, model.declared
     attacker_side = model.attacker_side
-    trust_kept, trust_broken = model.trust_kept, model.trust_broken
-    alpha, beta = model.trust_alpha, model.trust_beta
     m, follow_through_mean = model.decisiveness, model.follow_through_mean
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
     deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
@@ -417,8 +415,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     rationality, switching, planning = st.rationality, st.switching_cost, st.planning_weeks
     capability, resolve, war_cost = st.capability, st.resolve, st.war_cost
     cost_sensitivity, optimism = st.cost_sensitivity, st.optimism
-    stability_sensitivity, effect, cost, harm = (st.stability_sensitivity, st.effect, st.cost,
-                                                 st.harm)
+    effect, cost, harm = st.effect, st.cost, st.harm
     threshold, follow_through = st.threshold, st.follow_through
     attrition, reinforcement, control_speed = st.attrition, st.reinforcement, st.control_speed
     front_weight, diverts, loss_share = st.front_weight, st.diverts, st.loss_share
@@ -463,7 +460,6 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
      parts, chooser_pick, options) = work.decisions
     lost, effects = work.fronts
     weight, power_kept = work.power
-    trust_now = work.trust
     (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, _, _,
      _) = work.records
     n_choosers = choosers.shape[0]
@@ -471,33 +467,6 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
 
     # Helpers used at several places of the week, as closures: Numba inlines them, where a
     # function taking the state's arrays as arguments costs ~0.5 us a call (measured).
-    def leader_trust(side, n):
-        """Trust of side ``side``'s leader in the other side (capability-weighted Beta mean)."""
-        leader = leaders[side]
-        weighted = 0.0
-        total = 0.0
-        plain = 0.0
-        count = 0
-        for j in range(side_of.shape[0]):
-            if side_of[j] != 1 - side:
-                continue
-            kept = trust_kept[leader, j]
-            broken = trust_broken[leader, j]
-            if j == leaders[1 - side]:
-                broken += deals_broken[n, 1 - side]
-            tau = (alpha + kept) / (alpha + beta + kept + broken)
-            w = capability[n, j] * support[n, j]
-            weighted += tau * w
-            total += w
-            plain += tau
-            count += 1
-        value = 1.0
-        if total > 0:
-            value = weighted / max(total, 1e-12)
-        elif count:
-            value = plain / count
-        return value
-
     def fill_weights(n):
         """Each actor's weight in its side's power: capability x support x (1 - diverted)."""
         for a in range(n_actors):
@@ -930,11 +899,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                 win_probability[n] = _contest_success(last_power_0, last_power_1, m)
                 ch.refreshed(marks, power.SIDE_POWER_CACHE)
                 # -- bargaining (mechanisms.bargaining) --
-                if ch.is_stale(marks, trust.TRUST_CACHE):
-                    trust_now[0] = leader_trust(0, n)
-                    trust_now[1] = leader_trust(1, n)
-                    ch.refreshed(marks, trust.TRUST_CACHE)
-                trust_a, trust_b = trust_now[0], trust_now[1]
+                trust_a, trust_b = trust.leaders_trust(model, st, work, n)
                 if settled[n]:
                     hazard = break_hazard * (1.0 - min(trust_a, trust_b))
                     u = uniform_at(key, run, week, row_bargaining + 1)
@@ -968,11 +933,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                             terms[n] = min(max(negotiated_terms, floor),
                                            max(floor, ceiling))
                 # -- trust and stability (mechanisms.trust) --
-                for a in range(n_actors):
-                    costs[n, a] += weekly_cost[n, a]
-                    stability[n, a] = min(max(
-                        stability[n, a] - stability_sensitivity[n, a] * weekly_cost[n, a], 0.0),
-                        1.0)
+                trust.update_stability_kernel(model, st, work, n, run, week, key)
                 # -- termination (mechanisms.termination) --
                 termination.check_termination_kernel(model, st, work, n, run, week, key)
             # -- records: first week of each event, sums of the trajectories --
@@ -1043,12 +1004,8 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                         steps[week, c + n_lines + line] += new - recorded[c + n_lines + line]
                         recorded[c + n_lines + line] = new
             c += 2 * n_lines
-            if ch.is_stale(marks, trust.TRUST_CACHE):  # week 0, or a deal broke
-                trust_now[0] = leader_trust(0, n)
-                trust_now[1] = leader_trust(1, n)
-                ch.refreshed(marks, trust.TRUST_CACHE)
             # as of the end of the week (trust changes only in bargaining)
-            trust_a, trust_b = trust_now[0], trust_now[1]
+            trust_a, trust_b = trust.leaders_trust(model, st, work, n)
             if trust_a != recorded[c]:
                 steps[week, c] += trust_a - recorded[c]
                 recorded[c] = trust_a

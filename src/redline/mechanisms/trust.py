@@ -22,6 +22,7 @@ selectorate-cost arguments in Fearon 1994; Bueno de Mesquita et al. 2003).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
@@ -87,3 +88,54 @@ KERNEL_CACHES = {
     # each side's leader's trust in the other side
     "leaders' trust": (TRUST_CACHE, ch.SUPPORT | ch.DEALS_BROKEN),
 }
+
+
+@njit(inline="always")
+def leader_trust_at(model, st, n, side):  # pragma: no cover
+    """:func:`leader_trust` of side ``side``'s leader in run ``n`` (capability-weighted mean)."""
+    leaders, side_of = model.leaders, model.side_of
+    alpha, beta = model.trust_alpha, model.trust_beta
+    leader = leaders[side]
+    weighted = 0.0
+    total = 0.0
+    plain = 0.0
+    count = 0
+    for j in range(side_of.shape[0]):
+        if side_of[j] != 1 - side:
+            continue
+        kept = model.trust_kept[leader, j]
+        broken = model.trust_broken[leader, j]
+        if j == leaders[1 - side]:
+            broken += st.deals_broken[n, 1 - side]
+        tau = (alpha + kept) / (alpha + beta + kept + broken)
+        w = st.capability[n, j] * st.support[n, j]
+        weighted += tau * w
+        total += w
+        plain += tau
+        count += 1
+    value = 1.0
+    if total > 0:
+        value = weighted / max(total, 1e-12)
+    elif count:
+        value = plain / count
+    return value
+
+
+@njit(inline="always")
+def leaders_trust(model, st, work, n):  # pragma: no cover
+    """The two leaders' trust in run ``n``, from the cache (``work.trust``) unless stale."""
+    if ch.is_stale(work.marks, TRUST_CACHE):
+        work.trust[0] = leader_trust_at(model, st, n, 0)
+        work.trust[1] = leader_trust_at(model, st, n, 1)
+        ch.refreshed(work.marks, TRUST_CACHE)
+    return work.trust[0], work.trust[1]
+
+
+@njit(inline="always")
+def update_stability_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:func:`update_stability` for run ``n``: the week's costs accumulate, stability falls."""
+    costs, weekly_cost, stability = st.costs, st.weekly_cost, st.stability
+    for a in range(costs.shape[1]):
+        costs[n, a] += weekly_cost[n, a]
+        stability[n, a] = min(max(
+            stability[n, a] - st.stability_sensitivity[n, a] * weekly_cost[n, a], 0.0), 1.0)
