@@ -51,6 +51,15 @@ def _sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _shown_path(path: str) -> str:
+    """``path`` as recorded in provenance: inside the package relative to it (redline/...)."""
+    package = Path(__file__).resolve().parents[1]
+    try:
+        return str(Path("redline") / Path(path).resolve().relative_to(package))
+    except ValueError:
+        return path
+
+
 def _with_progress(label: str, work: Callable[[Callable[[int, int], None] | None], Any],
                    quiet: bool) -> Any:
     if quiet:
@@ -144,7 +153,7 @@ def estimate(
     posterior: Posterior = fitted.posterior
     posterior.provenance.update({
         "command": "redline " + " ".join(sys.argv[1:]) if sys.argv[1:] else "redline estimate",
-        "data": {path: _sha256(path) for path in data.sources},
+        "data": {_shown_path(path): _sha256(path) for path in data.sources},
         "crises": len(cases.crises), "crisis_actors": len(cases.actors),
         "years": [min(c.year for c in cases.crises), max(c.year for c in cases.crises)],
         "evaluations": evaluations, "design_points": design, "seeds": seeds,
