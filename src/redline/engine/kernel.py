@@ -47,8 +47,8 @@ from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, State
 from redline.arrays.streams import uniform_at
 from redline.engine.seeding import BLOCK_SIZE
+from redline.mechanisms import bargaining, decisions, fronts, policies, power, termination, trust
 from redline.mechanisms import changes as ch
-from redline.mechanisms import decisions, fronts, policies, power, termination, trust
 from redline.mechanisms.decisions import EXP_FLUSH
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
 from redline.mechanisms.redlines import belief_at
@@ -393,8 +393,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                     question_week):  # pragma: no cover
     """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order."""
     # constants
-    side_of, leaders, may_use, choosers = (model.side_of, model.leaders, model.may_use,
-                                           model.choosers)
+    side_of, may_use, choosers = model.side_of, model.may_use, model.choosers
     needs, supplier_actor, belief_cdf = model.needs, model.supplier_actor, model.belief_cdf
     severity, extended, shown = model.severity, model.extended_severity, model.shown_severity
     applies, owner, response_rung = model.applies, model.owner, model.response
@@ -404,17 +403,14 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
     deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
     exponent_enemy, exponent_own = model.exponent_enemy, model.exponent_own
-    cost_per_loss, war_cost_growth = model.cost_per_loss, model.war_cost_growth
-    break_hazard, power_shift = model.break_hazard, model.power_shift
-    negotiated_terms = model.negotiated_terms
+    cost_per_loss = model.cost_per_loss
     row_policies, row_decisions = model.row_policies, model.row_decisions
-    row_red_lines, row_bargaining = model.row_red_lines, model.row_bargaining
+    row_red_lines = model.row_red_lines
     action_kind, action_arg, action_value = model.action_kind, model.action_arg, model.action_value
     action_start, reads = model.action_start, model.condition_reads
     # per-run parameters
     rationality, switching, planning = st.rationality, st.switching_cost, st.planning_weeks
-    capability, resolve, war_cost = st.capability, st.resolve, st.war_cost
-    cost_sensitivity, optimism = st.cost_sensitivity, st.optimism
+    capability, cost_sensitivity = st.capability, st.cost_sensitivity
     effect, cost, harm = st.effect, st.cost, st.harm
     threshold, follow_through = st.threshold, st.follow_through
     attrition, reinforcement, control_speed = st.attrition, st.reinforcement, st.control_speed
@@ -430,11 +426,8 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     active, since, in_combat = (st.deployment_active, st.deployment_since,
                                 st.deployment_in_combat)
     decided, due, fired = st.policy_decided, st.policy_due, st.policy_fired
-    talks_hazard, costs, weekly_cost, stability = (st.talks_hazard, st.costs, st.weekly_cost,
-                                                   st.stability)
-    deals_broken, win_probability = st.deals_broken, st.win_probability
-    settled, settled_ever, broken_ever, terms = (st.settled, st.settled_ever, st.broken_ever,
-                                                 st.terms)
+    talks_hazard, weekly_cost, stability = st.talks_hazard, st.weekly_cost, st.stability
+    win_probability, settled, settled_ever = st.win_probability, st.settled, st.settled_ever
     terminal = st.terminal
 
     runs, n_actors = posture.shape
@@ -899,39 +892,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                 win_probability[n] = _contest_success(last_power_0, last_power_1, m)
                 ch.refreshed(marks, power.SIDE_POWER_CACHE)
                 # -- bargaining (mechanisms.bargaining) --
-                trust_a, trust_b = trust.leaders_trust(model, st, work, n)
-                if settled[n]:
-                    hazard = break_hazard * (1.0 - min(trust_a, trust_b))
-                    u = uniform_at(key, run, week, row_bargaining + 1)
-                    if u < hazard:
-                        deals_broken[n, 0 if u < hazard / 2.0 else 1] += 1.0
-                        settled[n] = False
-                        broken_ever[n] = True
-                        ch.note(marks, ch.OUTCOME | ch.DEALS_BROKEN)  # (trust: records ask next)
-                else:
-                    leader_a, leader_b = leaders[0], leaders[1]
-                    p_a = min(max(win_probability[n] + optimism[n, leader_a], 0.0), 1.0)
-                    p_b = min(max(1.0 - win_probability[n] + optimism[n, leader_b], 0.0), 1.0)
-                    cost_a = war_cost[n, leader_a] * (1.0 - resolve[n, leader_a]) * (
-                        1.0 + war_cost_growth * cost_sensitivity[n, leader_a]
-                        * costs[n, leader_a])
-                    cost_b = war_cost[n, leader_b] * (1.0 - resolve[n, leader_b]) * (
-                        1.0 + war_cost_growth * cost_sensitivity[n, leader_b]
-                        * costs[n, leader_b])
-                    low_x = p_a - cost_a + power_shift * (1.0 - trust_a) / max(trust_a, 1e-9)
-                    high_x = 1.0 - (p_b - cost_b
-                                    + power_shift * (1.0 - trust_b) / max(trust_b, 1e-9))
-                    if low_x <= high_x and (uniform_at(key, run, week, row_bargaining)
-                                            < talks_hazard[n]):
-                        settled[n] = True
-                        settled_ever[n] = True
-                        ch.note(marks, ch.OUTCOME)
-                        floor, ceiling = max(low_x, 0.0), min(high_x, 1.0)
-                        if math.isnan(negotiated_terms):
-                            terms[n] = min(max((floor + ceiling) / 2.0, 0.0), 1.0)
-                        else:
-                            terms[n] = min(max(negotiated_terms, floor),
-                                           max(floor, ceiling))
+                bargaining.bargain_kernel(model, st, work, n, run, week, key)
                 # -- trust and stability (mechanisms.trust) --
                 trust.update_stability_kernel(model, st, work, n, run, week, key)
                 # -- termination (mechanisms.termination) --

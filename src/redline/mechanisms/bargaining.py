@@ -21,12 +21,17 @@ and saliences, at the expected utility model's forecast clipped to the range
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
-from redline.mechanisms.trust import leader_trust
+from redline.arrays.streams import uniform_at
+from redline.mechanisms import changes as ch
+from redline.mechanisms.trust import leader_trust, leaders_trust
 
 NAME = "bargaining"
 STOCHASTIC = True
@@ -108,3 +113,51 @@ def deal_terms(compiled: ScenarioArrays, low: FloatArray, high: FloatArray) -> F
     if compiled.negotiated_terms is None:
         return np.clip((floor + ceiling) / 2.0, 0.0, 1.0)
     return np.clip(compiled.negotiated_terms, floor, np.maximum(floor, ceiling))
+
+
+# ------------------------------------------------------------------ the compiled step
+
+
+@njit(inline="always")
+def bargain_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:func:`bargain` for run ``n``: a deal in force may break; else talks may strike one.
+
+    The same operations in the same order as the vectorised form, with its two
+    uniforms (row 0: talks, row 1: breaking) drawn only when used.
+    """
+    row = model.row_bargaining
+    trust_a, trust_b = leaders_trust(model, st, work, n)
+    if st.settled[n]:
+        hazard = model.break_hazard * (1.0 - min(trust_a, trust_b))
+        u = uniform_at(key, run, week, row + 1)
+        if u < hazard:
+            st.deals_broken[n, 0 if u < hazard / 2.0 else 1] += 1.0
+            st.settled[n] = False
+            st.broken_ever[n] = True
+            ch.note(work.marks, ch.OUTCOME | ch.DEALS_BROKEN)
+        return
+    leader_a, leader_b = model.leaders[0], model.leaders[1]
+    p = st.win_probability[n]
+    p_a = min(max(p + st.optimism[n, leader_a], 0.0), 1.0)
+    p_b = min(max(1.0 - p + st.optimism[n, leader_b], 0.0), 1.0)
+    cost_a = perceived_cost_at(model, st, n, leader_a)
+    cost_b = perceived_cost_at(model, st, n, leader_b)
+    shift = model.power_shift
+    low = p_a - cost_a + shift * (1.0 - trust_a) / max(trust_a, 1e-9)
+    high = 1.0 - (p_b - cost_b + shift * (1.0 - trust_b) / max(trust_b, 1e-9))
+    if low <= high and uniform_at(key, run, week, row) < st.talks_hazard[n]:
+        st.settled[n] = True
+        st.settled_ever[n] = True
+        ch.note(work.marks, ch.OUTCOME)
+        floor, ceiling = max(low, 0.0), min(high, 1.0)
+        if math.isnan(model.negotiated_terms):
+            st.terms[n] = min(max((floor + ceiling) / 2.0, 0.0), 1.0)
+        else:
+            st.terms[n] = min(max(model.negotiated_terms, floor), max(floor, ceiling))
+
+
+@njit(inline="always")
+def perceived_cost_at(model, st, n, actor):  # pragma: no cover
+    """:func:`perceived_cost` of ``actor`` in run ``n``."""
+    return st.war_cost[n, actor] * (1.0 - st.resolve[n, actor]) * (
+        1.0 + model.war_cost_growth * st.cost_sensitivity[n, actor] * st.costs[n, actor])
