@@ -35,7 +35,7 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange
-from numba.core import cgutils, types
+from numba.core import types
 from numba.core.caching import FunctionCache
 from numba.extending import intrinsic
 from numpy.typing import NDArray
@@ -50,6 +50,7 @@ from redline.engine.seeding import BLOCK_SIZE
 from redline.mechanisms import bargaining, decisions, fronts, policies, power, termination, trust
 from redline.mechanisms import changes as ch
 from redline.mechanisms.decisions import EXP_FLUSH
+from redline.mechanisms.power import contest_success_at, power_at
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
 from redline.mechanisms.redlines import belief_at
 
@@ -251,49 +252,6 @@ def _simulate_blocks(model, st, key, first_run, horizon, block_sums, rung_counts
 
 
 @njit(cache=True, error_model="numpy")
-def _contest_success(a, b, decisiveness):  # pragma: no cover
-    """P(A prevails) = 1 / (1 + (B / A)^m), A / (A + B) when m = 1; 0.5 when both are zero."""
-    a = max(a, 0.0)
-    b = max(b, 0.0)
-    if a == 0.0 and b == 0.0:
-        return 0.5
-    total = a + b
-    if decisiveness == 1.0 and total < math.inf:  # one division (as power.contest_success)
-        return a / total
-    return 1.0 / (1.0 + _power(b / a, decisiveness))
-
-
-@intrinsic
-def _c_pow(typingctx, x, y):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """A call to the C library's pow that the optimiser cannot hoist out of a branch.
-
-    LLVM treats its ``llvm.pow`` intrinsic as free of side effects and may
-    compute it on both sides of ``if exponent == 1.0`` (measured: pow(x, 1)
-    calls were the largest single cost of the decisions). The C function may
-    set errno, so a call to it stays inside its branch.
-    """
-    signature = types.float64(types.float64, types.float64)
-
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        double = ir.DoubleType()
-        function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(double, [double, double]), "pow")
-        return builder.call(function, args)
-
-    return signature, codegen
-
-
-@njit(cache=True, error_model="numpy")
-def _power(x, exponent):  # pragma: no cover
-    """Return x ** exponent, without calling pow for the exponents 0 and 1 (same result)."""
-    if exponent == 1.0:
-        return x
-    if exponent == 0.0:
-        return 1.0
-    return _c_pow(x, exponent)
-
-
-@njit(cache=True, error_model="numpy")
 def _exp(x):  # pragma: no cover
     """Return exp(x), without calling exp where the result is known exactly.
 
@@ -410,11 +368,11 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     action_start, reads = model.action_start, model.condition_reads
     # per-run parameters
     rationality, switching, planning = st.rationality, st.switching_cost, st.planning_weeks
-    capability, cost_sensitivity = st.capability, st.cost_sensitivity
+    cost_sensitivity = st.cost_sensitivity
     effect, cost, harm = st.effect, st.cost, st.harm
     threshold, follow_through = st.threshold, st.follow_through
     attrition, reinforcement, control_speed = st.attrition, st.reinforcement, st.control_speed
-    front_weight, diverts, loss_share = st.front_weight, st.diverts, st.loss_share
+    loss_share = st.loss_share
     strength, exists, deployment_delay = (st.deployment_strength, st.deployment_exists,
                                           st.deployment_delay)
     policy_probability, policy_delay, action_level = (st.policy_probability, st.policy_delay,
@@ -460,49 +418,10 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
 
     # Helpers used at several places of the week, as closures: Numba inlines them, where a
     # function taking the state's arrays as arguments costs ~0.5 us a call (measured).
-    def fill_weights(n):
-        """Each actor's weight in its side's power: capability x support x (1 - diverted)."""
-        for a in range(n_actors):
-            diverted = 0.0
-            for f in range(n_fronts):
-                diverted += diverts[n, f, a] * front_open[n, f]
-            diverted = min(max(diverted, 0.0), 1.0)
-            weight[a] = capability[n, a] * support[n, a] * (1.0 - diverted)
-
-    def actor_power(n):
-        """The actors' part of each side's power (mechanisms.power): weights and postures."""
-        power_0 = 0.0
-        power_1 = 0.0
-        for a in range(n_actors):
-            contribution = weight[a] * (1.0 + effect[n, posture[n, a]])
-            if side_of[a] == 0:
-                power_0 += contribution
-            elif side_of[a] == 1:
-                power_1 += contribution
-        return power_0, power_1
-
-    def side_power(n, power_0, power_1):
-        """The power of each side: the actors' part plus the ground each side holds."""
-        if n_fronts > 0:
-            ground_0 = 0.0
-            ground_1 = 0.0
-            for f in range(n_fronts):
-                held_by_attacker = front_weight[n, f] * control[n, f] * front_open[n, f]
-                held_by_defender = front_weight[n, f] * (1.0 - control[n, f]) * front_open[n, f]
-                if attacker_side[f] == 0:
-                    ground_0 += held_by_attacker
-                    ground_1 += held_by_defender
-                else:
-                    ground_0 += held_by_defender
-                    ground_1 += held_by_attacker
-            power_0 += ground_0
-            power_1 += ground_1
-        return power_0, power_1
-
     def utility_of_move(n, a, current, rung, own, other, p_now):
         """U = planning x (gain - price) - switching - risk of moving ``a`` to ``rung``."""
         delta = weight[a] * (effect[n, rung] - effect[n, current])
-        gain = _contest_success(own + delta, other, m) - p_now
+        gain = contest_success_at(own + delta, other, m) - p_now
         return (planning[n] * (gain - cost[n, rung] * cost_sensitivity[n, a]) - switching[n]
                 - risk_table[a, rung])
 
@@ -629,9 +548,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                         elif reads[p] & ch.EVERY_WEEK:
                             weekly_policies[weekly_policy_count] = p
                             weekly_policy_count += 1
-                if ch.is_stale(marks, power.WEIGHTS_CACHE):
-                    fill_weights(n)
-                    ch.refreshed(marks, power.WEIGHTS_CACHE)
+                power.actor_weights(model, st, work, n)  # (the decisions read them)
                 fighting = not settled[n]  # the run is going (checked above)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
                 if fighting:
@@ -639,13 +556,9 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                         power_0, power_1 = power_kept[power.SIDE_0], power_kept[power.SIDE_1]
                         p_side_0 = win_probability[n]
                     else:
-                        if ch.is_stale(marks, power.ACTOR_POWER_CACHE):
-                            power_kept[power.ACTOR_0], power_kept[power.ACTOR_1] = actor_power(n)
-                            ch.refreshed(marks, power.ACTOR_POWER_CACHE)
-                        power_0, power_1 = side_power(n, power_kept[power.ACTOR_0],
-                                                      power_kept[power.ACTOR_1])
-                        p_side_0 = _contest_success(power_0, power_1, m)
-                    p_side_1 = _contest_success(power_1, power_0, m)
+                        power_0, power_1 = power.side_power_at(model, st, work, n)
+                        p_side_0 = contest_success_at(power_0, power_1, m)
+                    p_side_1 = contest_success_at(power_1, power_0, m)
                     if ch.is_stale(marks, decisions.STEPS_CACHE):
                         steps_known[:, :] = False
                         ch.refreshed(marks, decisions.STEPS_CACHE)
@@ -863,10 +776,10 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                             a_attacker = attrition[n, f, 0] * (1.0 + e_attacker)
                             a_defender = attrition[n, f, 1] * (1.0 + e_defender)
                             p_exp, q_exp = exponent_enemy[f], exponent_own[f]
-                            loss_attacker = (a_defender * _power(defender, p_exp)
-                                             * _power(attacker, q_exp))
-                            loss_defender = (a_attacker * _power(attacker, p_exp)
-                                             * _power(defender, q_exp))
+                            loss_attacker = (a_defender * power_at(defender, p_exp)
+                                             * power_at(attacker, q_exp))
+                            loss_defender = (a_attacker * power_at(attacker, p_exp)
+                                             * power_at(defender, q_exp))
                             attacker = max(attacker - loss_attacker, 0.0)
                             defender = max(defender - loss_defender, 0.0)
                             forces[n, f, 0] = attacker
@@ -882,15 +795,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                     for a in range(n_actors):
                         weekly_cost[n, a] += cost_per_loss * lost[a]
                 # -- power (mechanisms.power) --
-                if ch.is_stale(marks, power.ACTOR_POWER_CACHE):
-                    power_kept[power.ACTOR_0], power_kept[power.ACTOR_1] = actor_power(n)
-                    ch.refreshed(marks, power.ACTOR_POWER_CACHE)
-                last_power_0, last_power_1 = side_power(n, power_kept[power.ACTOR_0],
-                                                        power_kept[power.ACTOR_1])
-                power_kept[power.SIDE_0] = last_power_0
-                power_kept[power.SIDE_1] = last_power_1
-                win_probability[n] = _contest_success(last_power_0, last_power_1, m)
-                ch.refreshed(marks, power.SIDE_POWER_CACHE)
+                power.update_power_kernel(model, st, work, n, run, week, key)
                 # -- bargaining (mechanisms.bargaining) --
                 bargaining.bargain_kernel(model, st, work, n, run, week, key)
                 # -- trust and stability (mechanisms.trust) --

@@ -16,10 +16,14 @@ Blainey 1973).
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
+from llvmlite import ir
 from numba import njit
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
@@ -130,3 +134,119 @@ ACTOR_0, ACTOR_1, SIDE_0, SIDE_1 = 0, 1, 2, 3
 def power_work(model):  # pragma: no cover
     """The compiled step's arrays for a block of runs."""
     return PowerWork(np.zeros(model.side_of.shape[0]), np.zeros(4))
+
+
+@njit(cache=True, error_model="numpy")
+def contest_success_at(a, b, decisiveness):  # pragma: no cover
+    """:func:`contest_success` of one pair of powers: 1 / (1 + (B / A)^m), A / (A + B) if m = 1.
+
+    0.5 when both are zero.
+    """
+    a = max(a, 0.0)
+    b = max(b, 0.0)
+    if a == 0.0 and b == 0.0:
+        return 0.5
+    total = a + b
+    if decisiveness == 1.0 and total < math.inf:  # one division (as contest_success)
+        return a / total
+    return 1.0 / (1.0 + power_at(b / a, decisiveness))
+
+
+@intrinsic
+def _c_pow(typingctx, x, y):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """A call to the C library's pow that the optimiser cannot hoist out of a branch.
+
+    LLVM treats its ``llvm.pow`` intrinsic as free of side effects and may
+    compute it on both sides of ``if exponent == 1.0`` (measured: pow(x, 1)
+    calls were the largest single cost of the decisions). The C function may
+    set errno, so a call to it stays inside its branch.
+    """
+    signature = types.float64(types.float64, types.float64)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        double = ir.DoubleType()
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(double, [double, double]), "pow")
+        return builder.call(function, args)
+
+    return signature, codegen
+
+
+@njit(cache=True, error_model="numpy")
+def power_at(x, exponent):  # pragma: no cover
+    """Return x ** exponent, without calling pow for the exponents 0 and 1 (same result)."""
+    if exponent == 1.0:
+        return x
+    if exponent == 0.0:
+        return 1.0
+    return _c_pow(x, exponent)
+
+
+@njit(inline="always")
+def actor_weights(model, st, work, n):  # pragma: no cover
+    """:func:`actor_weight` of run ``n``'s actors (``work.power.weight``), kept until stale."""
+    weight = work.power.weight
+    if ch.is_stale(work.marks, WEIGHTS_CACHE):
+        diverts, front_open = st.diverts, st.front_open
+        for a in range(weight.shape[0]):
+            diverted = 0.0
+            for f in range(front_open.shape[1]):
+                diverted += diverts[n, f, a] * front_open[n, f]
+            diverted = min(max(diverted, 0.0), 1.0)
+            weight[a] = st.capability[n, a] * st.support[n, a] * (1.0 - diverted)
+        ch.refreshed(work.marks, WEIGHTS_CACHE)
+    return weight
+
+
+@njit(inline="always")
+def actor_power_at(model, st, work, n):  # pragma: no cover
+    """The actors' part of each side's power in run ``n`` (weights and postures), kept."""
+    kept = work.power.kept
+    if ch.is_stale(work.marks, ACTOR_POWER_CACHE):
+        weight = actor_weights(model, st, work, n)
+        side_of, effect, posture = model.side_of, st.effect, st.posture
+        power_0 = 0.0
+        power_1 = 0.0
+        for a in range(side_of.shape[0]):
+            contribution = weight[a] * (1.0 + effect[n, posture[n, a]])
+            if side_of[a] == 0:
+                power_0 += contribution
+            elif side_of[a] == 1:
+                power_1 += contribution
+        kept[ACTOR_0] = power_0
+        kept[ACTOR_1] = power_1
+        ch.refreshed(work.marks, ACTOR_POWER_CACHE)
+    return kept[ACTOR_0], kept[ACTOR_1]
+
+
+@njit(inline="always")
+def side_power_at(model, st, work, n):  # pragma: no cover
+    """:func:`side_power` of run ``n``: the actors' part plus the ground each side holds."""
+    power_0, power_1 = actor_power_at(model, st, work, n)
+    n_fronts = st.front_open.shape[1]
+    if n_fronts > 0:
+        front_weight, control, front_open = st.front_weight, st.control, st.front_open
+        ground_0 = 0.0
+        ground_1 = 0.0
+        for f in range(n_fronts):
+            held_by_attacker = front_weight[n, f] * control[n, f] * front_open[n, f]
+            held_by_defender = front_weight[n, f] * (1.0 - control[n, f]) * front_open[n, f]
+            if model.attacker_side[f] == 0:
+                ground_0 += held_by_attacker
+                ground_1 += held_by_defender
+            else:
+                ground_0 += held_by_defender
+                ground_1 += held_by_attacker
+        power_0 += ground_0
+        power_1 += ground_1
+    return power_0, power_1
+
+
+@njit(inline="always")
+def update_power_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:func:`update_power` for run ``n``; the sides' powers are kept for next week's decisions."""
+    power_0, power_1 = side_power_at(model, st, work, n)
+    work.power.kept[SIDE_0] = power_0
+    work.power.kept[SIDE_1] = power_1
+    st.win_probability[n] = contest_success_at(power_0, power_1, model.decisiveness)
+    ch.refreshed(work.marks, SIDE_POWER_CACHE)
