@@ -50,7 +50,7 @@ from redline.engine.seeding import BLOCK_SIZE
 from redline.mechanisms import bargaining, decisions, fronts, policies, power, termination, trust
 from redline.mechanisms import changes as ch
 from redline.mechanisms.decisions import EXP_FLUSH
-from redline.mechanisms.power import contest_success_at, power_at
+from redline.mechanisms.power import contest_success_at
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
 from redline.mechanisms.redlines import belief_at
 
@@ -356,12 +356,9 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     severity, extended, shown = model.severity, model.extended_severity, model.shown_severity
     applies, owner, response_rung = model.applies, model.owner, model.response
     fallback_rung, declared = model.fallback, model.declared
-    attacker_side = model.attacker_side
     m, follow_through_mean = model.decisiveness, model.follow_through_mean
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
     deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
-    exponent_enemy, exponent_own = model.exponent_enemy, model.exponent_own
-    cost_per_loss = model.cost_per_loss
     row_policies, row_decisions = model.row_policies, model.row_decisions
     row_red_lines = model.row_red_lines
     action_kind, action_arg, action_value = model.action_kind, model.action_arg, model.action_value
@@ -371,7 +368,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     cost_sensitivity = st.cost_sensitivity
     effect, cost, harm = st.effect, st.cost, st.harm
     threshold, follow_through = st.threshold, st.follow_through
-    attrition, reinforcement, control_speed = st.attrition, st.reinforcement, st.control_speed
+    attrition = st.attrition
     loss_share = st.loss_share
     strength, exists, deployment_delay = (st.deployment_strength, st.deployment_exists,
                                           st.deployment_delay)
@@ -409,7 +406,6 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     open_policies, weekly_policies, _policy_lists, arrivals = work.policies
     (risk_table, risk_known, step_down, step_up, steps_known, rung_down, rung_hold, rung_up,
      parts, chooser_pick, options) = work.decisions
-    lost, effects = work.fronts
     weight, power_kept = work.power
     (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, _, _,
      _) = work.records
@@ -744,56 +740,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                                 weekly_cost[n, a] += harm[n, answer]
                     max_posture[n, enforcer] = max(max_posture[n, enforcer], posture[n, enforcer])
                 # -- fronts (mechanisms.fronts) --
-                if n_fronts > 0:
-                    if ch.is_stale(marks, fronts.EFFECTS_CACHE):
-                        effect_0 = 0.0
-                        effect_1 = 0.0
-                        for a in range(n_actors):
-                            if side_of[a] == 0:
-                                effect_0 += effect[n, posture[n, a]]
-                            elif side_of[a] == 1:
-                                effect_1 += effect[n, posture[n, a]]
-                        effects[0] = effect_0
-                        effects[1] = effect_1
-                        ch.refreshed(marks, fronts.EFFECTS_CACHE)
-                    effect_0 = effects[0]
-                    effect_1 = effects[1]
-                    for a in range(n_actors):
-                        lost[a] = 0.0
-                    for f in range(n_fronts):
-                        engaged = fighting and front_open[n, f]
-                        for role in range(2):
-                            force = forces[n, f, role] + arrivals[f, role]
-                            if engaged:
-                                force += reinforcement[n, f, role]
-                            forces[n, f, role] = force
-                        e_attacker = effect_0 if attacker_side[f] == 0 else effect_1
-                        e_defender = effect_1 if attacker_side[f] == 0 else effect_0
-                        attacker = forces[n, f, 0]
-                        defender = forces[n, f, 1]
-                        attacker_before, defender_before = attacker, defender
-                        if engaged:
-                            a_attacker = attrition[n, f, 0] * (1.0 + e_attacker)
-                            a_defender = attrition[n, f, 1] * (1.0 + e_defender)
-                            p_exp, q_exp = exponent_enemy[f], exponent_own[f]
-                            loss_attacker = (a_defender * power_at(defender, p_exp)
-                                             * power_at(attacker, q_exp))
-                            loss_defender = (a_attacker * power_at(attacker, p_exp)
-                                             * power_at(defender, q_exp))
-                            attacker = max(attacker - loss_attacker, 0.0)
-                            defender = max(defender - loss_defender, 0.0)
-                            forces[n, f, 0] = attacker
-                            forces[n, f, 1] = defender
-                        for a in range(n_actors):
-                            lost[a] += ((attacker_before - attacker) * loss_share[n, f, 0, a]
-                                        + (defender_before - defender) * loss_share[n, f, 1, a])
-                        if engaged:
-                            ratio = ((1.0 + e_attacker) * max(attacker, 1e-9)) / (
-                                (1.0 + e_defender) * max(defender, 1e-9))
-                            shift = control_speed[n, f] * min(max(math.log(ratio), -3.0), 3.0)
-                            control[n, f] = min(max(control[n, f] + shift, 0.0), 1.0)
-                    for a in range(n_actors):
-                        weekly_cost[n, a] += cost_per_loss * lost[a]
+                fronts.advance_fronts_kernel(model, st, work, n, run, week, key)
                 # -- power (mechanisms.power) --
                 power.update_power_kernel(model, st, work, n, run, week, key)
                 # -- bargaining (mechanisms.bargaining) --

@@ -21,6 +21,7 @@ Losses cost each actor in proportion to its share of its side's force.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -30,7 +31,7 @@ from numpy.typing import NDArray
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
 from redline.mechanisms import changes as ch
-from redline.mechanisms.power import posture_effect
+from redline.mechanisms.power import posture_effect, power_at
 
 NAME = "fronts"
 STOCHASTIC = False
@@ -124,3 +125,75 @@ FrontWork = namedtuple("FrontWork", ["lost", "effects"])
 def fronts_work(model):  # pragma: no cover
     """The compiled step's arrays for a block of runs."""
     return FrontWork(np.zeros(model.side_of.shape[0]), np.zeros(2))
+
+
+@njit(inline="always")
+def side_effects_at(model, st, work, n):  # pragma: no cover
+    """:func:`side_effects` of run ``n`` (``work.fronts.effects``), kept until a posture moves."""
+    effects = work.fronts.effects
+    if ch.is_stale(work.marks, EFFECTS_CACHE):
+        side_of, effect, posture = model.side_of, st.effect, st.posture
+        effect_0 = 0.0
+        effect_1 = 0.0
+        for a in range(side_of.shape[0]):
+            if side_of[a] == 0:
+                effect_0 += effect[n, posture[n, a]]
+            elif side_of[a] == 1:
+                effect_1 += effect[n, posture[n, a]]
+        effects[0] = effect_0
+        effects[1] = effect_1
+        ch.refreshed(work.marks, EFFECTS_CACHE)
+    return effects[0], effects[1]
+
+
+@njit(inline="always")
+def advance_fronts_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:func:`advance_fronts` for run ``n``: arrivals, reinforcements, attrition, control, costs.
+
+    ``work.policies.arrivals`` holds the strength the policies' step brought to
+    each front this week.
+    """
+    n_fronts = st.forces.shape[1]
+    if n_fronts == 0:
+        return
+    forces, control, front_open = st.forces, st.control, st.front_open
+    attrition, loss_share = st.attrition, st.loss_share
+    arrivals, lost = work.policies.arrivals, work.fronts.lost
+    attacker_side = model.attacker_side
+    n_actors = lost.shape[0]
+    fighting = not st.settled[n]
+    effect_0, effect_1 = side_effects_at(model, st, work, n)
+    for a in range(n_actors):
+        lost[a] = 0.0
+    for f in range(n_fronts):
+        engaged = fighting and front_open[n, f]
+        for role in range(2):
+            force = forces[n, f, role] + arrivals[f, role]
+            if engaged:
+                force += st.reinforcement[n, f, role]
+            forces[n, f, role] = force
+        e_attacker = effect_0 if attacker_side[f] == 0 else effect_1
+        e_defender = effect_1 if attacker_side[f] == 0 else effect_0
+        attacker = forces[n, f, 0]
+        defender = forces[n, f, 1]
+        attacker_before, defender_before = attacker, defender
+        if engaged:  # the generalised Lanchester law, one week
+            a_attacker = attrition[n, f, 0] * (1.0 + e_attacker)
+            a_defender = attrition[n, f, 1] * (1.0 + e_defender)
+            p_exp, q_exp = model.exponent_enemy[f], model.exponent_own[f]
+            loss_attacker = a_defender * power_at(defender, p_exp) * power_at(attacker, q_exp)
+            loss_defender = a_attacker * power_at(attacker, p_exp) * power_at(defender, q_exp)
+            attacker = max(attacker - loss_attacker, 0.0)
+            defender = max(defender - loss_defender, 0.0)
+            forces[n, f, 0] = attacker
+            forces[n, f, 1] = defender
+        for a in range(n_actors):
+            lost[a] += ((attacker_before - attacker) * loss_share[n, f, 0, a]
+                        + (defender_before - defender) * loss_share[n, f, 1, a])
+        if engaged:  # control moves with the log of the effective force ratio
+            ratio = ((1.0 + e_attacker) * max(attacker, 1e-9)) / (
+                (1.0 + e_defender) * max(defender, 1e-9))
+            shift = st.control_speed[n, f] * min(max(math.log(ratio), -3.0), 3.0)
+            control[n, f] = min(max(control[n, f] + shift, 0.0), 1.0)
+    for a in range(n_actors):
+        st.weekly_cost[n, a] += model.cost_per_loss * lost[a]
