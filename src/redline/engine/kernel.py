@@ -47,7 +47,16 @@ from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, State
 from redline.arrays.streams import uniform_at
 from redline.engine.seeding import BLOCK_SIZE
-from redline.mechanisms import bargaining, decisions, fronts, policies, power, termination, trust
+from redline.mechanisms import (
+    bargaining,
+    decisions,
+    fronts,
+    policies,
+    power,
+    redlines,
+    termination,
+    trust,
+)
 from redline.mechanisms import changes as ch
 from redline.mechanisms.decisions import EXP_FLUSH
 from redline.mechanisms.power import contest_success_at
@@ -353,21 +362,18 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     # constants
     side_of, may_use, choosers = model.side_of, model.may_use, model.choosers
     needs, supplier_actor, belief_cdf = model.needs, model.supplier_actor, model.belief_cdf
-    severity, extended, shown = model.severity, model.extended_severity, model.shown_severity
-    applies, owner, response_rung = model.applies, model.owner, model.response
-    fallback_rung, declared = model.fallback, model.declared
+    severity, shown = model.severity, model.shown_severity
+    applies, response_rung, fallback_rung = model.applies, model.response, model.fallback
     m, follow_through_mean = model.decisiveness, model.follow_through_mean
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
     deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
     row_policies, row_decisions = model.row_policies, model.row_decisions
-    row_red_lines = model.row_red_lines
     action_kind, action_arg, action_value = model.action_kind, model.action_arg, model.action_value
     action_start, reads = model.action_start, model.condition_reads
     # per-run parameters
     rationality, switching, planning = st.rationality, st.switching_cost, st.planning_weeks
     cost_sensitivity = st.cost_sensitivity
     effect, cost, harm = st.effect, st.cost, st.harm
-    threshold, follow_through = st.threshold, st.follow_through
     attrition = st.attrition
     loss_share = st.loss_share
     strength, exists, deployment_delay = (st.deployment_strength, st.deployment_exists,
@@ -376,7 +382,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                                                       st.action_level)
     # evolving state
     support, posture, max_posture, grants = st.support, st.posture, st.max_posture, st.grants
-    tested, low, high, crossed, enforced = st.tested, st.low, st.high, st.crossed, st.enforced
+    tested, low, high = st.tested, st.low, st.high
     forces, control, front_open = st.forces, st.control, st.front_open
     active, since, in_combat = (st.deployment_active, st.deployment_since,
                                 st.deployment_in_combat)
@@ -711,34 +717,7 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                         max_posture[n, a] = max(max_posture[n, a], chosen)
                         weekly_cost[n, a] += cost[n, chosen]
                 # -- red lines (mechanisms.redlines) --
-                for line in range(n_lines if fighting else 0):
-                    level = -1
-                    for a in range(n_actors):
-                        if applies[line, a]:
-                            level = max(level, posture[n, a] + 1)
-                    if level < 0 or level <= tested[n, line]:
-                        continue
-                    # the line's known interval moves; the enforcer may escalate
-                    ch.note(marks, ch.RED_LINES | ch.POSTURE)
-                    if level >= declared[line]:
-                        crossed[n, line] = True
-                    tested[n, line] = level
-                    if extended[level] < threshold[n, line]:
-                        low[n, line] = max(low[n, line], level)  # a salami slice
-                        continue
-                    high[n, line] = min(high[n, line], level)
-                    enforced[n, line] = True
-                    answer = (response_rung[line]
-                              if uniform_at(key, run, week, row_red_lines + line)
-                              < follow_through[n, line] else fallback_rung[line])
-                    enforcer = owner[line]
-                    if answer >= 0:
-                        posture[n, enforcer] = max(posture[n, enforcer], answer)
-                        target_side = side_of[enforcer] ^ 1
-                        for a in range(n_actors):
-                            if applies[line, a] and side_of[a] == target_side:
-                                weekly_cost[n, a] += harm[n, answer]
-                    max_posture[n, enforcer] = max(max_posture[n, enforcer], posture[n, enforcer])
+                redlines.apply_red_lines_kernel(model, st, work, n, run, week, key)
                 # -- fronts (mechanisms.fronts) --
                 fronts.advance_fronts_kernel(model, st, work, n, run, week, key)
                 # -- power (mechanisms.power) --

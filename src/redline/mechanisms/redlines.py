@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
+from redline.arrays.streams import uniform_at
+from redline.mechanisms import changes as ch
 
 NAME = "red lines"
 STOCHASTIC = True
@@ -121,3 +123,45 @@ def belief_at(f_low, f_high, f_level, low, high, tested, level):  # pragma: no c
     else:
         belief = 1.0 if level >= high else 0.0
     return min(max(belief, 0.0), 1.0)
+
+
+@njit(inline="always")
+def apply_red_lines_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:func:`apply_red_lines` for run ``n``: each line tested by a new highest severity.
+
+    A new test moves the line's known interval and may make its owner escalate,
+    so it notes both changes (:mod:`redline.mechanisms.changes`).
+    """
+    if st.settled[n]:
+        return
+    posture, max_posture = st.posture, st.max_posture
+    applies, side_of = model.applies, model.side_of
+    tested, low, high = st.tested, st.low, st.high
+    n_actors = posture.shape[1]
+    for line in range(applies.shape[0]):
+        level = -1
+        for a in range(n_actors):
+            if applies[line, a]:
+                level = max(level, posture[n, a] + 1)
+        if level < 0 or level <= tested[n, line]:
+            continue
+        ch.note(work.marks, ch.RED_LINES | ch.POSTURE)
+        if level >= model.declared[line]:
+            st.crossed[n, line] = True
+        tested[n, line] = level
+        if model.extended_severity[level] < st.threshold[n, line]:
+            low[n, line] = max(low[n, line], level)  # a salami slice
+            continue
+        high[n, line] = min(high[n, line], level)
+        st.enforced[n, line] = True
+        answer = (model.response[line]
+                  if uniform_at(key, run, week, model.row_red_lines + line)
+                  < st.follow_through[n, line] else model.fallback[line])
+        enforcer = model.owner[line]
+        if answer >= 0:
+            posture[n, enforcer] = max(posture[n, enforcer], answer)
+            target_side = side_of[enforcer] ^ 1
+            for a in range(n_actors):
+                if applies[line, a] and side_of[a] == target_side:
+                    st.weekly_cost[n, a] += st.harm[n, answer]
+        max_posture[n, enforcer] = max(max_posture[n, enforcer], posture[n, enforcer])
