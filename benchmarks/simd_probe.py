@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from redline.engine.kernel import _float_from_bits  # 2^k from its exponent bits
+from redline.mechanisms.decisions import float_from_bits  # 2^k from its exponent bits
 
 INVERSE_LN2 = 1.4426950408889634
 LN2_HIGH = 6.93147180369123816490e-01  # ln 2 split in two (Cody and Waite 1980)
@@ -58,7 +58,7 @@ def exp_nonpositive(x: float) -> float:  # pragma: no cover
     for coefficient in (1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0,
                         1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0):
         p = p * r + coefficient
-    return p * _float_from_bits((np.int64(k) + 1023) << 52)
+    return p * float_from_bits((np.int64(k) + 1023) << 52)
 
 
 @njit(inline="always", error_model="numpy")

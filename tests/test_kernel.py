@@ -228,29 +228,28 @@ def test_a_condition_reads_the_union_of_its_leaves():
 @settings(max_examples=400, deadline=None)
 @given(x=ss.st.floats(min_value=-708.0, max_value=0.0))
 def test_exp_bound_is_above_exp_and_within_a_factor_of_four(x):
-    from redline.engine.kernel import _exp, _exp_bound
+    from redline.mechanisms.decisions import exp_bound, flushed_exp
 
-    bound = _exp_bound(x)
-    assert _exp(x) <= bound <= 4.0 * np.exp(x) * (1 + 1e-12)
+    bound = exp_bound(x)
+    assert flushed_exp(x) <= bound <= 4.0 * np.exp(x) * (1 + 1e-12)
 
 
 def test_exp_bound_is_zero_where_exp_is_flushed_and_infinite_for_nan():
-    from redline.engine.kernel import _exp_bound
+    from redline.mechanisms.decisions import exp_bound
 
-    assert _exp_bound(-np.inf) == 0.0
-    assert _exp_bound(-709.0) == 0.0
-    assert _exp_bound(np.nan) == np.inf
+    assert exp_bound(-np.inf) == 0.0
+    assert exp_bound(-709.0) == 0.0
+    assert exp_bound(np.nan) == np.inf
 
 
 def _picks_like_logit_choice(utilities, available, rationality, u):
-    from redline.engine.kernel import _logit_pick
-    from redline.mechanisms.decisions import logit_choice
+    from redline.mechanisms.decisions import logit_choice, logit_pick
 
     expected = logit_choice(np.array([utilities]), np.array([available]), rationality,
                             np.array([u]))[0]
     scaled = np.where(available, rationality * np.array(utilities), -np.inf)
     x = scaled - scaled.max()
-    assert _logit_pick(x[0], x[1], x[2], u) + 1 == expected
+    assert logit_pick(x[0], x[1], x[2], u) + 1 == expected
 
 
 _UTILITY = ss.st.floats(min_value=-3.0, max_value=3.0)

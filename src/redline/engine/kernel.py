@@ -58,10 +58,7 @@ from redline.mechanisms import (
     trust,
 )
 from redline.mechanisms import changes as ch
-from redline.mechanisms.decisions import EXP_FLUSH
-from redline.mechanisms.power import contest_success_at
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
-from redline.mechanisms.redlines import belief_at
 
 #: Constants of a compiled scenario, in the form the kernel reads.
 Model = namedtuple("Model", [
@@ -260,87 +257,6 @@ def _simulate_blocks(model, st, key, first_run, horizon, block_sums, rung_counts
                             rung_counts[block], question_week)
 
 
-@njit(cache=True, error_model="numpy")
-def _exp(x):  # pragma: no cover
-    """Return exp(x), without calling exp where the result is known exactly.
-
-    exp(0) = 1 (the best option's weight), and exp(x) rounds to 0 for x below
-    ln(2^-1075) = -745.13.... Below :data:`redline.mechanisms.decisions.EXP_FLUSH`
-    (where exp(x) is smaller than the smallest normal number, 2.2e-308) the
-    weight is taken as 0, in both engines: the C library's exp takes a slow
-    path for subnormal results (measured: 66 ns a call instead of 6), and a
-    weight below 1e-308 changes no choice probability by more than that.
-    """
-    if x == 0.0:
-        return 1.0
-    if x < EXP_FLUSH:
-        return 0.0
-    return math.exp(max(x, EXP_FLUSH))  # even if computed on both branches: never subnormal
-
-
-@intrinsic
-def _float_from_bits(typingctx, bits):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """The float64 whose IEEE-754 bits are the int64 ``bits`` (an LLVM bitcast)."""
-    signature = types.float64(types.int64)
-
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return signature, codegen
-
-
-#: Rows of the decisions' per-chooser ``parts`` (see ``_simulate_block``).
-(_SIDE_0, _ROW, _HAS_DOWN, _HAS_UP, _PRICE_DOWN, _PRICE_HOLD, _PRICE_UP, _DELTA_DOWN, _DELTA_UP,
- _RISK_DOWN, _RISK_HOLD, _RISK_UP, _PARTS) = range(13)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _exp_bound(x):  # pragma: no cover
-    """An upper bound on :func:`_exp` (x <= 0), within a factor of four, without exp.
-
-    2^(ceil(x log2 e) + 1): the product's rounding moves ceil's argument by less
-    than 1e-13, so the bound exceeds e^x by a factor of at least 1.99, far more
-    than the C library's exp can err. Below the flush, where ``_exp`` gives 0, 0;
-    infinite for NaN. Without branches, so that a loop calling it can become
-    vector code.
-    """
-    k = np.int64(math.ceil(max(x, EXP_FLUSH) * 1.4426950408889634)) + 1
-    bound = _float_from_bits((k + 1023) << 52)
-    if x < EXP_FLUSH:
-        bound = 0.0
-    if not x <= 0.0:  # NaN: no bound
-        bound = math.inf
-    return bound
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _logit_pick(x_down, x_hold, x_up, u):  # pragma: no cover
-    """The logit draw among down, hold and up: -1, 0 or 1 (as ``decisions.logit_choice``).
-
-    ``x`` is lambda U - max(lambda U) (-inf for an option not available), ``u``
-    the uniform. The option with x = 0 has weight exp(0) = 1. Where upper bounds
-    on the others' weights (:func:`_exp_bound`) leave no doubt about the draw,
-    that option is returned without exp: the same choice as the full sum, with
-    margins for its roundings (measured: exp was a fifth of the kernel, and most
-    weeks the best option takes all but a thousandth of the probability).
-    """
-    b_down, b_hold, b_up = _exp_bound(x_down), _exp_bound(x_hold), _exp_bound(x_up)
-    if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
-        return 0  # u total >= u >= W_down, and u total < 1 <= W_down + W_hold
-    if x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
-        return -1  # u total < 1 = W_down
-    if x_up == 0.0 and u >= b_down + b_hold + 1e-12:
-        return 1  # u total >= u > W_down + W_hold
-    w_down, w_hold, w_up = _exp(x_down), _exp(x_hold), _exp(x_up)
-    # u >= W_k / total as u total >= W_k
-    scaled = u * (w_down + w_hold + w_up)
-    if scaled < w_down:
-        return -1
-    if scaled >= w_down + w_hold:
-        return 1
-    return 0
-
-
 #: A block's arrays: the marks of the run being simulated (:mod:`redline.mechanisms.changes`),
 #: the condition interpreter's, each mechanism's caches and scratch, and the records'.
 Work = namedtuple("Work", ["marks", "conditions", "policies", "decisions", "fronts", "power",
@@ -359,30 +275,20 @@ RecordWork = namedtuple("RecordWork", [
 def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                     question_week):  # pragma: no cover
     """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order."""
-    # constants
-    side_of, may_use, choosers = model.side_of, model.may_use, model.choosers
-    needs, supplier_actor, belief_cdf = model.needs, model.supplier_actor, model.belief_cdf
-    severity, shown = model.severity, model.shown_severity
-    applies, response_rung, fallback_rung = model.applies, model.response, model.fallback
-    m, follow_through_mean = model.decisiveness, model.follow_through_mean
+    may_use, severity, shown, applies = (model.may_use, model.severity, model.shown_severity,
+                                         model.applies)
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
     deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
-    row_policies, row_decisions = model.row_policies, model.row_decisions
+    row_policies = model.row_policies
     action_kind, action_arg, action_value = model.action_kind, model.action_arg, model.action_value
     action_start, reads = model.action_start, model.condition_reads
-    # per-run parameters
-    rationality, switching, planning = st.rationality, st.switching_cost, st.planning_weeks
-    cost_sensitivity = st.cost_sensitivity
-    effect, cost, harm = st.effect, st.cost, st.harm
-    attrition = st.attrition
-    loss_share = st.loss_share
+    attrition, loss_share = st.attrition, st.loss_share
     strength, exists, deployment_delay = (st.deployment_strength, st.deployment_exists,
                                           st.deployment_delay)
     policy_probability, policy_delay, action_level = (st.policy_probability, st.policy_delay,
                                                       st.action_level)
-    # evolving state
     support, posture, max_posture, grants = st.support, st.posture, st.max_posture, st.grants
-    tested, low, high = st.tested, st.low, st.high
+    low, high = st.low, st.high
     forces, control, front_open = st.forces, st.control, st.front_open
     active, since, in_combat = (st.deployment_active, st.deployment_since,
                                 st.deployment_in_combat)
@@ -410,26 +316,11 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     marks = work.marks
     holds, needed, _stack = work.conditions
     open_policies, weekly_policies, _policy_lists, arrivals = work.policies
-    (risk_table, risk_known, step_down, step_up, steps_known, rung_down, rung_hold, rung_up,
-     parts, chooser_pick, options) = work.decisions
-    weight, power_kept = work.power
     (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, _, _,
      _) = work.records
-    n_choosers = choosers.shape[0]
-    contest_linear = m == 1.0
-
-    # Helpers used at several places of the week, as closures: Numba inlines them, where a
-    # function taking the state's arrays as arguments costs ~0.5 us a call (measured).
-    def utility_of_move(n, a, current, rung, own, other, p_now):
-        """U = planning x (gain - price) - switching - risk of moving ``a`` to ``rung``."""
-        delta = weight[a] * (effect[n, rung] - effect[n, current])
-        gain = contest_success_at(own + delta, other, m) - p_now
-        return (planning[n] * (gain - cost[n, rung] * cost_sensitivity[n, a]) - switching[n]
-                - risk_table[a, rung])
 
     for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, runs)):
         run = first_run + n
-        lam, plan, switching_cost = rationality[n], planning[n], switching[n]
         ch.start_run(marks)
         recorded[:] = 0.0
         recorded_max[:] = -1
@@ -550,172 +441,8 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                         elif reads[p] & ch.EVERY_WEEK:
                             weekly_policies[weekly_policy_count] = p
                             weekly_policy_count += 1
-                power.actor_weights(model, st, work, n)  # (the decisions read them)
-                fighting = not settled[n]  # the run is going (checked above)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
-                if fighting:
-                    if not ch.is_stale(marks, power.SIDE_POWER_CACHE):
-                        power_0, power_1 = power_kept[power.SIDE_0], power_kept[power.SIDE_1]
-                        p_side_0 = win_probability[n]
-                    else:
-                        power_0, power_1 = power.side_power_at(model, st, work, n)
-                        p_side_0 = contest_success_at(power_0, power_1, m)
-                    p_side_1 = contest_success_at(power_1, power_0, m)
-                    if ch.is_stale(marks, decisions.STEPS_CACHE):
-                        steps_known[:, :] = False
-                        ch.refreshed(marks, decisions.STEPS_CACHE)
-                    if ch.is_stale(marks, decisions.RISKS_CACHE):
-                        risk_known[:, :] = False
-                        ch.refreshed(marks, decisions.RISKS_CACHE)
-                    if ch.is_stale(marks, decisions.CHOICES_CACHE):
-                        # each chooser's options, and the parts of their utilities that
-                        # move only with postures, permissions, weights and red lines
-                        for k in range(n_choosers):
-                            a = choosers[k]
-                            current = posture[n, a]
-                            if not steps_known[a, current]:
-                                options[0] = current
-                                options[2] = current
-                                for step_dir in range(2):  # next usable rung below, above
-                                    r = current - 1 if step_dir == 0 else current + 1
-                                    while 0 <= r < n_rungs:
-                                        usable = may_use[a, r]
-                                        for s in range(supplier_actor.shape[0]):
-                                            if (needs[r, s] and supplier_actor[s] != a
-                                                    and not grants[n, a, r, s]):
-                                                usable = False
-                                        if usable:
-                                            options[2 * step_dir] = r
-                                            break
-                                        r = r - 1 if step_dir == 0 else r + 1
-                                step_down[a, current] = options[0]
-                                step_up[a, current] = options[2]
-                                steps_known[a, current] = True
-                            down = step_down[a, current]
-                            up = step_up[a, current]
-                            rung_down[k] = down
-                            rung_hold[k] = current
-                            rung_up[k] = up
-                            for rung in (down, current, up):  # red-line risk, once per change
-                                if risk_known[a, rung]:
-                                    continue
-                                risk = 0.0
-                                for line in range(n_lines):
-                                    if not applies[line, a]:
-                                        continue
-                                    lo, hi, level = low[n, line], high[n, line], rung + 1
-                                    belief = belief_at(belief_cdf[a, line, lo],
-                                                       belief_cdf[a, line, hi],
-                                                       belief_cdf[a, line, min(level, hi)],
-                                                       lo, hi, tested[n, line], level)
-                                    rho = follow_through_mean[line]
-                                    expected = rho * harm[n, response_rung[line]]
-                                    if fallback_rung[line] >= 0:
-                                        expected = expected + (1.0 - rho) * harm[
-                                            n, fallback_rung[line]]
-                                    risk += belief * expected
-                                risk_table[a, rung] = risk
-                                risk_known[a, rung] = True
-                            sensitivity = cost_sensitivity[n, a]
-                            parts[decisions._HAS_DOWN, k] = 1.0 if down != current else 0.0
-                            parts[decisions._HAS_UP, k] = 1.0 if up != current else 0.0
-                            parts[decisions._PRICE_DOWN, k] = cost[n, down] * sensitivity
-                            parts[decisions._PRICE_HOLD, k] = cost[n, current] * sensitivity
-                            parts[decisions._PRICE_UP, k] = cost[n, up] * sensitivity
-                            parts[decisions._DELTA_DOWN, k] = weight[a] * (effect[n, down]
-                                                                           - effect[n, current])
-                            parts[decisions._DELTA_UP, k] = weight[a] * (effect[n, up]
-                                                                         - effect[n, current])
-                            parts[decisions._RISK_DOWN, k] = risk_table[a, down]
-                            parts[decisions._RISK_HOLD, k] = risk_table[a, current]
-                            parts[decisions._RISK_UP, k] = risk_table[a, up]
-                        ch.refreshed(marks, decisions.CHOICES_CACHE)
-                    # Every chooser's utilities and logit draw, as one loop over the choosers
-                    # without calls or branches that the compiler turns into vector code;
-                    # the same operations, in the same order, as ``utility_of_move`` and
-                    # ``_logit_pick``. A chooser whose draw needs exp, or whose contest is
-                    # not A / (A + B) with 0 < A + B < inf, is marked (pick 2) and done
-                    # after, one at a time (measured: the decisions were a third of a week).
-                    for k in range(n_choosers):
-                        side_0 = parts[decisions._SIDE_0, k] == 1.0
-                        own = power_0 if side_0 else power_1
-                        other = power_1 if side_0 else power_0
-                        p_now = p_side_0 if side_0 else p_side_1
-                        u_hold = (plan * (0.0 - parts[decisions._PRICE_HOLD, k]) - 0.0
-                                  - parts[decisions._RISK_HOLD, k])
-                        b_other = max(other, 0.0)
-                        a_down = max(own + parts[decisions._DELTA_DOWN, k], 0.0)
-                        a_up = max(own + parts[decisions._DELTA_UP, k], 0.0)
-                        total_down = a_down + b_other
-                        total_up = a_up + b_other
-                        u_down = (plan * (a_down / total_down - p_now
-                                          - parts[decisions._PRICE_DOWN, k])
-                                  - switching_cost - parts[decisions._RISK_DOWN, k])
-                        u_up = (plan * (a_up / total_up - p_now - parts[decisions._PRICE_UP, k])
-                                - switching_cost - parts[decisions._RISK_UP, k])
-                        with_down = parts[decisions._HAS_DOWN, k] == 1.0
-                        with_up = parts[decisions._HAS_UP, k] == 1.0
-                        if not with_down:
-                            u_down = -np.inf
-                        if not with_up:
-                            u_up = -np.inf
-                        top = max(max(u_hold, u_down), u_up)
-                        x_down = lam * u_down - lam * top
-                        x_hold = lam * u_hold - lam * top
-                        x_up = lam * u_up - lam * top
-                        if not with_down:
-                            x_down = -np.inf
-                        if not with_up:
-                            x_up = -np.inf
-                        u = uniform_at(key, run, week, np.int64(parts[decisions._ROW, k]))
-                        b_down = _exp_bound(x_down)
-                        b_hold = _exp_bound(x_hold)
-                        b_up = _exp_bound(x_up)
-                        pick = 2
-                        if x_up == 0.0 and u >= b_down + b_hold + 1e-12:
-                            pick = 1
-                        if x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
-                            pick = -1
-                        if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
-                            pick = 0
-                        exact = (contest_linear and 0.0 < total_down < np.inf
-                                 and 0.0 < total_up < np.inf and u_hold == u_hold)
-                        if not (with_down or with_up):
-                            pick = 0
-                        chooser_pick[k] = pick if exact else 2
-                    for k in range(n_choosers):
-                        a = choosers[k]
-                        current = rung_hold[k]
-                        pick = chooser_pick[k]
-                        if pick == 2:  # the draw needs exp, or the contest its general form
-                            own = power_0 if side_of[a] == 0 else power_1
-                            other = power_1 if side_of[a] == 0 else power_0
-                            p_now = p_side_0 if side_of[a] == 0 else p_side_1
-                            down, up = rung_down[k], rung_up[k]
-                            # U = planning x (gain - price) - switching - risk; holding gains 0
-                            u_hold = (plan * (0.0 - parts[decisions._PRICE_HOLD, k]) - 0.0
-                                      - risk_table[a, current])
-                            top = u_hold
-                            u_down = -np.inf
-                            u_up = -np.inf
-                            if down != current:
-                                u_down = utility_of_move(n, a, current, down, own, other, p_now)
-                                top = max(top, u_down)
-                            if up != current:
-                                u_up = utility_of_move(n, a, current, up, own, other, p_now)
-                                top = max(top, u_up)
-                            x_down = lam * u_down - lam * top if down != current else -np.inf
-                            x_hold = lam * u_hold - lam * top
-                            x_up = lam * u_up - lam * top if up != current else -np.inf
-                            pick = _logit_pick(x_down, x_hold, x_up,
-                                               uniform_at(key, run, week, row_decisions + a))
-                        chosen = rung_down[k] if pick < 0 else (rung_up[k] if pick > 0
-                                                                else current)
-                        if chosen != current:  # the maximum moves only with the posture
-                            ch.note(marks, ch.POSTURE)
-                        posture[n, a] = chosen
-                        max_posture[n, a] = max(max_posture[n, a], chosen)
-                        weekly_cost[n, a] += cost[n, chosen]
+                decisions.decide_kernel(model, st, work, n, run, week, key)
                 # -- red lines (mechanisms.redlines) --
                 redlines.apply_red_lines_kernel(model, st, work, n, run, week, key)
                 # -- fronts (mechanisms.fronts) --

@@ -23,18 +23,24 @@ best response.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
+from llvmlite import ir
 from numba import njit
+from numba.core import types
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
+from redline.arrays.streams import uniform_at
 from redline.mechanisms import changes as ch
+from redline.mechanisms import power
 from redline.mechanisms.conditions import permitted
-from redline.mechanisms.power import actor_weight, contest_success, side_power
-from redline.mechanisms.redlines import enforcement_belief
+from redline.mechanisms.power import actor_weight, contest_success, contest_success_at, side_power
+from redline.mechanisms.redlines import belief_at, enforcement_belief
 
 NAME = "decisions"
 STOCHASTIC = True
@@ -48,7 +54,7 @@ SOURCE = "McKelvey1995; Kahn1965"
 FloatArray = NDArray[np.float64]
 
 #: Below this, exp(x) is under the smallest normal double (2.2e-308) and a
-#: choice weight is taken as 0 (both engines; see ``redline.engine.kernel._exp``).
+#: choice weight is taken as 0 (both engines; see :func:`flushed_exp`).
 EXP_FLUSH = -708.3964185322641
 
 
@@ -168,7 +174,7 @@ KERNEL_CACHES = {
 }
 
 
-#: Rows of each chooser's ``parts`` (see :func:`decide_kernel`).
+#: Rows of each chooser's ``parts`` (see :func:`choices_at`).
 (_SIDE_0, _ROW, _HAS_DOWN, _HAS_UP, _PRICE_DOWN, _PRICE_HOLD, _PRICE_UP, _DELTA_DOWN, _DELTA_UP,
  _RISK_DOWN, _RISK_HOLD, _RISK_UP, _PARTS) = range(13)
 
@@ -203,3 +209,308 @@ def decisions_work(model):  # pragma: no cover
         np.zeros(n_choosers, dtype=np.int64), np.zeros(n_choosers, dtype=np.int64),
         np.zeros(n_choosers, dtype=np.int64), parts, np.zeros(n_choosers, dtype=np.int64),
         np.zeros(3, dtype=np.int64))
+
+
+@njit(inline="always")
+def decide_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:func:`decide` for run ``n``: every chooser moves down, holds or moves up.
+
+    Each chooser's options and the parts of its utilities that stand still
+    between changes of postures, permissions, weights and red lines are kept
+    (:func:`choices_at`); every chooser's utilities and logit draw are then one
+    loop without calls or branches, which the compiler turns into vector code
+    (:func:`bounded_picks`); a chooser whose draw needs exp, or whose contest
+    is not A / (A + B) with 0 < A + B < inf, is done after, one at a time, by
+    the same operations in the same order as the reference (measured: the
+    decisions were a third of a week; docs/performance.md, step 16).
+    """
+    if st.settled[n]:
+        return
+    marks, m = work.marks, model.decisiveness
+    power.actor_weights(model, st, work, n)
+    if not ch.is_stale(marks, power.SIDE_POWER_CACHE):  # last week's power step stands
+        power_0, power_1 = work.power.kept[power.SIDE_0], work.power.kept[power.SIDE_1]
+        p_side_0 = st.win_probability[n]
+    else:
+        power_0, power_1 = power.side_power_at(model, st, work, n)
+        p_side_0 = contest_success_at(power_0, power_1, m)
+    p_side_1 = contest_success_at(power_1, power_0, m)
+    if ch.is_stale(marks, CHOICES_CACHE):
+        choices_at(model, st, work, n)
+    bounded_picks(model, st, work, n, run, week, key, power_0, power_1, p_side_0, p_side_1)
+    rung_down, rung_hold, rung_up = (work.decisions.rung_down, work.decisions.rung_hold,
+                                     work.decisions.rung_up)
+    posture, max_posture, cost = st.posture, st.max_posture, st.cost
+    for k in range(model.choosers.shape[0]):
+        a = model.choosers[k]
+        current = rung_hold[k]
+        pick = work.decisions.pick[k]
+        if pick == 2:  # the draw needs exp, or the contest its general form
+            side_0 = model.side_of[a] == 0
+            pick = exact_pick(model, st, work, n, run, week, key, k,
+                              power_0 if side_0 else power_1, power_1 if side_0 else power_0,
+                              p_side_0 if side_0 else p_side_1)
+        chosen = rung_down[k] if pick < 0 else (rung_up[k] if pick > 0 else current)
+        if chosen != current:  # (the maximum moves only with the posture)
+            ch.note(marks, ch.POSTURE)
+        posture[n, a] = chosen
+        max_posture[n, a] = max(max_posture[n, a], chosen)
+        st.weekly_cost[n, a] += cost[n, chosen]
+
+
+@njit(inline="always")
+def choices_at(model, st, work, n):  # pragma: no cover
+    """Each chooser's options (next usable rung down, current, next up) and utility parts."""
+    marks = work.marks
+    (risk_table, risk_known, step_down, step_up, steps_known, rung_down, rung_hold, rung_up,
+     parts, _, _) = work.decisions
+    if ch.is_stale(marks, STEPS_CACHE):
+        steps_known[:, :] = False
+        ch.refreshed(marks, STEPS_CACHE)
+    if ch.is_stale(marks, RISKS_CACHE):
+        risk_known[:, :] = False
+        ch.refreshed(marks, RISKS_CACHE)
+    weight, effect, cost = work.power.weight, st.effect, st.cost
+    for k in range(model.choosers.shape[0]):
+        a = model.choosers[k]
+        current = st.posture[n, a]
+        if not steps_known[a, current]:
+            next_usable_rungs(model, st, work, n, a, current)
+        down = step_down[a, current]
+        up = step_up[a, current]
+        rung_down[k] = down
+        rung_hold[k] = current
+        rung_up[k] = up
+        for rung in (down, current, up):  # red-line risk, once per change
+            if not risk_known[a, rung]:
+                risk_table[a, rung] = red_line_risk_at(model, st, n, a, rung)
+                risk_known[a, rung] = True
+        sensitivity = st.cost_sensitivity[n, a]
+        parts[_HAS_DOWN, k] = 1.0 if down != current else 0.0
+        parts[_HAS_UP, k] = 1.0 if up != current else 0.0
+        parts[_PRICE_DOWN, k] = cost[n, down] * sensitivity
+        parts[_PRICE_HOLD, k] = cost[n, current] * sensitivity
+        parts[_PRICE_UP, k] = cost[n, up] * sensitivity
+        parts[_DELTA_DOWN, k] = weight[a] * (effect[n, down] - effect[n, current])
+        parts[_DELTA_UP, k] = weight[a] * (effect[n, up] - effect[n, current])
+        parts[_RISK_DOWN, k] = risk_table[a, down]
+        parts[_RISK_HOLD, k] = risk_table[a, current]
+        parts[_RISK_UP, k] = risk_table[a, up]
+    ch.refreshed(marks, CHOICES_CACHE)
+
+
+@njit(inline="always")
+def next_usable_rungs(model, st, work, n, a, current):  # pragma: no cover
+    """:func:`neighbours` of actor ``a`` at rung ``current``: kept until a permission changes."""
+    may_use, needs, supplier_actor = model.may_use, model.needs, model.supplier_actor
+    options = work.decisions.options
+    options[0] = current
+    options[2] = current
+    for step_dir in range(2):  # next usable rung below, above
+        r = current - 1 if step_dir == 0 else current + 1
+        while 0 <= r < may_use.shape[1]:
+            usable = may_use[a, r]
+            for s in range(supplier_actor.shape[0]):
+                if needs[r, s] and supplier_actor[s] != a and not st.grants[n, a, r, s]:
+                    usable = False
+            if usable:
+                options[2 * step_dir] = r
+                break
+            r = r - 1 if step_dir == 0 else r + 1
+    work.decisions.step_down[a, current] = options[0]
+    work.decisions.step_up[a, current] = options[2]
+    work.decisions.steps_known[a, current] = True
+
+
+@njit(inline="always")
+def red_line_risk_at(model, st, n, a, rung):  # pragma: no cover
+    """:func:`red_line_risk` of actor ``a`` employing ``rung`` in run ``n``."""
+    belief_cdf, harm = model.belief_cdf, st.harm
+    risk = 0.0
+    for line in range(model.applies.shape[0]):
+        if not model.applies[line, a]:
+            continue
+        lo, hi, level = st.low[n, line], st.high[n, line], rung + 1
+        belief = belief_at(belief_cdf[a, line, lo], belief_cdf[a, line, hi],
+                           belief_cdf[a, line, min(level, hi)], lo, hi, st.tested[n, line],
+                           level)
+        rho = model.follow_through_mean[line]
+        expected = rho * harm[n, model.response[line]]
+        if model.fallback[line] >= 0:
+            expected = expected + (1.0 - rho) * harm[n, model.fallback[line]]
+        risk += belief * expected
+    return risk
+
+
+@njit(inline="always")
+def bounded_picks(model, st, work, n, run, week, key, power_0, power_1, p_side_0,
+                  p_side_1):  # pragma: no cover
+    """Every chooser's utilities and logit draw, settled by :func:`exp_bound` where it can.
+
+    One loop over the choosers without calls or branches, which the compiler
+    turns into vector code; the same operations, in the same order, as
+    :func:`utility_of_move_at` and :func:`logit_pick`. A chooser whose draw needs
+    exp, or whose contest is not A / (A + B) with 0 < A + B < inf, gets pick 2
+    (for :func:`exact_pick`). It reads one array (``parts``) and writes one
+    (``pick``): the compiler checks at run time that the arrays a vector loop
+    writes do not overlap those it reads, a check per pair.
+    """
+    parts, chooser_pick = work.decisions.parts, work.decisions.pick
+    lam, plan, switching_cost = st.rationality[n], st.planning_weeks[n], st.switching_cost[n]
+    contest_linear = model.decisiveness == 1.0
+    for k in range(chooser_pick.shape[0]):
+        side_0 = parts[_SIDE_0, k] == 1.0
+        own = power_0 if side_0 else power_1
+        other = power_1 if side_0 else power_0
+        p_now = p_side_0 if side_0 else p_side_1
+        u_hold = plan * (0.0 - parts[_PRICE_HOLD, k]) - 0.0 - parts[_RISK_HOLD, k]
+        b_other = max(other, 0.0)
+        a_down = max(own + parts[_DELTA_DOWN, k], 0.0)
+        a_up = max(own + parts[_DELTA_UP, k], 0.0)
+        total_down = a_down + b_other
+        total_up = a_up + b_other
+        u_down = (plan * (a_down / total_down - p_now - parts[_PRICE_DOWN, k])
+                  - switching_cost - parts[_RISK_DOWN, k])
+        u_up = (plan * (a_up / total_up - p_now - parts[_PRICE_UP, k])
+                - switching_cost - parts[_RISK_UP, k])
+        with_down = parts[_HAS_DOWN, k] == 1.0
+        with_up = parts[_HAS_UP, k] == 1.0
+        if not with_down:
+            u_down = -np.inf
+        if not with_up:
+            u_up = -np.inf
+        top = max(max(u_hold, u_down), u_up)
+        x_down = lam * u_down - lam * top
+        x_hold = lam * u_hold - lam * top
+        x_up = lam * u_up - lam * top
+        if not with_down:
+            x_down = -np.inf
+        if not with_up:
+            x_up = -np.inf
+        u = uniform_at(key, run, week, np.int64(parts[_ROW, k]))
+        b_down = exp_bound(x_down)
+        b_hold = exp_bound(x_hold)
+        b_up = exp_bound(x_up)
+        pick = 2
+        if x_up == 0.0 and u >= b_down + b_hold + 1e-12:
+            pick = 1
+        if x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
+            pick = -1
+        if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
+            pick = 0
+        exact = (contest_linear and 0.0 < total_down < np.inf and 0.0 < total_up < np.inf
+                 and u_hold == u_hold)
+        if not (with_down or with_up):
+            pick = 0
+        chooser_pick[k] = pick if exact else 2
+
+
+@njit(inline="always")
+def exact_pick(model, st, work, n, run, week, key, k, own, other, p_now):  # pragma: no cover
+    """The logit draw of chooser ``k`` with exp and the general contest (:func:`logit_pick`)."""
+    a = model.choosers[k]
+    down, current, up = (work.decisions.rung_down[k], work.decisions.rung_hold[k],
+                         work.decisions.rung_up[k])
+    lam, plan = st.rationality[n], st.planning_weeks[n]
+    # U = planning x (gain - price) - switching - risk; holding gains 0
+    u_hold = (plan * (0.0 - work.decisions.parts[_PRICE_HOLD, k]) - 0.0
+              - work.decisions.risk_table[a, current])
+    top = u_hold
+    u_down = -np.inf
+    u_up = -np.inf
+    if down != current:
+        u_down = utility_of_move_at(model, st, work, n, a, current, down, own, other, p_now)
+        top = max(top, u_down)
+    if up != current:
+        u_up = utility_of_move_at(model, st, work, n, a, current, up, own, other, p_now)
+        top = max(top, u_up)
+    x_down = lam * u_down - lam * top if down != current else -np.inf
+    x_hold = lam * u_hold - lam * top
+    x_up = lam * u_up - lam * top if up != current else -np.inf
+    return logit_pick(x_down, x_hold, x_up, uniform_at(key, run, week, model.row_decisions + a))
+
+
+@njit(inline="always")
+def utility_of_move_at(model, st, work, n, a, current, rung, own, other,
+                       p_now):  # pragma: no cover
+    """U = planning x (gain - price) - switching - risk of moving ``a`` to ``rung``."""
+    delta = work.power.weight[a] * (st.effect[n, rung] - st.effect[n, current])
+    gain = contest_success_at(own + delta, other, model.decisiveness) - p_now
+    return (st.planning_weeks[n] * (gain - st.cost[n, rung] * st.cost_sensitivity[n, a])
+            - st.switching_cost[n] - work.decisions.risk_table[a, rung])
+
+
+@njit(cache=True, error_model="numpy")
+def flushed_exp(x):  # pragma: no cover
+    """Return exp(x), without calling exp where the result is known exactly.
+
+    exp(0) = 1 (the best option's weight), and exp(x) rounds to 0 for x below
+    ln(2^-1075) = -745.13.... Below :data:`EXP_FLUSH` (where exp(x) is smaller
+    than the smallest normal number, 2.2e-308) the weight is taken as 0, in
+    both engines: the C library's exp takes a slow path for subnormal results
+    (measured: 66 ns a call instead of 6), and a weight below 1e-308 changes no
+    choice probability by more than that.
+    """
+    if x == 0.0:
+        return 1.0
+    if x < EXP_FLUSH:
+        return 0.0
+    return math.exp(max(x, EXP_FLUSH))  # even if computed on both branches: never subnormal
+
+
+@intrinsic
+def float_from_bits(typingctx, bits):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The float64 whose IEEE-754 bits are the int64 ``bits`` (an LLVM bitcast)."""
+    signature = types.float64(types.int64)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return signature, codegen
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def exp_bound(x):  # pragma: no cover
+    """An upper bound on :func:`flushed_exp` (x <= 0), within a factor of four, without exp.
+
+    2^(ceil(x log2 e) + 1): the product's rounding moves ceil's argument by less
+    than 1e-13, so the bound exceeds e^x by a factor of at least 1.99, far more
+    than the C library's exp can err. Below the flush, where ``flushed_exp``
+    gives 0, 0; infinite for NaN. Without branches, so that a loop calling it
+    can become vector code.
+    """
+    k = np.int64(math.ceil(max(x, EXP_FLUSH) * 1.4426950408889634)) + 1
+    bound = float_from_bits((k + 1023) << 52)
+    if x < EXP_FLUSH:
+        bound = 0.0
+    if not x <= 0.0:  # NaN: no bound
+        bound = math.inf
+    return bound
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def logit_pick(x_down, x_hold, x_up, u):  # pragma: no cover
+    """The logit draw among down, hold and up: -1, 0 or 1 (as :func:`logit_choice`).
+
+    ``x`` is lambda U - max(lambda U) (-inf for an option not available), ``u``
+    the uniform. The option with x = 0 has weight exp(0) = 1. Where upper bounds
+    on the others' weights (:func:`exp_bound`) leave no doubt about the draw,
+    that option is returned without exp: the same choice as the full sum, with
+    margins for its roundings (measured: exp was a fifth of the kernel, and most
+    weeks the best option takes all but a thousandth of the probability).
+    """
+    b_down, b_hold, b_up = exp_bound(x_down), exp_bound(x_hold), exp_bound(x_up)
+    if x_hold == 0.0 and b_down <= u < 1.0 - (b_down + b_up) - 1e-12:
+        return 0  # u total >= u >= W_down, and u total < 1 <= W_down + W_hold
+    if x_down == 0.0 and u < 1.0 - (b_hold + b_up) - 1e-12:
+        return -1  # u total < 1 = W_down
+    if x_up == 0.0 and u >= b_down + b_hold + 1e-12:
+        return 1  # u total >= u > W_down + W_hold
+    w_down, w_hold, w_up = flushed_exp(x_down), flushed_exp(x_hold), flushed_exp(x_up)
+    # u >= W_k / total as u total >= W_k
+    scaled = u * (w_down + w_hold + w_up)
+    if scaled < w_down:
+        return -1
+    if scaled >= w_down + w_hold:
+        return 1
+    return 0
