@@ -68,7 +68,9 @@ def test_a_library_run_leaves_the_allocator_alone():
     seen = python("""
         import json, sys
         import redline
-        redline.simulate(redline.load("kursk-2024"), runs=2048, seed=1, horizon=2, chunk_size=1024)
+        # the NumPy engine: the same chunk loop, without compiling the kernel in a fresh process
+        redline.simulate(redline.load("kursk-2024"), runs=2048, seed=1, horizon=2, chunk_size=1024,
+                         engine="numpy")
         settings = sys.modules.get("redline.allocation")
         print(json.dumps({"arena": None if settings is None else settings._arena,
                           "thresholds": None if settings is None else settings._done}))
