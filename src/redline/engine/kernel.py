@@ -249,11 +249,12 @@ def _simulate_blocks(model, st, key, first_run, horizon, block_sums, rung_counts
     waits 1.4%. Which thread runs a block does not change its sums.
     """
     for _ in prange(workers):
+        work = _new_work(model, st, horizon, block_sums.shape[2], question_week.shape[1])
         while True:
             block = _take_next(next_block)
             if block >= block_sums.shape[0]:
                 break
-            _simulate_block(model, st, key, first_run, horizon, block, block_sums[block],
+            _simulate_block(model, st, work, key, first_run, horizon, block, block_sums[block],
                             rung_counts[block], question_week)
 
 
@@ -263,18 +264,40 @@ Work = namedtuple("Work", ["marks", "conditions", "policies", "decisions", "fron
                            "trust", "records"])
 #: The records of a block: the events not yet recorded (in order) and those among them that
 #: read what moves every week, with the two lists' lengths; the step-like columns'
-#: changes by week and their values as last recorded; the block's sums, counts and the
-#: runs' first weeks of each event.
+#: changes by week, their values as last recorded, and their running sums.
 RecordWork = namedtuple("RecordWork", [
-    "open", "weekly", "lists", "steps", "count_steps", "recorded", "recorded_max", "sums",
-    "counts", "question_week"])
+    "open", "weekly", "lists", "steps", "count_steps", "recorded", "recorded_max", "running",
+    "running_counts"])
+
+
+@njit(cache=True)
+def _new_work(model, st, horizon, columns, n_events):  # pragma: no cover
+    """The arrays of a thread's blocks (:data:`Work`), allocated once per chunk and thread."""
+    n_actors, n_rungs = model.may_use.shape
+    n_policies = st.policy_fired.shape[1]
+    return Work(ch.new_marks(model.stale_on), conditions_work(model, n_policies, n_events),
+                policies.policies_work(st), decisions.decisions_work(model),
+                fronts.fronts_work(model), power.power_work(model), np.ones(2),
+                RecordWork(np.zeros(max(n_events, 1), dtype=np.int64),
+                           np.zeros(max(n_events, 1), dtype=np.int64),
+                           np.zeros(2, dtype=np.int64), np.zeros((horizon + 1, columns)),
+                           np.zeros((horizon + 1, n_actors, n_rungs), dtype=np.int64),
+                           np.zeros(columns), np.zeros(n_actors, dtype=np.int64),
+                           np.zeros(columns), np.zeros((n_actors, n_rungs), dtype=np.int64)))
 
 
 @_cached_with_inlined_sources
-@njit(cache=True, error_model="numpy")
-def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _simulate_block(model, st, work, key, first_run, horizon, block, sums, counts,
                     question_week):  # pragma: no cover
-    """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order."""
+    """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order.
+
+    Compiled without Numba's reference counts (``_nrt=False``): the mechanisms'
+    steps are inlined, and each would otherwise count a reference to every
+    array of the tuples it is handed, on every call (measured: sixteen times
+    slower on two threads, which contend for the same counts). So nothing here
+    allocates: the arrays come from :func:`_new_work`.
+    """
     may_use, severity, shown, applies = (model.may_use, model.severity, model.shown_severity,
                                          model.applies)
     deployment_front, deployment_role = model.deployment_front, model.deployment_role
@@ -304,20 +327,13 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
     n_deployments = active.shape[1]
     n_policies = fired.shape[1]
     n_events = question_week.shape[1]
-    work = Work(ch.new_marks(model.stale_on), conditions_work(model, n_policies, n_events),
-                policies.policies_work(st), decisions.decisions_work(model),
-                fronts.fronts_work(model), power.power_work(model), np.ones(2),
-                RecordWork(np.zeros(max(n_events, 1), dtype=np.int64),
-                           np.zeros(max(n_events, 1), dtype=np.int64),
-                           np.zeros(2, dtype=np.int64), np.zeros((horizon + 1, sums.shape[1])),
-                           np.zeros((horizon + 1, n_actors, n_rungs), dtype=np.int64),
-                           np.zeros(sums.shape[1]), np.zeros(n_actors, dtype=np.int64), sums,
-                           counts, question_week))
     marks = work.marks
     holds, needed, _stack = work.conditions
     open_policies, weekly_policies, _policy_lists, arrivals = work.policies
-    (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, _, _,
-     _) = work.records
+    (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, running,
+     running_counts) = work.records
+    steps[:, :] = 0.0
+    count_steps[:, :, :] = 0
 
     for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, runs)):
         run = first_run + n
@@ -552,8 +568,8 @@ def _simulate_block(model, st, key, first_run, horizon, block, sums, counts,
                         recorded[c + k] = new
             marks[ch.UNSEEN_BY_RECORDS] = 0
     # the steps, summed over the weeks, are each week's sums of the block's runs
-    running = np.zeros(sums.shape[1])
-    running_counts = np.zeros((n_actors, n_rungs), dtype=np.int64)
+    running[:] = 0.0
+    running_counts[:, :] = 0
     for week in range(steps.shape[0]):
         for c in range(sums.shape[1]):
             running[c] += steps[week, c]
