@@ -42,10 +42,8 @@ from numpy.typing import NDArray
 
 import redline.arrays.streams
 import redline.mechanisms
-import redline.mechanisms.programs as pg
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, State
-from redline.arrays.streams import uniform_at
 from redline.engine.seeding import BLOCK_SIZE
 from redline.mechanisms import (
     bargaining,
@@ -300,23 +298,10 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
     """
     may_use, severity, shown, applies = (model.may_use, model.severity, model.shown_severity,
                                          model.applies)
-    deployment_front, deployment_role = model.deployment_front, model.deployment_role
-    deployment_actor, deployment_attrition = model.deployment_actor, st.deployment_attrition
-    row_policies = model.row_policies
-    action_kind, action_arg, action_value = model.action_kind, model.action_arg, model.action_value
-    action_start, reads = model.action_start, model.condition_reads
-    attrition, loss_share = st.attrition, st.loss_share
-    strength, exists, deployment_delay = (st.deployment_strength, st.deployment_exists,
-                                          st.deployment_delay)
-    policy_probability, policy_delay, action_level = (st.policy_probability, st.policy_delay,
-                                                      st.action_level)
-    support, posture, max_posture, grants = st.support, st.posture, st.max_posture, st.grants
-    low, high = st.low, st.high
+    reads = model.condition_reads
+    posture, max_posture, low, high = st.posture, st.max_posture, st.low, st.high
     forces, control, front_open = st.forces, st.control, st.front_open
-    active, since, in_combat = (st.deployment_active, st.deployment_since,
-                                st.deployment_in_combat)
-    decided, due, fired = st.policy_decided, st.policy_due, st.policy_fired
-    talks_hazard, weekly_cost, stability = st.talks_hazard, st.weekly_cost, st.stability
+    weekly_cost, stability = st.weekly_cost, st.stability
     win_probability, settled, settled_ever = st.win_probability, st.settled, st.settled_ever
     terminal = st.terminal
 
@@ -324,12 +309,10 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
     n_rungs = may_use.shape[1]
     n_lines = applies.shape[0]
     n_fronts = forces.shape[1]
-    n_deployments = active.shape[1]
-    n_policies = fired.shape[1]
+    n_policies = st.policy_fired.shape[1]
     n_events = question_week.shape[1]
     marks = work.marks
-    holds, needed, _stack = work.conditions
-    open_policies, weekly_policies, _policy_lists, arrivals = work.policies
+    holds = work.conditions.holds
     (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, running,
      running_counts) = work.records
     steps[:, :] = 0.0
@@ -340,13 +323,7 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
         ch.start_run(marks)
         recorded[:] = 0.0
         recorded_max[:] = -1
-        open_policy_count = 0
-        for p in range(n_policies):
-            if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
-                open_policies[open_policy_count] = p
-                open_policy_count += 1
-        weekly_policy_count = 0  # undecided open policies that read what moves every week
-        next_due = 0  # (every open policy has every change to see: all of them, week 1)
+        policies.start_policies(model, st, work, n)
         open_event_count = 0
         for q in range(n_events):
             if question_week[n, q] == NEVER:
@@ -358,105 +335,8 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
                 for a in range(n_actors):
                     weekly_cost[n, a] = 0.0
             if week > 0 and terminal[n] == 0:  # an ended run's state no longer changes
-                # -- events: deployments reach combat (mechanisms.policies) --
-                for f in range(n_fronts):
-                    arrivals[f, 0] = 0.0
-                    arrivals[f, 1] = 0.0
-                for d in range(n_deployments):
-                    if (since[n, d] != NEVER and active[n, d] and exists[n, d]
-                            and not in_combat[n, d]
-                            and week >= since[n, d] + np.int64(deployment_delay[n, d])):
-                        in_combat[n, d] = True
-                        ch.note(marks, ch.DEPLOYMENTS)
-                        f, role = deployment_front[d], deployment_role[d]
-                        joining = strength[n, d]
-                        pool = forces[n, f, role] + arrivals[f, role]
-                        total = pool + joining
-                        if joining > 0.0 and total > 0.0:  # a strength-weighted mix
-                            rate = deployment_attrition[n, d]
-                            if not math.isnan(rate):
-                                attrition[n, f, role] = (attrition[n, f, role] * pool
-                                                         + rate * joining) / total
-                            kept = pool / total
-                            for a in range(n_actors):
-                                loss_share[n, f, role, a] = loss_share[n, f, role, a] * kept
-                            loss_share[n, f, role, deployment_actor[d]] += joining / total
-                        arrivals[f, role] += joining
-                # -- conditional policies (mechanisms.policies) --
-                # Nothing to do in a week when no open policy's condition reads what changed,
-                # none is due and none of those that read what moves every week holds
-                # (measured: passing over the open policies every week was a seventh of the
-                # kernel).
-                every_policy = marks[ch.UNSEEN_BY_POLICIES] != 0 or week >= next_due
-                every_week = ch.EVERY_WEEK  # (0 once those values are this week's)
-                if not every_policy and weekly_policy_count > 0:
-                    evaluate(model, st, work, weekly_policies, 0, weekly_policy_count, n, week, 0,
-                             ch.EVERY_WEEK)
-                    every_week = 0
-                    for i in range(weekly_policy_count):
-                        every_policy = every_policy or holds[weekly_policies[i]]
-                if every_policy:
-                    for i in range(open_policy_count):
-                        needed[open_policies[i]] = not decided[n, open_policies[i]]
-                    first = 0
-                    while first < open_policy_count:  # again after one fires: later ones see it
-                        evaluate(model, st, work, open_policies, first, open_policy_count, n,
-                                 week, marks[ch.UNSEEN_BY_POLICIES], every_week)
-                        every_week = 0
-                        if first == 0:  # (the earlier ones see a firing's changes next week)
-                            marks[ch.UNSEEN_BY_POLICIES] = 0
-                        resume = open_policy_count
-                        for i in range(first, open_policy_count):
-                            p = open_policies[i]
-                            if not decided[n, p] and holds[p]:
-                                decided[n, p] = True
-                                if uniform_at(key, run, week, row_policies + p) < (
-                                        policy_probability[n, p]):
-                                    due[n, p] = week + np.int64(policy_delay[n, p])
-                            if not fired[n, p] and due[n, p] <= week:
-                                fired[n, p] = True
-                                ch.note(marks, ch.POLICIES)
-                                for j in range(action_start[p], action_start[p + 1]):
-                                    kind = action_kind[j]
-                                    x, y, z = action_arg[j, 0], action_arg[j, 1], action_arg[j, 2]
-                                    if kind == pg.ACT_PERMIT:
-                                        grants[n, x, y, z] = True
-                                        ch.note(marks, ch.GRANTS)
-                                    elif kind == pg.ACT_FORBID:
-                                        grants[n, x, y, z] = False
-                                        ch.note(marks, ch.GRANTS)
-                                    elif kind == pg.ACT_DEPLOY:
-                                        if not active[n, x]:
-                                            since[n, x] = week
-                                        active[n, x] = True
-                                        ch.note(marks, ch.DEPLOYMENTS)
-                                    elif kind == pg.ACT_SUPPORT:
-                                        support[n, x] = action_level[n, y]
-                                        ch.note(marks, ch.SUPPORT)
-                                    elif kind == pg.ACT_OPEN_FRONT:
-                                        front_open[n, x] = True
-                                        ch.note(marks, ch.FRONTS)
-                                    else:  # ACT_OFFER_TALKS
-                                        talks_hazard[n] = max(talks_hazard[n], action_value[j])
-                                resume = i + 1
-                                break
-                        first = resume
-                    kept = 0
-                    for i in range(open_policy_count):
-                        p = open_policies[i]
-                        if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
-                            open_policies[kept] = p
-                            kept += 1
-                    open_policy_count = kept
-                    weekly_policy_count = 0
-                    next_due = NEVER
-                    for i in range(open_policy_count):
-                        p = open_policies[i]
-                        if decided[n, p]:
-                            next_due = min(next_due, due[n, p])
-                        elif reads[p] & ch.EVERY_WEEK:
-                            weekly_policies[weekly_policy_count] = p
-                            weekly_policy_count += 1
+                # -- events and policies (mechanisms.policies) --
+                policies.policies_kernel(model, st, work, n, run, week, key)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
                 decisions.decide_kernel(model, st, work, n, run, week, key)
                 # -- red lines (mechanisms.redlines) --

@@ -14,6 +14,7 @@ conditional policies); probabilities and delays carry their uncertainty.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -22,6 +23,9 @@ from numpy.typing import NDArray
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, State
+from redline.arrays.streams import uniform_at
+from redline.mechanisms import changes as ch
+from redline.mechanisms import programs as pg
 from redline.mechanisms.conditions import Predicate, compile_condition
 from redline.scenario import models as m
 
@@ -158,3 +162,149 @@ def policies_work(st):  # pragma: no cover
     return PolicyWork(np.zeros(max(n_policies, 1), dtype=np.int64),
                       np.zeros(max(n_policies, 1), dtype=np.int64),
                       np.zeros(3, dtype=np.int64), np.zeros((max(n_fronts, 1), 2)))
+
+
+@njit(inline="always")
+def start_policies(model, st, work, n):  # pragma: no cover
+    """Run ``n``'s open list: the policies that may still act (fired or decided against: not)."""
+    open_policies, lists = work.policies.open, work.policies.lists
+    count = 0
+    for p in range(st.policy_fired.shape[1]):
+        if not st.policy_fired[n, p] and not (st.policy_decided[n, p]
+                                              and st.policy_due[n, p] == NEVER):
+            open_policies[count] = p
+            count += 1
+    lists[OPEN_COUNT] = count
+    lists[WEEKLY_COUNT] = 0
+    lists[NEXT_DUE] = 0  # (every open policy has every change to see: all of them, week 1)
+
+
+@njit(inline="always")
+def policies_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:meth:`PolicyProgram.reach_combat` then :meth:`PolicyProgram.step` for run ``n``.
+
+    Nothing is evaluated in a week when no open policy's condition reads what
+    changed, none is due and none of those that read what moves every week
+    holds (measured: passing over the open policies every week was a seventh of
+    the kernel). After a policy fires, the conditions of those after it are
+    evaluated again, so they see its effects this week; those before it see
+    them next week, as in the vectorised form.
+    """
+    reach_combat_kernel(model, st, work, n, run, week, key)
+    marks, holds, needed = work.marks, work.conditions.holds, work.conditions.needed
+    open_policies, weekly_policies, lists = (work.policies.open, work.policies.weekly,
+                                             work.policies.lists)
+    decided, due, fired = st.policy_decided, st.policy_due, st.policy_fired
+    open_count, weekly_count = lists[OPEN_COUNT], lists[WEEKLY_COUNT]
+    every_policy = marks[ch.UNSEEN_BY_POLICIES] != 0 or week >= lists[NEXT_DUE]
+    every_week = ch.EVERY_WEEK  # (0 once those values are this week's)
+    if not every_policy and weekly_count > 0:
+        pg.evaluate(model, st, work, weekly_policies, 0, weekly_count, n, week, 0, ch.EVERY_WEEK)
+        every_week = 0
+        for i in range(weekly_count):
+            every_policy = every_policy or holds[weekly_policies[i]]
+    if not every_policy:
+        return
+    for i in range(open_count):
+        needed[open_policies[i]] = not decided[n, open_policies[i]]
+    first = 0
+    while first < open_count:  # again after one fires: later ones see it
+        pg.evaluate(model, st, work, open_policies, first, open_count, n, week,
+                    marks[ch.UNSEEN_BY_POLICIES], every_week)
+        every_week = 0
+        if first == 0:  # (the earlier ones see a firing's changes next week)
+            marks[ch.UNSEEN_BY_POLICIES] = 0
+        resume = open_count
+        for i in range(first, open_count):
+            p = open_policies[i]
+            if not decided[n, p] and holds[p]:
+                decided[n, p] = True
+                if uniform_at(key, run, week, model.row_policies + p) < (
+                        st.policy_probability[n, p]):
+                    due[n, p] = week + np.int64(st.policy_delay[n, p])
+            if not fired[n, p] and due[n, p] <= week:
+                fired[n, p] = True
+                ch.note(marks, ch.POLICIES)
+                act_kernel(model, st, work, n, week, p)
+                resume = i + 1
+                break
+        first = resume
+    # the open list without the policies that fired or were decided against
+    kept = 0
+    for i in range(open_count):
+        p = open_policies[i]
+        if not fired[n, p] and not (decided[n, p] and due[n, p] == NEVER):
+            open_policies[kept] = p
+            kept += 1
+    weekly_count = 0
+    next_due = NEVER
+    for i in range(kept):
+        p = open_policies[i]
+        if decided[n, p]:
+            next_due = min(next_due, due[n, p])
+        elif model.condition_reads[p] & ch.EVERY_WEEK:
+            weekly_policies[weekly_count] = p
+            weekly_count += 1
+    lists[OPEN_COUNT] = kept
+    lists[WEEKLY_COUNT] = weekly_count
+    lists[NEXT_DUE] = next_due
+
+
+@njit(inline="always")
+def act_kernel(model, st, work, n, week, p):  # pragma: no cover
+    """The actions of policy ``p`` in run ``n`` (as :meth:`PolicyProgram._act`)."""
+    marks = work.marks
+    for j in range(model.action_start[p], model.action_start[p + 1]):
+        kind = model.action_kind[j]
+        x, y, z = model.action_arg[j, 0], model.action_arg[j, 1], model.action_arg[j, 2]
+        if kind == pg.ACT_PERMIT:
+            st.grants[n, x, y, z] = True
+            ch.note(marks, ch.GRANTS)
+        elif kind == pg.ACT_FORBID:
+            st.grants[n, x, y, z] = False
+            ch.note(marks, ch.GRANTS)
+        elif kind == pg.ACT_DEPLOY:
+            if not st.deployment_active[n, x]:
+                st.deployment_since[n, x] = week
+            st.deployment_active[n, x] = True
+            ch.note(marks, ch.DEPLOYMENTS)
+        elif kind == pg.ACT_SUPPORT:
+            st.support[n, x] = st.action_level[n, y]
+            ch.note(marks, ch.SUPPORT)
+        elif kind == pg.ACT_OPEN_FRONT:
+            st.front_open[n, x] = True
+            ch.note(marks, ch.FRONTS)
+        else:  # ACT_OFFER_TALKS
+            st.talks_hazard[n] = max(st.talks_hazard[n], model.action_value[j])
+
+
+@njit(inline="always")
+def reach_combat_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """:meth:`PolicyProgram.reach_combat` for run ``n``: arrivals go to ``work.policies``."""
+    arrivals = work.policies.arrivals
+    forces, attrition, loss_share = st.forces, st.attrition, st.loss_share
+    since, active, in_combat = (st.deployment_since, st.deployment_active,
+                                st.deployment_in_combat)
+    for f in range(forces.shape[1]):
+        arrivals[f, 0] = 0.0
+        arrivals[f, 1] = 0.0
+    for d in range(since.shape[1]):
+        if (since[n, d] != NEVER and active[n, d] and st.deployment_exists[n, d]
+                and not in_combat[n, d]
+                and week >= since[n, d] + np.int64(st.deployment_delay[n, d])):
+            in_combat[n, d] = True
+            ch.note(work.marks, ch.DEPLOYMENTS)
+            f, role = model.deployment_front[d], model.deployment_role[d]
+            joining = st.deployment_strength[n, d]
+            pool = forces[n, f, role] + arrivals[f, role]
+            total = pool + joining
+            if joining > 0.0 and total > 0.0:  # a strength-weighted mix (as _mix)
+                rate = st.deployment_attrition[n, d]
+                if not math.isnan(rate):
+                    attrition[n, f, role] = (attrition[n, f, role] * pool
+                                             + rate * joining) / total
+                kept = pool / total
+                for a in range(loss_share.shape[3]):
+                    loss_share[n, f, role, a] = loss_share[n, f, role, a] * kept
+                loss_share[n, f, role, model.deployment_actor[d]] += joining / total
+            arrivals[f, role] += joining
