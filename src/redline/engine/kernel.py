@@ -266,6 +266,7 @@ Work = namedtuple("Work", ["marks", "conditions", "policies", "decisions", "fron
 RecordWork = namedtuple("RecordWork", [
     "open", "weekly", "lists", "steps", "count_steps", "recorded", "recorded_max", "running",
     "running_counts"])
+_OPEN_EVENTS, _WEEKLY_EVENTS = 0, 1
 
 
 @njit(cache=True)
@@ -288,53 +289,28 @@ def _new_work(model, st, horizon, columns, n_events):  # pragma: no cover
 @njit(cache=True, error_model="numpy", _nrt=False)
 def _simulate_block(model, st, work, key, first_run, horizon, block, sums, counts,
                     question_week):  # pragma: no cover
-    """Every run of one block, week 0 to the horizon: the mechanisms of ``run.step`` in order.
+    """Every run of one block, week 0 to the horizon: the mechanisms in the registry's order.
 
-    Compiled without Numba's reference counts (``_nrt=False``): the mechanisms'
-    steps are inlined, and each would otherwise count a reference to every
-    array of the tuples it is handed, on every call (measured: sixteen times
-    slower on two threads, which contend for the same counts). So nothing here
-    allocates: the arrays come from :func:`_new_work`.
+    Each mechanism's compiled step is one function beside its NumPy twin in
+    :mod:`redline.mechanisms`, inlined here by Numba (``inline="always"``), so
+    the calls cost nothing; the ``# --`` comment before each call names its
+    section for ``benchmarks/kernel_sections.py``. The block is compiled without
+    Numba's reference counts (``_nrt=False``): each inlined step would otherwise
+    count a reference to every array of the tuples it is handed, on every call
+    (measured: sixteen times slower on two threads, which contend for the same
+    counts). So nothing here allocates; the arrays come from :func:`_new_work`.
     """
-    may_use, severity, shown, applies = (model.may_use, model.severity, model.shown_severity,
-                                         model.applies)
-    reads = model.condition_reads
-    posture, max_posture, low, high = st.posture, st.max_posture, st.low, st.high
-    forces, control, front_open = st.forces, st.control, st.front_open
-    weekly_cost, stability = st.weekly_cost, st.stability
-    win_probability, settled, settled_ever = st.win_probability, st.settled, st.settled_ever
-    terminal = st.terminal
-
-    runs, n_actors = posture.shape
-    n_rungs = may_use.shape[1]
-    n_lines = applies.shape[0]
-    n_fronts = forces.shape[1]
-    n_policies = st.policy_fired.shape[1]
-    n_events = question_week.shape[1]
-    marks = work.marks
-    holds = work.conditions.holds
-    (open_events, weekly_events, _event_lists, steps, count_steps, recorded, recorded_max, running,
-     running_counts) = work.records
-    steps[:, :] = 0.0
-    count_steps[:, :, :] = 0
-
-    for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, runs)):
+    work.records.steps[:, :] = 0.0
+    work.records.count_steps[:, :, :] = 0
+    for n in range(block * BLOCK_SIZE, min((block + 1) * BLOCK_SIZE, st.posture.shape[0])):
         run = first_run + n
-        ch.start_run(marks)
-        recorded[:] = 0.0
-        recorded_max[:] = -1
+        ch.start_run(work.marks)
         policies.start_policies(model, st, work, n)
-        open_event_count = 0
-        for q in range(n_events):
-            if question_week[n, q] == NEVER:
-                open_events[open_event_count] = n_policies + q
-                open_event_count += 1
-        weekly_event_count = 0  # (every open event has every change to see: all, week 0)
+        _start_records(model, st, work, n, question_week)
         for week in range(horizon + 1):
             if week > 0:
-                for a in range(n_actors):
-                    weekly_cost[n, a] = 0.0
-            if week > 0 and terminal[n] == 0:  # an ended run's state no longer changes
+                st.weekly_cost[n, :] = 0.0
+            if week > 0 and st.terminal[n] == 0:  # an ended run's state no longer changes
                 # -- events and policies (mechanisms.policies) --
                 policies.policies_kernel(model, st, work, n, run, week, key)
                 # -- decisions (mechanisms.decisions), from the week's starting postures --
@@ -351,110 +327,144 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
                 trust.update_stability_kernel(model, st, work, n, run, week, key)
                 # -- termination (mechanisms.termination) --
                 termination.check_termination_kernel(model, st, work, n, run, week, key)
-            # -- records: first week of each event, sums of the trajectories --
-            # In a week that changed nothing the open events read, only those that read what
-            # moves every week are evaluated (the others' values stand, and are false).
-            every_event = marks[ch.UNSEEN_BY_EVENTS] != 0
-            every_week = ch.EVERY_WEEK
-            if not every_event and weekly_event_count > 0:
-                evaluate(model, st, work, weekly_events, 0, weekly_event_count, n, week, 0,
-                         ch.EVERY_WEEK)
-                every_week = 0
-                for i in range(weekly_event_count):
-                    every_event = every_event or holds[weekly_events[i]]
-            if every_event and open_event_count > 0:
-                evaluate(model, st, work, open_events, 0, open_event_count, n, week,
-                         marks[ch.UNSEEN_BY_EVENTS], every_week)
-                marks[ch.UNSEEN_BY_EVENTS] = 0
-                kept = 0
-                weekly_event_count = 0
-                for i in range(open_event_count):
-                    c = open_events[i]
-                    if holds[c]:
-                        question_week[n, c - n_policies] = week
-                    else:
-                        open_events[kept] = c
-                        kept += 1
-                        if reads[c] & ch.EVERY_WEEK:
-                            weekly_events[weekly_event_count] = c
-                            weekly_event_count += 1
-                open_event_count = kept
-            # What changes only with a posture, a front opening, a red line's interval, an
-            # outcome or trust is recorded as a step when it changes (``steps``, summed over
-            # the weeks at the end of the block); what moves every week is added every week.
-            record_changes = marks[ch.UNSEEN_BY_RECORDS]
-            if record_changes & ch.POSTURE:
-                for a in range(n_actors):
-                    new = severity[posture[n, a]]
-                    if new != recorded[a]:
-                        steps[week, a] += new - recorded[a]
-                        recorded[a] = new
-                    new = severity[max_posture[n, a]]
-                    if new != recorded[n_actors + a]:
-                        steps[week, n_actors + a] += new - recorded[n_actors + a]
-                        recorded[n_actors + a] = new
-                    if max_posture[n, a] != recorded_max[a]:
-                        if recorded_max[a] >= 0:
-                            count_steps[week, a, recorded_max[a]] -= 1
-                        count_steps[week, a, max_posture[n, a]] += 1
-                        recorded_max[a] = max_posture[n, a]
-            c = 2 * n_actors
-            for f in range(n_fronts):
-                sums[week, c + f] += control[n, f]
-            if record_changes & ch.FRONTS:
-                for f in range(n_fronts):
-                    new = 1.0 if front_open[n, f] else 0.0
-                    if new != recorded[c + n_fronts + f]:
-                        steps[week, c + n_fronts + f] += new - recorded[c + n_fronts + f]
-                        recorded[c + n_fronts + f] = new
-            c += 2 * n_fronts
-            if record_changes & ch.RED_LINES:
-                for line in range(n_lines):
-                    new = shown[low[n, line]]
-                    if new != recorded[c + line]:
-                        steps[week, c + line] += new - recorded[c + line]
-                        recorded[c + line] = new
-                    new = shown[high[n, line]]
-                    if new != recorded[c + n_lines + line]:
-                        steps[week, c + n_lines + line] += new - recorded[c + n_lines + line]
-                        recorded[c + n_lines + line] = new
-            c += 2 * n_lines
-            # as of the end of the week (trust changes only in bargaining)
-            trust_a, trust_b = trust.leaders_trust(model, st, work, n)
-            if trust_a != recorded[c]:
-                steps[week, c] += trust_a - recorded[c]
-                recorded[c] = trust_a
-            if trust_b != recorded[c + 1]:
-                steps[week, c + 1] += trust_b - recorded[c + 1]
-                recorded[c + 1] = trust_b
-            c += 2
-            for a in range(n_actors):
-                sums[week, c + a] += stability[n, a]
-            c += n_actors
-            sums[week, c] += win_probability[n]
-            if record_changes & ch.OUTCOME:
-                going = terminal[n] == 0
-                for k in range(1, 5):
-                    if k == 1:
-                        new = 1.0 if going and not settled[n] else 0.0
-                    elif k == 2:
-                        new = 1.0 if going and settled[n] else 0.0
-                    elif k == 3:
-                        new = 0.0 if going else 1.0
-                    else:
-                        new = 1.0 if settled_ever[n] else 0.0
-                    if new != recorded[c + k]:
-                        steps[week, c + k] += new - recorded[c + k]
-                        recorded[c + k] = new
-            marks[ch.UNSEEN_BY_RECORDS] = 0
-    # the steps, summed over the weeks, are each week's sums of the block's runs
+            # -- records: first week of each event --
+            _record_events(model, st, work, n, week, question_week)
+            # -- records: sums of the trajectories --
+            _record_trajectories(model, st, work, n, week, sums)
+    _sum_steps(work, sums, counts)
+
+
+@njit(inline="always")
+def _start_records(model, st, work, n, question_week):  # pragma: no cover
+    """Run ``n``'s open events (those not yet recorded) and its records' starting values."""
+    records, n_policies = work.records, st.policy_fired.shape[1]
+    count = 0
+    for q in range(question_week.shape[1]):
+        if question_week[n, q] == NEVER:
+            records.open[count] = n_policies + q
+            count += 1
+    records.lists[_OPEN_EVENTS] = count
+    records.lists[_WEEKLY_EVENTS] = 0  # (every open event has every change to see: all, week 0)
+    records.recorded[:] = 0.0
+    records.recorded_max[:] = -1
+
+
+@njit(inline="always")
+def _record_events(model, st, work, n, week, question_week):  # pragma: no cover
+    """The first week each open event of run ``n`` holds.
+
+    In a week that changed nothing the open events read, only those that read
+    what moves every week are evaluated (the others' values stand, and are false).
+    """
+    marks, holds, records = work.marks, work.conditions.holds, work.records
+    open_events, weekly_events, lists = records.open, records.weekly, records.lists
+    open_count, weekly_count = lists[_OPEN_EVENTS], lists[_WEEKLY_EVENTS]
+    every_event = marks[ch.UNSEEN_BY_EVENTS] != 0
+    every_week = ch.EVERY_WEEK
+    if not every_event and weekly_count > 0:
+        evaluate(model, st, work, weekly_events, 0, weekly_count, n, week, 0, ch.EVERY_WEEK)
+        every_week = 0
+        for i in range(weekly_count):
+            every_event = every_event or holds[weekly_events[i]]
+    if not (every_event and open_count > 0):
+        return
+    evaluate(model, st, work, open_events, 0, open_count, n, week, marks[ch.UNSEEN_BY_EVENTS],
+             every_week)
+    marks[ch.UNSEEN_BY_EVENTS] = 0
+    n_policies = st.policy_fired.shape[1]
+    kept = 0
+    weekly_count = 0
+    for i in range(open_count):
+        c = open_events[i]
+        if holds[c]:
+            question_week[n, c - n_policies] = week
+        else:
+            open_events[kept] = c
+            kept += 1
+            if model.condition_reads[c] & ch.EVERY_WEEK:
+                weekly_events[weekly_count] = c
+                weekly_count += 1
+    lists[_OPEN_EVENTS] = kept
+    lists[_WEEKLY_EVENTS] = weekly_count
+
+
+@njit(inline="always")
+def _record_trajectories(model, st, work, n, week, sums):  # pragma: no cover
+    """Run ``n``'s week in the block's sums, in the columns of ``run._Accumulator``.
+
+    What changes only with a posture, a front opening, a red line's interval,
+    an outcome or trust is recorded as a step when it changes (``steps``,
+    summed over the weeks by :func:`_sum_steps`); what moves every week is
+    added every week.
+    """
+    records = work.records
+    steps, count_steps, recorded, recorded_max = (records.steps, records.count_steps,
+                                                  records.recorded, records.recorded_max)
+    posture, max_posture, severity, shown = (st.posture, st.max_posture, model.severity,
+                                             model.shown_severity)
+    n_actors, n_fronts, n_lines = posture.shape[1], st.control.shape[1], st.low.shape[1]
+    changes = work.marks[ch.UNSEEN_BY_RECORDS]
+    if changes & ch.POSTURE:
+        for a in range(n_actors):
+            _record_step(steps, recorded, week, a, severity[posture[n, a]])
+            _record_step(steps, recorded, week, n_actors + a, severity[max_posture[n, a]])
+            if max_posture[n, a] != recorded_max[a]:
+                if recorded_max[a] >= 0:
+                    count_steps[week, a, recorded_max[a]] -= 1
+                count_steps[week, a, max_posture[n, a]] += 1
+                recorded_max[a] = max_posture[n, a]
+    c = 2 * n_actors
+    for f in range(n_fronts):
+        sums[week, c + f] += st.control[n, f]
+    if changes & ch.FRONTS:
+        for f in range(n_fronts):
+            _record_step(steps, recorded, week, c + n_fronts + f,
+                         1.0 if st.front_open[n, f] else 0.0)
+    c += 2 * n_fronts
+    if changes & ch.RED_LINES:
+        for line in range(n_lines):
+            _record_step(steps, recorded, week, c + line, shown[st.low[n, line]])
+            _record_step(steps, recorded, week, c + n_lines + line, shown[st.high[n, line]])
+    c += 2 * n_lines
+    # as of the end of the week (trust changes only in bargaining)
+    trust_a, trust_b = trust.leaders_trust(model, st, work, n)
+    _record_step(steps, recorded, week, c, trust_a)
+    _record_step(steps, recorded, week, c + 1, trust_b)
+    c += 2
+    for a in range(n_actors):
+        sums[week, c + a] += st.stability[n, a]
+    c += n_actors
+    sums[week, c] += st.win_probability[n]
+    if changes & ch.OUTCOME:
+        going = st.terminal[n] == 0
+        settled = st.settled[n]
+        _record_step(steps, recorded, week, c + 1, 1.0 if going and not settled else 0.0)
+        _record_step(steps, recorded, week, c + 2, 1.0 if going and settled else 0.0)
+        _record_step(steps, recorded, week, c + 3, 0.0 if going else 1.0)
+        _record_step(steps, recorded, week, c + 4, 1.0 if st.settled_ever[n] else 0.0)
+    work.marks[ch.UNSEEN_BY_RECORDS] = 0
+
+
+@njit(inline="always")
+def _record_step(steps, recorded, week, column, new):  # pragma: no cover
+    """A step-like column's change this week, if its value moved since last recorded."""
+    if new != recorded[column]:
+        steps[week, column] += new - recorded[column]
+        recorded[column] = new
+
+
+@njit(inline="always")
+def _sum_steps(work, sums, counts):  # pragma: no cover
+    """The steps, summed over the weeks: each week's sums and counts of the block's runs."""
+    steps, count_steps = work.records.steps, work.records.count_steps
+    running, running_counts = work.records.running, work.records.running_counts
     running[:] = 0.0
     running_counts[:, :] = 0
     for week in range(steps.shape[0]):
         for c in range(sums.shape[1]):
             running[c] += steps[week, c]
             sums[week, c] += running[c]
-        for a in range(n_actors):
-            for r in range(n_rungs):
+        for a in range(running_counts.shape[0]):
+            for r in range(running_counts.shape[1]):
                 running_counts[a, r] += count_steps[week, a, r]
                 counts[week, a, r] += running_counts[a, r]
