@@ -5,11 +5,13 @@ Usage::
     python -m benchmarks.kernel_sections [--runs 32768] [--scenario kursk-2024]
 
 ``perf`` sees the kernel as one anonymous block of JIT code, so this tool
-makes an instrumented copy of :mod:`redline.engine.kernel`: at each section
-comment of the weekly loop (``# -- decisions ...``, ``# -- fronts ...``) it
-inserts a read of the CPU's cycle counter (LLVM's ``readcyclecounter``) and
-adds the cycles since the previous mark to that section's total. The copy is
-compiled afresh (about 90 seconds, not cached) and run on one thread through
+makes an instrumented copy of :mod:`redline.engine.kernel`: the weekly loop of
+its block function is the ordered sequence of the mechanisms' compiled steps
+(inlined from :mod:`redline.mechanisms`), each call under a section comment
+(``# -- decisions ...``, ``# -- fronts ...``); before each the tool inserts a
+read of the CPU's cycle counter (LLVM's ``readcyclecounter``) and adds the
+cycles since the previous mark to that section's total. The copy is compiled
+afresh (about 90 seconds, not cached) and run on one thread through
 :func:`redline.simulate`; the table gives each section's share and its cycles
 per run-week. Each mark costs some tens of cycles itself, so the marks sit at
 section level only; shares are more reliable than absolute counts, and on a
@@ -32,8 +34,7 @@ import numpy as np
 
 #: Section comments of the kernel's weekly loop, and the section each starts.
 MARKERS = {
-    "# -- events: deployments": "deployments",
-    "# -- conditional policies": "policies",
+    "# -- events and policies": "policies",
     "# -- decisions": "decisions",
     "# -- red lines": "red lines",
     "# -- fronts": "fronts",
@@ -41,32 +42,46 @@ MARKERS = {
     "# -- bargaining": "bargaining",
     "# -- trust and stability": "stability",
     "# -- termination": "termination",
-    "# -- records": "records: events",
+    "# -- records: first week": "records: events",
+    "# -- records: sums": "records: sums",
 }
-SECTIONS = ["week start", *MARKERS.values(), "records: sums"]
+SECTIONS = ["week start", *MARKERS.values()]
 
 _TICK = '''
+from llvmlite import ir as _ir
+from numba.core import cgutils as _cgutils
+from numba.core import types as _types
+
 
 @intrinsic
 def _tick(typingctx):  # the CPU's cycle counter
     def codegen(context, builder, sig, args):
-        function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.IntType(64), []), "llvm.readcyclecounter")
+        function = _cgutils.get_or_insert_function(
+            builder.module, _ir.FunctionType(_ir.IntType(64), []), "llvm.readcyclecounter")
         return builder.call(function, [])
-    return types.int64(), codegen
+    return _types.int64(), codegen
+
+
 '''
+
+
+def _replace(source: str, old: str, new: str) -> str:
+    """``source`` with ``old`` replaced once by ``new``; the tool is out of date if it is absent."""
+    if old not in source:
+        raise RuntimeError(f"the kernel no longer reads {old!r}: update benchmarks.kernel_sections")
+    return source.replace(old, new, 1)
 
 
 def instrument(source: str) -> str:
     """The kernel's source with a cycle-counter mark at the start of every section."""
-    source = source.replace("from redline.mechanisms.decisions import EXP_FLUSH",
-                            "from redline.mechanisms.decisions import EXP_FLUSH\n" + _TICK)
-    source = source.replace("next_block,\n                     workers):",
-                            "next_block,\n                     workers, prof):")
-    source = source.replace("rung_counts[block],\n                            question_week)\n",
-                            "rung_counts[block],\n                            question_week, "
-                            "prof[block])\n", 1)
-    source = source.replace("counts, question_week):", "counts, question_week, prof):")
+    source = _replace(source, "#: Constants of a compiled scenario", _TICK
+                      + "#: Constants of a compiled scenario")
+    source = source.replace("@_cached_with_inlined_sources\n", "")  # compiled afresh
+    source = _replace(source, "next_block, workers):", "next_block, workers, prof):")
+    source = _replace(source, "rung_counts[block], question_week)\n",
+                      "rung_counts[block], question_week, prof[block])\n")
+    source = _replace(source, "counts,\n                    question_week):",
+                      "counts,\n                    question_week, prof):")
     lines = source.split("\n")
     out: list[str] = []
 
@@ -75,19 +90,22 @@ def instrument(source: str) -> str:
         return [f"{pad}_now = _tick()", f"{pad}prof[section] += _now - _last",
                 f"{pad}_last = _now", f"{pad}section = {SECTIONS.index(section)}"]
 
+    found = set()
     for line in lines:
         stripped = line.strip()
         indent = len(line) - len(line.lstrip())
         for marker, section in MARKERS.items():
             if stripped.startswith(marker):
                 out += mark(indent, section)
+                found.add(marker)
         if stripped.startswith("for n in range(block * BLOCK_SIZE"):
             out += [f"{' ' * indent}_last = _tick()", f"{' ' * indent}section = 0"]
-        if stripped.startswith("# What changes only with a posture"):
-            out += mark(indent, "records: sums")
         out.append(line)
         if stripped == "for week in range(horizon + 1):":
             out += mark(indent + 4, "week start")
+    missing = set(MARKERS) - found
+    if missing:
+        raise RuntimeError(f"section comments not found in the kernel: {sorted(missing)}")
     return "\n".join(out).replace("cache=True", "cache=False")
 
 
@@ -120,11 +138,9 @@ def profile(scenario_name: str, runs: int) -> dict[str, Any]:
                        horizon: int, block_sums: Any, rung_counts: Any, question_week: Any,
                        shown_severity: Any) -> None:
             prof = np.zeros((block_sums.shape[0], len(SECTIONS)), dtype=np.int64)
-            conditions, actions = copy.program_tables(programs)
             copy._simulate_blocks(
-                copy.kernel_model(compiled, shown_severity), copy.kernel_state(state),
-                conditions, actions, max(programs.depth, 1), np.uint64(key), first_run,
-                horizon, len(compiled.policy_ids), block_sums, rung_counts, question_week,
+                copy.kernel_model(compiled, programs, shown_severity), copy.kernel_state(state),
+                np.uint64(key), first_run, horizon, block_sums, rung_counts, question_week,
                 np.zeros(1, dtype=np.int64), numba.get_num_threads(), prof)
             totals.append(prof.sum(axis=0))
             state.week = horizon
