@@ -32,20 +32,26 @@ from typing import Any
 
 import numpy as np
 
-#: Section comments of the kernel's weekly loop, and the section each starts.
-MARKERS = {
-    "# -- events and policies": "policies",
-    "# -- decisions": "decisions",
-    "# -- red lines": "red lines",
-    "# -- fronts": "fronts",
-    "# -- power": "power",
-    "# -- bargaining": "bargaining",
-    "# -- trust and stability": "stability",
-    "# -- termination": "termination",
-    "# -- records: first week": "records: events",
-    "# -- records: sums": "records: sums",
-}
-SECTIONS = ["week start", *MARKERS.values()]
+#: Section comments of the kernel's records, and the section each starts.
+RECORDS = {"# -- records: first week": "records: events", "# -- records: sums": "records: sums"}
+
+
+def markers() -> dict[str, str]:
+    """Section comments of the kernel's weekly loop, and the section each starts.
+
+    One per mechanism of the registry (the kernel calls each under
+    ``# -- <name> (module) --``), then the records.
+    """
+    from redline.mechanisms.registry import MECHANISMS  # (imports Numba: after main's setting)
+
+    return {**{f"# -- {mechanism.name} (": mechanism.name for mechanism in MECHANISMS},
+            **RECORDS}
+
+
+def sections() -> list[str]:
+    """The sections, in the order of a week."""
+    return ["week start", *markers().values()]
+
 
 _TICK = '''
 from llvmlite import ir as _ir
@@ -84,17 +90,18 @@ def instrument(source: str) -> str:
                       "counts,\n                    question_week, prof):")
     lines = source.split("\n")
     out: list[str] = []
+    names = sections()
 
     def mark(indent: int, section: str) -> list[str]:
         pad = " " * indent
         return [f"{pad}_now = _tick()", f"{pad}prof[section] += _now - _last",
-                f"{pad}_last = _now", f"{pad}section = {SECTIONS.index(section)}"]
+                f"{pad}_last = _now", f"{pad}section = {names.index(section)}"]
 
     found = set()
     for line in lines:
         stripped = line.strip()
         indent = len(line) - len(line.lstrip())
-        for marker, section in MARKERS.items():
+        for marker, section in markers().items():
             if stripped.startswith(marker):
                 out += mark(indent, section)
                 found.add(marker)
@@ -103,7 +110,7 @@ def instrument(source: str) -> str:
         out.append(line)
         if stripped == "for week in range(horizon + 1):":
             out += mark(indent + 4, "week start")
-    missing = set(MARKERS) - found
+    missing = set(markers()) - found
     if missing:
         raise RuntimeError(f"section comments not found in the kernel: {sorted(missing)}")
     return "\n".join(out).replace("cache=True", "cache=False")
@@ -137,7 +144,7 @@ def profile(scenario_name: str, runs: int) -> dict[str, Any]:
         def run_kernel(compiled: Any, programs: Any, state: Any, key: int, first_run: int,
                        horizon: int, block_sums: Any, rung_counts: Any, question_week: Any,
                        shown_severity: Any) -> None:
-            prof = np.zeros((block_sums.shape[0], len(SECTIONS)), dtype=np.int64)
+            prof = np.zeros((block_sums.shape[0], len(sections())), dtype=np.int64)
             copy._simulate_blocks(
                 copy.kernel_model(compiled, programs, shown_severity), copy.kernel_state(state),
                 np.uint64(key), first_run, horizon, block_sums, rung_counts, question_week,
@@ -165,7 +172,7 @@ def profile(scenario_name: str, runs: int) -> dict[str, Any]:
         "seconds": seconds, "compile_seconds": compile_seconds,
         "sections": {name: {"share": float(cycles[i] / cycles.sum()),
                             "cycles_per_run_week": float(cycles[i] / run_weeks)}
-                     for i, name in enumerate(SECTIONS)},
+                     for i, name in enumerate(sections())},
     }
 
 
@@ -175,6 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenario", default="kursk-2024")
     args = parser.parse_args(argv)
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    # The copy's types reach the mechanisms' cached helpers: keep their cache apart.
+    os.environ.setdefault("NUMBA_CACHE_DIR", tempfile.mkdtemp(prefix="kernel-sections-"))
     from benchmarks.run import machine, write_result
 
     report = profile(args.scenario, args.runs)

@@ -21,3 +21,26 @@ def test_every_condition_and_action_is_documented():
 
     for key in (*CONDITION_KEYS, *ACTION_KEYS):
         assert f"| `{key}` |" in text, key
+
+
+def test_the_table_of_mechanisms_is_up_to_date():
+    """docs/model.md's table is generated from the registry (redline.mechanisms.registry)."""
+    from redline.mechanisms.registry import mechanism_table
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    start = text.index("\n", text.index("<!-- mechanisms: generated")) + 1
+    end = text.index("<!-- end of the generated table -->")
+    assert text[start:end] == mechanism_table(), (
+        "docs/model.md's table of mechanisms is stale: put the output of "
+        "`python -m redline.mechanisms.registry` between its two markers"
+    )
+
+
+def test_the_model_page_describes_the_mechanisms_in_the_registrys_order():
+    import re
+
+    from redline.mechanisms.registry import MECHANISMS
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    described = re.findall(r"^\d+\. \*\*[^*]+\*\* \(`(\w+)\.py`\)", text, flags=re.MULTILINE)
+    assert described == [mechanism.module.rsplit(".", 1)[-1] for mechanism in MECHANISMS]

@@ -284,3 +284,29 @@ def test_the_kernels_cache_is_keyed_by_the_sources_it_compiles_in():
     for function in (kernel._simulate_block, kernel._simulate_blocks):
         key = function._cache._index_key((), function.targetctx.codegen())
         assert key[-1] == kernel.inlined_sources_digest()
+
+
+def test_the_block_calls_every_registered_compiled_step_in_order():
+    """Numba cannot loop over functions, so the block function calls the mechanisms'
+    compiled steps one by one: the same steps, in the registry's order, each under the
+    section comment that benchmarks/kernel_sections.py marks. With the reference
+    engine's step (the registry's loop) this puts every registered mechanism under the
+    run-by-run comparison of the two engines above."""
+    import ast
+    import inspect
+
+    from redline.engine import kernel
+    from redline.mechanisms.registry import MECHANISMS
+
+    source = inspect.getsource(kernel._simulate_block.py_func)
+    calls = [(node.func.value.id, node.func.attr) for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+             and isinstance(node.func.value, ast.Name)
+             and [arg.id for arg in node.args if isinstance(arg, ast.Name)]
+             == ["model", "st", "work", "n", "run", "week", "key"]]
+    assert calls == [(mechanism.module.rsplit(".", 1)[-1], mechanism.kernel.py_func.__name__)
+                     for mechanism in MECHANISMS]
+    comments = [line.strip() for line in source.splitlines()
+                if line.strip().startswith("# -- ") and "(mechanisms." in line]
+    assert comments == [f"# -- {mechanism.name} ({mechanism.module.removeprefix('redline.')}) --"
+                        for mechanism in MECHANISMS]

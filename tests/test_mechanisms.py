@@ -2,8 +2,9 @@
 
 Oracle tests cite their source in the docstring and state their tolerance.
 Analytic truths (closed forms, invariants) are kept apart from the checks of
-the modules' declarations (NAME, STOCHASTIC, READS, WRITES, SOURCE), which
-follow Axelrod's classifier tests.
+the mechanisms' declarations (redline.mechanisms.registry: what each reads,
+writes and draws, its two steps, its caches and its sources), which follow
+Axelrod's classifier tests and are parametrised by the registry.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import inspect
 import itertools
 import math
 import pkgutil
+import re
 from pathlib import Path
 
 import numpy as np
@@ -26,23 +28,16 @@ from scipy import stats
 import redline.mechanisms
 from redline.arrays.scenario_arrays import compile_scenario
 from redline.arrays.state import State, initial_state
-from redline.engine.run import _StreamLayout, step
+from redline.engine.run import step
 from redline.engine.seeding import ChunkStreams
-from redline.mechanisms import (
-    bargaining,
-    decisions,
-    fronts,
-    policies,
-    power,
-    redlines,
-    termination,
-    trust,
-)
+from redline.mechanisms import changes, policies
 from redline.mechanisms.bargaining import acceptable_range, bargaining_range
 from redline.mechanisms.decisions import choice_probabilities, logit_choice
 from redline.mechanisms.fronts import lanchester_step, square_law_invariant
+from redline.mechanisms.mechanism import DRAWS, Mechanism, Week
 from redline.mechanisms.power import contest_success
 from redline.mechanisms.redlines import enforcement_belief
+from redline.mechanisms.registry import MECHANISMS, StreamLayout
 from redline.mechanisms.trust import beta_bernoulli_trust
 from redline.scenario.loader import load_scenario
 
@@ -385,38 +380,96 @@ def test_trust_monotone(kept, broken, more):
 
 # ----------------------------------------------------------- declarations
 
-
-def mechanism_modules() -> list:
-    names = sorted(info.name for info in pkgutil.iter_modules(redline.mechanisms.__path__))
-    return [importlib.import_module(f"redline.mechanisms.{name}") for name in names
-            if name not in {"changes", "conditions", "programs"}]
-
-
+#: Modules of redline.mechanisms that are not mechanisms: the base of the steps, the
+#: conditions and their programs, the declaration type and the registry.
+NOT_MECHANISMS = {"changes", "conditions", "mechanism", "programs", "registry"}
 STATE_FIELDS = {f.name for f in dataclasses.fields(State)}
 STATE_PROPERTIES = {name for name, value in vars(State).items() if isinstance(value, property)}
+BIBLIOGRAPHY = Path(__file__).resolve().parents[1] / "docs" / "bibliography.md"
 
 
-@pytest.mark.parametrize("module", mechanism_modules(), ids=lambda m: m.__name__.rsplit(".")[-1])
-def test_declarations_name_state_fields(module):
-    """Every mechanism declares NAME, STOCHASTIC, READS, WRITES, SOURCE (Axelrod-style
-    classifiers), and every name it reads or writes is a field or property of State."""
-    assert isinstance(module.NAME, str) and module.NAME
-    assert isinstance(module.STOCHASTIC, bool)
-    assert isinstance(module.SOURCE, str) and module.SOURCE
-    assert module.__doc__
-    for kind in ("READS", "WRITES"):
-        names = getattr(module, kind)
+def by_key(mechanism: Mechanism) -> str:
+    return mechanism.key
+
+
+def test_the_registry_lists_every_mechanism_module_once():
+    """Axelrod's explicit registry, checked: every module of redline.mechanisms that
+    declares a mechanism is in MECHANISMS, once, with its own declaration."""
+    names = {info.name for info in pkgutil.iter_modules(redline.mechanisms.__path__)}
+    modules = [importlib.import_module(f"redline.mechanisms.{name}")
+               for name in sorted(names - NOT_MECHANISMS)]
+    assert {module.MECHANISM for module in modules} == set(MECHANISMS)
+    assert len({m.key for m in MECHANISMS}) == len({m.name for m in MECHANISMS}) == 8
+    for mechanism in MECHANISMS:
+        module = importlib.import_module(mechanism.module)
+        assert module.MECHANISM is mechanism
+        assert module.__doc__ and mechanism.summary
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS, ids=by_key)
+def test_declarations_name_state_fields(mechanism):
+    """Every mechanism declares what it reads and writes (Axelrod-style classifiers),
+    and every name it reads or writes is a field or property of State."""
+    for kind in ("reads", "writes"):
+        names = getattr(mechanism, kind)
         assert isinstance(names, tuple) and names, kind
         unknown = set(names) - STATE_FIELDS - STATE_PROPERTIES
-        assert not unknown, f"{module.__name__}.{kind} names no State field: {sorted(unknown)}"
-    assert not set(module.WRITES) & STATE_PROPERTIES, "a property cannot be written"
+        assert not unknown, f"{mechanism.name} {kind} no State field: {sorted(unknown)}"
+    assert not set(mechanism.writes) & STATE_PROPERTIES, "a property cannot be written"
+    assert mechanism.draws in DRAWS
 
 
-def test_every_mechanism_module_is_checked():
-    """The list the declaration tests run over covers the engine's eight mechanisms."""
-    checked = {m.__name__.rsplit(".")[-1] for m in mechanism_modules()}
-    assert checked == {"policies", "decisions", "redlines", "fronts", "power", "bargaining",
-                       "trust", "termination"}
+@pytest.mark.parametrize("mechanism", MECHANISMS, ids=by_key)
+def test_every_mechanism_has_both_steps(mechanism):
+    """A reference step over a chunk, and a compiled step that Numba inlines into the
+    kernel (whose calls tests/test_kernel.py checks against the registry's order)."""
+    assert callable(mechanism.reference)
+    assert mechanism.reference.__module__ == mechanism.kernel.py_func.__module__
+    assert mechanism.kernel.targetoptions.get("inline") == "always"
+    assert list(inspect.signature(mechanism.kernel.py_func).parameters) == [
+        "model", "st", "work", "n", "run", "week", "key"]
+
+
+def test_every_source_is_a_bibliography_key():
+    """Every mechanism's sources are keys of docs/bibliography.md; only termination,
+    the model's own accounting, cites none."""
+    keys = set(re.findall(r"^- \*\*(\w+)\*\*:", BIBLIOGRAPHY.read_text(encoding="utf-8"),
+                          flags=re.MULTILINE))
+    for mechanism in MECHANISMS:
+        assert set(mechanism.sources) <= keys, (mechanism.name, set(mechanism.sources) - keys)
+        assert mechanism.sources or mechanism.key == "termination"
+        doc = importlib.import_module(mechanism.module).__doc__
+        for source in mechanism.sources:  # the docstring cites it (author and year)
+            author, year = re.match(r"([A-Za-z]+?)(?:Skeath|DeMesquita)?(\d{4})", source).groups()
+            author = {"Bueno": "Bueno de Mesquita", "Dixit": "Dixit"}.get(author, author)
+            assert author in doc and year in doc, (mechanism.name, source)
+
+
+def test_the_caches_are_distinct_bits_stale_on_known_changes():
+    bits = [bit for mechanism in MECHANISMS for bit, _ in mechanism.caches.values()]
+    assert len(bits) == len(set(bits)) and all(bit & (bit - 1) == 0 for bit in bits)
+    for mechanism in MECHANISMS:
+        for name, (_, stale_on) in mechanism.caches.items():
+            assert stale_on and stale_on & ~changes.ALL == 0, (mechanism.name, name)
+            assert not stale_on & changes.EVERY_WEEK, "a cache of what moves every week"
+
+
+def test_the_stream_layout_is_the_registrys_order():
+    """Each mechanism's rows follow the previous one's, in the registry's order: the
+    layout the streams have always had (policies, actors, red lines, then bargaining's
+    two), so a seed gives the same runs as before the registry."""
+    compiled = compile_scenario(load_scenario(MINI))
+    layout = StreamLayout.of(compiled)
+    n_policies, n_actors = len(compiled.policy_ids), compiled.n_actors
+    n_lines = len(compiled.red_line_ids)
+    assert layout.rows["policies"] == slice(0, n_policies)
+    assert layout.rows["decisions"] == slice(n_policies, n_policies + n_actors)
+    assert layout.rows["red_lines"] == slice(n_policies + n_actors, n_policies + n_actors + n_lines)
+    end = n_policies + n_actors + n_lines
+    assert layout.rows["bargaining"] == slice(end, end + 2)
+    assert layout.size == end + 2
+    for key in ("fronts", "power", "trust", "termination"):
+        assert layout.rows[key].start == layout.rows[key].stop
 
 
 class _Recorder:
@@ -437,31 +490,37 @@ class _Recorder:
         setattr(self._state, name, value)
 
 
+@dataclasses.dataclass
+class MidRun:
+    """The mini scenario after 5 weeks (1024 runs), and week 6's uniforms."""
+
+    compiled: object
+    state: State
+    uniforms: np.ndarray
+    layout: StreamLayout
+
+    def call(self, mechanism: Mechanism, state, rows: int | None = None) -> None:
+        """Run ``mechanism``'s reference step on ``state`` with its own uniforms (or
+        only ``rows`` of them), as the engine would in week 6."""
+        uniforms = self.uniforms[self.layout.rows[mechanism.key]]
+        if rows is not None:
+            uniforms = uniforms[:rows]
+        week = Week(self.compiled, arrivals=np.zeros((state.runs, len(self.compiled.front_ids), 2)))
+        mechanism.reference(week, state, uniforms)
+
+
 @pytest.fixture(scope="module")
 def mid_run():
-    """The mini scenario after 5 weeks (1024 runs), and one call per mechanism."""
     compiled = compile_scenario(load_scenario(MINI))
-    layout = _StreamLayout.of(compiled)
-    program = policies.PolicyProgram(compiled)
+    layout = StreamLayout.of(compiled)
     streams = ChunkStreams(3, 0, 1024, 1024)
     state = initial_state(compiled, streams.uniforms(len(compiled.slots.numbers)))
-    for week in range(1, 6):
-        state.week = week
-        step(compiled, program, state, streams.uniforms(layout.rows), layout)
+    week = Week(compiled)
+    for number in range(1, 6):
+        state.week = number
+        step(week, state, streams.uniforms(layout.size), layout)
     state.week = 6
-    u = streams.uniforms(layout.rows)
-    arrivals = np.zeros((state.runs, len(compiled.front_ids), 2))
-    calls = {
-        policies: lambda s: (program.reach_combat(s), program.step(s, u[layout.policies])),
-        decisions: lambda s: decisions.decide(compiled, s, u[layout.decisions]),
-        redlines: lambda s: redlines.apply_red_lines(compiled, s, u[layout.red_lines]),
-        fronts: lambda s: fronts.advance_fronts(compiled, s, arrivals),
-        power: lambda s: power.update_power(compiled, s),
-        bargaining: lambda s: bargaining.bargain(compiled, s, u[layout.bargaining]),
-        trust: lambda s: trust.update_stability(compiled, s),
-        termination: lambda s: termination.check_termination(compiled, s),
-    }
-    return state, calls
+    return MidRun(compiled, state, streams.uniforms(layout.size), layout)
 
 
 def _changed(before: State, after: State) -> set[str]:
@@ -470,48 +529,41 @@ def _changed(before: State, after: State) -> set[str]:
                                   np.asarray(getattr(after, f.name)), equal_nan=True)}
 
 
-@pytest.mark.parametrize("module", mechanism_modules(), ids=lambda m: m.__name__.rsplit(".")[-1])
-def test_declared_writes_cover_actual_writes(module, mid_run):
+@pytest.mark.parametrize("mechanism", MECHANISMS, ids=by_key)
+def test_declared_writes_cover_actual_writes(mechanism, mid_run):
     """Run each mechanism once on a mid-run state: every State field it changes is in
-    its WRITES declaration."""
-    state, calls = mid_run
-    state = copy.deepcopy(state)
+    its declared writes."""
+    state = copy.deepcopy(mid_run.state)
     before = copy.deepcopy(state)
-    calls[module](state)
-    undeclared = _changed(before, state) - set(module.WRITES)
-    assert not undeclared, f"{module.__name__} writes undeclared {sorted(undeclared)}"
+    mid_run.call(mechanism, state)
+    undeclared = _changed(before, state) - set(mechanism.writes)
+    assert not undeclared, f"{mechanism.name} writes undeclared {sorted(undeclared)}"
 
 
 #: Bookkeeping every mechanism may read without declaring it.
 BOOKKEEPING = {"runs", "week", "terminal", "settled"}
 
 
-def test_declared_reads_cover_actual_reads(mid_run):
+@pytest.mark.parametrize("mechanism", [m for m in MECHANISMS if m.key != "policies"], ids=by_key)
+def test_declared_reads_cover_actual_reads(mechanism, mid_run):
     """Every State field a mechanism reads (through a recording proxy) is declared in
-    READS or WRITES (bookkeeping fields aside). Policies are skipped: what their
+    its reads or writes (bookkeeping fields aside). Policies are left out: what their
     conditions read depends on the scenario."""
-    state, calls = mid_run
-    missing = {}
-    for module, call in calls.items():
-        if module is policies:
-            continue
-        recorder = _Recorder(copy.deepcopy(state))
-        call(recorder)
-        undeclared = recorder.reads - set(module.READS) - set(module.WRITES) - BOOKKEEPING
-        if undeclared:
-            missing[module.__name__] = sorted(undeclared)
-    assert not missing, missing
+    recorder = _Recorder(copy.deepcopy(mid_run.state))
+    mid_run.call(mechanism, recorder)
+    undeclared = recorder.reads - set(mechanism.reads) - set(mechanism.writes) - BOOKKEEPING
+    assert not undeclared, f"{mechanism.name} reads undeclared {sorted(undeclared)}"
 
 
-def test_stochastic_flags_match_use_of_uniforms():
-    """A mechanism declared deterministic takes no uniforms; a stochastic one does."""
-    entry = {policies: policies.PolicyProgram.step, decisions: decisions.decide,
-             redlines: redlines.apply_red_lines, fronts: fronts.advance_fronts,
-             power: power.update_power, bargaining: bargaining.bargain,
-             trust: trust.update_stability, termination: termination.check_termination}
-    for module, function in entry.items():
-        takes_uniforms = "uniforms" in inspect.signature(function).parameters
-        assert takes_uniforms == module.STOCHASTIC, module.__name__
+@pytest.mark.parametrize("mechanism", MECHANISMS, ids=by_key)
+def test_declared_draws_are_the_uniforms_a_mechanism_is_handed(mechanism, mid_run):
+    """Each mechanism is handed its declared rows of the week's uniforms and no more (a
+    deterministic one: none, and it runs without them); a stochastic one has some in
+    the mini scenario."""
+    rows = mechanism.uniforms(mid_run.compiled)
+    assert rows == len(range(*mid_run.layout.rows[mechanism.key].indices(mid_run.layout.size)))
+    assert (rows > 0) == mechanism.stochastic
+    mid_run.call(mechanism, copy.deepcopy(mid_run.state))
 
 
 # ------------------------------------------------- deployments joining a front

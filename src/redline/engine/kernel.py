@@ -1,35 +1,37 @@
-"""The compiled engine: every mechanism of a week, fused into one loop per run.
+"""The compiled engine: the mechanisms of a week, one run at a time, compiled with Numba.
 
-This is the same model as the vectorised mechanisms in :mod:`redline.mechanisms`
-(their docstrings give the equations and the literature), written run by run
-and compiled with Numba. The vectorised form moves every intermediate array
-through memory once per mechanism and per actor; here one run's state stays in
-cache for all its weeks, intermediate values stay in registers, and random
-numbers are computed only where a mechanism needs one (the counter-based
-streams of :mod:`redline.engine.seeding` give the same number to the same run,
-week and row whichever engine asks). Within a run's week, the choosers'
-decisions are one loop without calls or branches, which the compiler turns
-into packed vector code. Blocks of runs are spread over threads, one at a
-time to whichever thread is free (an atomic counter of the next block);
-each block's sums are formed in run order (the step-like columns as changes,
-summed over the weeks at the block's end), so the result does not depend on
-the number of threads. The kernel releases the GIL while it runs, so a
-progress bar or a Dask worker's heartbeat keeps going. Tests check that both
-engines give the same runs; docs/performance.md gives the measurements that
-shaped this code.
-
-The order of the mechanisms within a week is that of
-:func:`redline.engine.run.step`.
+Each mechanism has two steps beside its equations in :mod:`redline.mechanisms`:
+the vectorised reference step, over all runs of a chunk, and a compiled step
+(``*_kernel``) over one run, which reads the same random numbers (the
+counter-addressed uniforms of :mod:`redline.arrays.streams` give the same
+number to the same run, week and row whichever engine asks). This module runs
+the compiled steps: :func:`_simulate_block` calls them in the order of the
+registry (:mod:`redline.mechanisms.registry`), and Numba inlines each one
+(``inline="always"``), so one run's state stays in cache for all its weeks,
+intermediate values stay in registers and the split into functions costs
+nothing (measured with ``benchmarks/kernel_sections.py``; docs/performance.md).
+Values that change only with some part of the state are kept between weeks,
+each declared by the mechanism that keeps it (:mod:`redline.mechanisms.changes`).
+Within a run's week, the choosers' decisions are one loop without calls or
+branches, which the compiler turns into packed vector code. Blocks of runs
+are spread over threads, one at a time to whichever thread is free (an
+atomic counter of the next block); each block's sums are formed in run order
+(the step-like columns as changes, summed over the weeks at the block's end),
+so the result does not depend on the number of threads. The kernel releases
+the GIL while it runs, so a progress bar or a Dask worker's heartbeat keeps
+going. Tests check that both engines give the same runs, and that the block
+function calls every registered mechanism's compiled step in order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import math
 from collections import namedtuple
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numba
 import numpy as np
@@ -57,51 +59,37 @@ from redline.mechanisms import (
 )
 from redline.mechanisms import changes as ch
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
+from redline.mechanisms.registry import MECHANISMS, StreamLayout, kernel_caches
 
-#: Constants of a compiled scenario, in the form the kernel reads.
-Model = namedtuple("Model", [
+#: Constants of a compiled scenario, in the form the compiled steps read: the scenario's
+#: arrays and settings, the first row of each mechanism's weekly uniforms (``row_<key>``, from
+#: the registry's stream layout), the condition programs and action rows, and the table of
+#: what each change makes stale (from the registry's caches).
+MODEL_FIELDS = (
     "side_of", "leaders", "may_use", "choosers", "needs", "supplier_actor", "severity",
     "extended_severity", "shown_severity", "applies", "owner", "response", "fallback",
     "declared", "follow_through_mean", "belief_cdf", "attacker_side", "exponent_enemy",
     "exponent_own", "deployment_front", "deployment_role", "deployment_actor", "trust_kept",
-    "trust_broken",
-    "rung_precedence", "stability_floor", "decisiveness",
-    "cost_per_loss", "war_cost_growth", "power_shift",
-    "break_hazard", "collapse_share", "negotiated_terms", "trust_alpha", "trust_beta",
-    "row_policies", "row_decisions", "row_red_lines", "row_bargaining",
+    "trust_broken", "rung_precedence", "stability_floor", "decisiveness", "cost_per_loss",
+    "war_cost_growth", "power_shift", "break_hazard", "collapse_share", "negotiated_terms",
+    "trust_alpha", "trust_beta",
+    *(f"row_{mechanism.key}" for mechanism in MECHANISMS),
     "condition_op", "condition_arg", "condition_value", "condition_start", "condition_reads",
     "action_kind", "action_arg", "action_value", "action_start", "depth", "stale_on",
-])
-
-#: The fields of :class:`redline.arrays.state.State` the kernel reads or writes.
-STATE_FIELDS = (
-    "capability", "resolve", "war_cost", "cost_sensitivity", "optimism",
-    "stability_sensitivity", "effect", "cost", "harm", "threshold", "follow_through",
-    "attrition", "reinforcement", "control_speed", "front_weight", "diverts", "loss_share",
-    "deployment_strength", "deployment_exists", "deployment_delay", "deployment_attrition",
-    "policy_probability",
-    "policy_delay", "action_level", "rationality", "switching_cost", "planning_weeks",
-    "support", "posture", "max_posture", "grants", "tested",
-    "low", "high", "crossed", "enforced", "forces", "control", "front_open",
-    "deployment_active", "deployment_since", "deployment_in_combat", "policy_decided",
-    "policy_due", "policy_fired", "talks_hazard", "costs", "weekly_cost", "stability",
-    "deals_broken", "win_probability", "settled", "settled_ever", "broken_ever", "terms",
-    "terminal", "end_week", "regime_actor",
 )
+Model = namedtuple("Model", MODEL_FIELDS)  # type: ignore[misc]
+
+#: The arrays of :class:`redline.arrays.state.State`, as the compiled steps read and write them.
+STATE_FIELDS = tuple(field.name for field in dataclasses.fields(State)
+                     if field.name not in ("runs", "week"))
 KernelState = namedtuple("KernelState", STATE_FIELDS)  # type: ignore[misc]
-
-#: The caches of the mechanisms' compiled steps: each one's bit and what makes it stale.
-_CACHES = [cache for module in (decisions, power, fronts, trust)
-           for cache in module.KERNEL_CACHES.values()]
-
 
 
 def kernel_model(compiled: ScenarioArrays, programs: Programs,
                  shown_severity: NDArray[np.float64]) -> Any:
     """The constants of ``compiled`` and its ``programs`` as a :data:`Model`."""
     settings = compiled.scenario.model
-    n_policies, n_actors = len(compiled.policy_ids), compiled.n_actors
-    n_lines = len(compiled.red_line_ids)
+    n_actors, n_lines = compiled.n_actors, len(compiled.red_line_ids)
     declared = np.array([compiled.rung_index[line.declared_at] + 1
                          for line in compiled.scenario.red_lines], dtype=np.int64)
     roles = np.array([0 if compiled.deployment_side[d] == compiled.front_attacker_side[
@@ -112,7 +100,7 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
                         dtype=np.int64)
     alpha, beta = settings.trust_prior
     terms = compiled.negotiated_terms
-    return Model(
+    return cast(Any, Model)(  # (mypy reads a namedtuple's fields from literals only)
         side_of=_ints(compiled.side_of), leaders=_ints(compiled.leaders),
         may_use=_bools(compiled.may_use), choosers=choosers,
         needs=_bools(compiled.needs).reshape(compiled.n_rungs, len(compiled.suppliers)),
@@ -139,14 +127,13 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
         break_hazard=float(settings.break_hazard), collapse_share=float(settings.collapse_share),
         negotiated_terms=math.nan if terms is None else float(terms),
         trust_alpha=float(alpha), trust_beta=float(beta),
-        row_policies=0, row_decisions=n_policies, row_red_lines=n_policies + n_actors,
-        row_bargaining=n_policies + n_actors + n_lines,
+        **{f"row_{key}": rows.start for key, rows in StreamLayout.of(compiled).rows.items()},
         condition_op=programs.op, condition_arg=programs.arg, condition_value=programs.value,
         condition_start=programs.start, condition_reads=programs.reads,
         action_kind=programs.action_kind, action_arg=programs.action_arg,
         action_value=programs.action_value, action_start=programs.action_start,
         depth=max(programs.depth, 1),
-        stale_on=ch.stale_on_table(_CACHES),
+        stale_on=ch.stale_on_table(kernel_caches()),
     )
 
 
@@ -286,7 +273,7 @@ def _new_work(model, st, horizon, columns, n_events):  # pragma: no cover
 
 
 @_cached_with_inlined_sources
-@njit(cache=True, error_model="numpy", _nrt=False)
+@njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]
 def _simulate_block(model, st, work, key, first_run, horizon, block, sums, counts,
                     question_week):  # pragma: no cover
     """Every run of one block, week 0 to the horizon: the mechanisms in the registry's order.
@@ -313,7 +300,7 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
             if week > 0 and st.terminal[n] == 0:  # an ended run's state no longer changes
                 # -- events and policies (mechanisms.policies) --
                 policies.policies_kernel(model, st, work, n, run, week, key)
-                # -- decisions (mechanisms.decisions), from the week's starting postures --
+                # -- decisions (mechanisms.decisions) --
                 decisions.decide_kernel(model, st, work, n, run, week, key)
                 # -- red lines (mechanisms.redlines) --
                 redlines.apply_red_lines_kernel(model, st, work, n, run, week, key)

@@ -1,24 +1,18 @@
 """The ensemble engine: the weekly step loop over chunks of runs.
 
 Each chunk holds the state of many runs as arrays (first axis: the run) and
-advances them one week at a time through the mechanisms, in the order of
-docs/model.md:
-
-1. events and conditional policies (:mod:`redline.mechanisms.policies`)
-2. decisions (:mod:`redline.mechanisms.decisions`)
-3. red lines (:mod:`redline.mechanisms.redlines`)
-4. fronts (:mod:`redline.mechanisms.fronts`)
-5. power (:mod:`redline.mechanisms.power`)
-6. bargaining (:mod:`redline.mechanisms.bargaining`)
-7. trust and stability (:mod:`redline.mechanisms.trust`)
-8. termination and records (:mod:`redline.mechanisms.termination`)
+advances them one week at a time through the mechanisms, in the order of the
+registry (:data:`redline.mechanisms.registry.MECHANISMS`; docs/model.md
+tabulates it): events and conditional policies, decisions, red lines, fronts,
+power, bargaining, trust and stability, termination.
 
 Two engines run this loop. The vectorised engine (``engine="numpy"``, the
-reference) applies each mechanism of :mod:`redline.mechanisms` to a whole
-chunk at once, with no Python loop over runs. The compiled engine
-(``engine="compiled"``, the default; :mod:`redline.engine.kernel`) fuses the
-mechanisms into one loop per run, compiled with Numba and spread over threads.
-They draw the same counter-based random numbers (:mod:`redline.engine.seeding`)
+reference) applies each mechanism's reference step to a whole chunk at once,
+with no Python loop over runs (:func:`step`). The compiled engine
+(``engine="compiled"``, the default; :mod:`redline.engine.kernel`) runs each
+mechanism's compiled step, one run at a time, compiled with Numba and spread
+over threads. They draw the same counter-based random numbers (the registry's
+:class:`~redline.mechanisms.registry.StreamLayout`, :mod:`redline.engine.seeding`)
 and give the same runs (the tests compare them). Chunks are aggregated into
 sums as they finish, so memory is bounded by the chunk size, and the result
 does not depend on the chunk size, the executor or the number of threads.
@@ -26,7 +20,6 @@ does not depend on the chunk size, the executor or the number of threads.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,16 +35,12 @@ from redline.engine.kernel import run_kernel  # Numba compiles (or loads) it on 
 from redline.engine.memory import check_memory
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.tallies import counts_by_column
-from redline.mechanisms.bargaining import bargain
 from redline.mechanisms.conditions import compile_condition
-from redline.mechanisms.decisions import decide
-from redline.mechanisms.fronts import advance_fronts
-from redline.mechanisms.policies import PolicyProgram
-from redline.mechanisms.power import update_power
+from redline.mechanisms.mechanism import Week
 from redline.mechanisms.programs import compile_programs
-from redline.mechanisms.redlines import apply_red_lines
-from redline.mechanisms.termination import check_termination, final_outcomes
-from redline.mechanisms.trust import leader_trust, update_stability
+from redline.mechanisms.registry import MECHANISMS, StreamLayout
+from redline.mechanisms.termination import final_outcomes
+from redline.mechanisms.trust import leader_trust
 from redline.results import EnsembleResult, Estimate
 from redline.scenario.distributions import is_distribution
 from redline.scenario.models import MAX_HORIZON, OUTCOMES, Scenario
@@ -63,26 +52,6 @@ PerRunSink = Callable[[int, dict[str, NDArray[np.int64]]], None]
 MAX_RUNS = 100_000_000
 #: The engines that can run an ensemble (see the module docstring).
 ENGINES = ("compiled", "numpy")
-
-
-@dataclass
-class _StreamLayout:
-    """Rows of each week's uniforms used by each mechanism."""
-
-    policies: slice
-    decisions: slice
-    red_lines: slice
-    bargaining: slice
-    rows: int
-
-    @classmethod
-    def of(cls, compiled: ScenarioArrays) -> _StreamLayout:
-        sizes = [len(compiled.policy_ids), compiled.n_actors, len(compiled.red_line_ids), 2]
-        edges = np.cumsum([0, *sizes])
-        policies, decisions, red_lines, bargaining = (
-            slice(int(a), int(b)) for a, b in itertools.pairwise(edges))
-        return cls(policies=policies, decisions=decisions, red_lines=red_lines,
-                   bargaining=bargaining, rows=int(edges[-1]))
 
 
 class _Accumulator:
@@ -450,20 +419,20 @@ def _run_vectorised(compiled: ScenarioArrays, task: ChunkTask, streams: ChunkStr
                     advance: Callable[[int], None] | None) -> None:
     """Run the chunk week by week through the vectorised mechanisms (the reference engine)."""
     scenario = compiled.scenario
-    layout = _StreamLayout.of(compiled)
-    program = PolicyProgram(compiled)
+    layout = StreamLayout.of(compiled)
+    week = Week(compiled)
     events = ([question.event for question in scenario.questions]
               + [observation.event for observation in scenario.observations])
     questions = [compile_condition(event, compiled) for event in events]
     _record_questions(questions, state, question_week)
     accumulator.record_week(state)
-    for week in range(1, task.horizon + 1):
-        state.week = week
-        step(compiled, program, state, streams.uniforms(layout.rows), layout)
+    for number in range(1, task.horizon + 1):
+        state.week = number
+        step(week, state, streams.uniforms(layout.size), layout)
         _record_questions(questions, state, question_week)
         accumulator.record_week(state)
         if advance is not None:
-            advance(week)
+            advance(number)
 
 
 def _run_compiled(compiled: ScenarioArrays, task: ChunkTask, key: int, state: State,
@@ -475,19 +444,15 @@ def _run_compiled(compiled: ScenarioArrays, task: ChunkTask, key: int, state: St
     accumulator.rung_counts += rung_counts.sum(axis=0)
 
 
-def step(compiled: ScenarioArrays, program: PolicyProgram, state: State,
-         uniforms: NDArray[np.float64], layout: _StreamLayout) -> None:
-    """Advance every run of ``state`` by one week (the mechanisms in order)."""
+def step(week: Week, state: State, uniforms: NDArray[np.float64], layout: StreamLayout) -> None:
+    """Advance every run of ``state`` by one week: each mechanism's reference step in order.
+
+    ``uniforms`` holds the week's random numbers, one row per draw, laid out by
+    ``layout``; each mechanism receives its own rows.
+    """
     state.weekly_cost = np.zeros_like(state.weekly_cost)
-    arrivals = program.reach_combat(state)
-    program.step(state, uniforms[layout.policies])
-    decide(compiled, state, uniforms[layout.decisions])
-    apply_red_lines(compiled, state, uniforms[layout.red_lines])
-    advance_fronts(compiled, state, arrivals)
-    update_power(compiled, state)
-    bargain(compiled, state, uniforms[layout.bargaining])
-    update_stability(compiled, state)
-    check_termination(compiled, state)
+    for mechanism in MECHANISMS:
+        mechanism.reference(week, state, uniforms[layout.rows[mechanism.key]])
 
 
 def _record_questions(questions: list, state: State, question_week: NDArray[np.int64]) -> None:

@@ -31,14 +31,8 @@ from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
 from redline.arrays.streams import uniform_at
 from redline.mechanisms import changes as ch
+from redline.mechanisms.mechanism import Mechanism, Week
 from redline.mechanisms.trust import leader_trust, leaders_trust
-
-NAME = "bargaining"
-STOCHASTIC = True
-READS = ("win_probability", "optimism", "war_cost", "resolve", "cost_sensitivity", "costs",
-         "talks_hazard", "deals_broken", "capability", "support")
-WRITES = ("settled", "settled_ever", "broken_ever", "terms", "deals_broken")
-SOURCE = "Fearon1995; Powell2006; BuenoDeMesquita1994; Scholz2011"
 
 FloatArray = NDArray[np.float64]
 
@@ -161,3 +155,24 @@ def perceived_cost_at(model, st, n, actor):  # pragma: no cover
     """:func:`perceived_cost` of ``actor`` in run ``n``."""
     return st.war_cost[n, actor] * (1.0 - st.resolve[n, actor]) * (
         1.0 + model.war_cost_growth * st.cost_sensitivity[n, actor] * st.costs[n, actor])
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: :func:`bargain` (row 0 talks, row 1 breaking)."""
+    bargain(week.compiled, state, uniforms)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="bargaining",
+    name="bargaining",
+    summary=("a deal in force may break; otherwise talks may strike one within the acceptable "
+             "range"),
+    reads=("win_probability", "optimism", "war_cost", "resolve", "cost_sensitivity", "costs",
+           "talks_hazard", "deals_broken", "capability", "support"),
+    writes=("settled", "settled_ever", "broken_ever", "terms", "deals_broken"),
+    draws="two",
+    reference=reference_step,
+    kernel=bargain_kernel,
+    sources=("Fearon1995", "Powell2006", "BuenoDeMesquita1994", "Scholz2011"),
+)

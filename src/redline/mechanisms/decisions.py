@@ -39,17 +39,9 @@ from redline.arrays.streams import uniform_at
 from redline.mechanisms import changes as ch
 from redline.mechanisms import power
 from redline.mechanisms.conditions import permitted
+from redline.mechanisms.mechanism import Mechanism, Week
 from redline.mechanisms.power import actor_weight, contest_success, contest_success_at, side_power
 from redline.mechanisms.redlines import belief_at, enforcement_belief
-
-NAME = "decisions"
-STOCHASTIC = True
-READS = ("posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
-         "rationality", "switching_cost", "planning_weeks",
-         "follow_through", "capability", "support", "cost_sensitivity", "control", "diverts",
-         "front_open", "front_weight")
-WRITES = ("posture", "max_posture", "weekly_cost")
-SOURCE = "McKelvey1995; Kahn1965"
 
 FloatArray = NDArray[np.float64]
 
@@ -514,3 +506,27 @@ def logit_pick(x_down, x_hold, x_up, u):  # pragma: no cover
     if scaled >= w_down + w_hold:
         return 1
     return 0
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: :func:`decide`."""
+    decide(week.compiled, state, uniforms)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="decisions",
+    name="decisions",
+    summary=("each actor aligned with a side moves one rung down, holds or moves one rung up "
+             "(logit choice)"),
+    reads=("posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
+           "rationality", "switching_cost", "planning_weeks",
+           "follow_through", "capability", "support", "cost_sensitivity", "control", "diverts",
+           "front_open", "front_weight"),
+    writes=("posture", "max_posture", "weekly_cost"),
+    draws="one per actor",
+    reference=reference_step,
+    kernel=decide_kernel,
+    sources=("McKelvey1995", "Kahn1965"),
+    caches=KERNEL_CACHES,
+)

@@ -31,14 +31,8 @@ from numpy.typing import NDArray
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
 from redline.mechanisms import changes as ch
+from redline.mechanisms.mechanism import Mechanism, Week
 from redline.mechanisms.power import posture_effect, power_at
-
-NAME = "fronts"
-STOCHASTIC = False
-READS = ("forces", "attrition", "reinforcement", "control", "control_speed", "front_open",
-         "deployment_in_combat", "posture", "effect", "loss_share")
-WRITES = ("forces", "control", "weekly_cost")
-SOURCE = "Lanchester1916; Helmbold1965"
 
 FloatArray = NDArray[np.float64]
 
@@ -197,3 +191,29 @@ def advance_fronts_kernel(model, st, work, n, run, week, key):  # pragma: no cov
             control[n, f] = min(max(control[n, f] + shift, 0.0), 1.0)
     for a in range(n_actors):
         st.weekly_cost[n, a] += model.cost_per_loss * lost[a]
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: :func:`advance_fronts`, with the policies' arrivals."""
+    compiled = week.compiled
+    arrivals = week.arrivals
+    if arrivals is None:  # (the policies' step sets them, earlier in the week)
+        arrivals = np.zeros((state.runs, len(compiled.front_ids), 2))
+    advance_fronts(compiled, state, arrivals)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="fronts",
+    name="fronts",
+    summary=("Lanchester attrition and reinforcements on each open front; control of the "
+             "ground; the losses' costs"),
+    reads=("forces", "attrition", "reinforcement", "control", "control_speed", "front_open",
+           "deployment_in_combat", "posture", "effect", "loss_share"),
+    writes=("forces", "control", "weekly_cost"),
+    draws="none",
+    reference=reference_step,
+    kernel=advance_fronts_kernel,
+    sources=("Lanchester1916", "Helmbold1965"),
+    caches=KERNEL_CACHES,
+)

@@ -27,17 +27,8 @@ from redline.arrays.streams import uniform_at
 from redline.mechanisms import changes as ch
 from redline.mechanisms import programs as pg
 from redline.mechanisms.conditions import Predicate, compile_condition
+from redline.mechanisms.mechanism import Mechanism, Week
 from redline.scenario import models as m
-
-NAME = "events and policies"
-STOCHASTIC = True
-READS = ("week", "deployment_active", "deployment_since", "deployment_exists",
-         "deployment_delay", "deployment_strength", "deployment_attrition", "forces",
-         "policy_decided", "policy_due", "policy_probability", "policy_delay")
-WRITES = ("deployment_in_combat", "policy_decided", "policy_due", "policy_fired", "grants",
-          "deployment_active", "deployment_since", "support", "front_open", "talks_hazard",
-          "attrition", "loss_share")
-SOURCE = "Schelling1960"
 
 FloatArray = NDArray[np.float64]
 
@@ -308,3 +299,35 @@ def reach_combat_kernel(model, st, work, n, run, week, key):  # pragma: no cover
                     loss_share[n, f, role, a] = loss_share[n, f, role, a] * kept
                 loss_share[n, f, role, model.deployment_actor[d]] += joining / total
             arrivals[f, role] += joining
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: deployments reach combat, then the policies act.
+
+    The strength reaching each front goes to ``week.arrivals`` (the fronts' step
+    reads it); the policies' conditions are compiled to predicates once a chunk.
+    """
+    program = week.kept.get("policies")
+    if program is None:
+        program = week.kept["policies"] = PolicyProgram(week.compiled)
+    week.arrivals = program.reach_combat(state)
+    program.step(state, uniforms)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="policies",
+    name="events and policies",
+    summary=("deployments reach combat; a policy whose condition holds draws once, and its "
+             "actions take effect after its delay"),
+    reads=("week", "deployment_active", "deployment_since", "deployment_exists",
+           "deployment_delay", "deployment_strength", "deployment_attrition", "forces",
+           "policy_decided", "policy_due", "policy_probability", "policy_delay"),
+    writes=("deployment_in_combat", "policy_decided", "policy_due", "policy_fired", "grants",
+            "deployment_active", "deployment_since", "support", "front_open", "talks_hazard",
+            "attrition", "loss_share"),
+    draws="one per policy",
+    reference=reference_step,
+    kernel=policies_kernel,
+    sources=("Schelling1960",),
+)

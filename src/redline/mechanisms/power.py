@@ -29,13 +29,7 @@ from numpy.typing import NDArray
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
 from redline.mechanisms import changes as ch
-
-NAME = "power"
-STOCHASTIC = False
-READS = ("capability", "support", "posture", "effect", "diverts", "front_open", "control",
-         "front_weight")
-WRITES = ("win_probability",)
-SOURCE = "Tullock1980; Hirshleifer1989"
+from redline.mechanisms.mechanism import Mechanism, Week
 
 FloatArray = NDArray[np.float64]
 
@@ -250,3 +244,24 @@ def update_power_kernel(model, st, work, n, run, week, key):  # pragma: no cover
     work.power.kept[SIDE_1] = power_1
     st.win_probability[n] = contest_success_at(power_0, power_1, model.decisiveness)
     ch.refreshed(work.marks, SIDE_POWER_CACHE)
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: :func:`update_power`."""
+    update_power(week.compiled, state)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="power",
+    name="power",
+    summary="each side's power; side 0's chance to prevail by the contest success function",
+    reads=("capability", "support", "posture", "effect", "diverts", "front_open", "control",
+           "front_weight"),
+    writes=("win_probability",),
+    draws="none",
+    reference=reference_step,
+    kernel=update_power_kernel,
+    sources=("Tullock1980", "Hirshleifer1989"),
+    caches=KERNEL_CACHES,
+)

@@ -204,7 +204,7 @@ def _action(action: object, compiled: ScenarioArrays, support_column: int
 ConditionWork = namedtuple("ConditionWork", ["holds", "needed", "stack"])
 
 
-@njit(cache=True)
+@njit(inline="always")
 def conditions_work(model, n_policies, n_events):  # pragma: no cover
     """The interpreter's arrays for a block; an event is evaluated while it is open."""
     n_conditions = model.condition_start.shape[0] - 1

@@ -1,6 +1,6 @@
 """Red lines with private thresholds, salami tactics and probabilistic enforcement.
 
-Model (Schelling 1960, 1966; Dixit & Skeath, *Games of Strategy*, ch. 14):
+Model (Schelling 1960, 1966; Dixit & Skeath 2015, *Games of Strategy*, ch. 14):
 each red line has a true threshold T, private to its owner and drawn per run.
 The public knows an interval [L, U) that contains T. Each week, let s be the
 highest severity employed by the actors the line applies to. When s exceeds the
@@ -31,12 +31,7 @@ from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
 from redline.arrays.streams import uniform_at
 from redline.mechanisms import changes as ch
-
-NAME = "red lines"
-STOCHASTIC = True
-READS = ("posture", "threshold", "follow_through", "tested", "low", "high", "harm")
-WRITES = ("posture", "max_posture", "tested", "low", "high", "crossed", "enforced", "weekly_cost")
-SOURCE = "Schelling1960; Schelling1966; DixitSkeath2015"
+from redline.mechanisms.mechanism import FloatArray, Mechanism, Week
 
 
 def enforcement_belief(
@@ -165,3 +160,24 @@ def apply_red_lines_kernel(model, st, work, n, run, week, key):  # pragma: no co
                 if applies[line, a] and side_of[a] == target_side:
                     st.weekly_cost[n, a] += st.harm[n, answer]
         max_posture[n, enforcer] = max(max_posture[n, enforcer], posture[n, enforcer])
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: :func:`apply_red_lines`."""
+    apply_red_lines(week.compiled, state, uniforms)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="red_lines",
+    name="red lines",
+    summary=("a new highest severity tests each red line; its owner enforces at or above the "
+             "private threshold"),
+    reads=("posture", "threshold", "follow_through", "tested", "low", "high", "harm"),
+    writes=("posture", "max_posture", "tested", "low", "high", "crossed", "enforced",
+            "weekly_cost"),
+    draws="one per red line",
+    reference=reference_step,
+    kernel=apply_red_lines_kernel,
+    sources=("Schelling1960", "Schelling1966", "DixitSkeath2015"),
+)

@@ -20,13 +20,8 @@ from numpy.typing import NDArray
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import TERMINAL_CODES, State
 from redline.mechanisms import changes as ch
+from redline.mechanisms.mechanism import FloatArray, Mechanism, Week
 from redline.scenario.models import OUTCOMES
-
-NAME = "termination and records"
-STOCHASTIC = False
-READS = ("posture", "stability", "win_probability", "settled", "settled_ever", "broken_ever")
-WRITES = ("terminal", "end_week", "regime_actor")
-SOURCE = "DESIGN section 2.8"
 
 _PRECEDENCE = ("nuclear_use", "great_power_war", "regime_crisis", "military_collapse")
 
@@ -117,3 +112,22 @@ def check_termination_kernel(model, st, work, n, run, week, key):  # pragma: no 
         st.end_week[n] = week
         if code == _REGIME_CRISIS:
             st.regime_actor[n] = fallen
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: :func:`check_termination`."""
+    check_termination(week.compiled, state)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="termination",
+    name="termination",
+    summary="a run ends with the first terminal outcome reached, in order of precedence",
+    reads=("posture", "stability", "win_probability", "settled", "settled_ever", "broken_ever"),
+    writes=("terminal", "end_week", "regime_actor"),
+    draws="none",
+    reference=reference_step,
+    kernel=check_termination_kernel,
+    sources=(),
+)

@@ -28,12 +28,7 @@ from numpy.typing import NDArray
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import State
 from redline.mechanisms import changes as ch
-
-NAME = "trust and stability"
-STOCHASTIC = False
-READS = ("deals_broken", "capability", "support", "weekly_cost", "stability_sensitivity")
-WRITES = ("costs", "stability")
-SOURCE = "Kydd2005; Powell2006"
+from redline.mechanisms.mechanism import Mechanism, Week
 
 FloatArray = NDArray[np.float64]
 
@@ -139,3 +134,24 @@ def update_stability_kernel(model, st, work, n, run, week, key):  # pragma: no c
         costs[n, a] += weekly_cost[n, a]
         stability[n, a] = min(max(
             stability[n, a] - st.stability_sensitivity[n, a] * weekly_cost[n, a], 0.0), 1.0)
+
+
+def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
+    """The reference engine's week: :func:`update_stability`."""
+    update_stability(week.compiled, state)
+
+
+#: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
+MECHANISM = Mechanism(
+    key="trust",
+    name="trust and stability",
+    summary=("the week's costs accumulate and lower each regime's stability (trust follows "
+             "broken deals)"),
+    reads=("deals_broken", "capability", "support", "weekly_cost", "stability_sensitivity"),
+    writes=("costs", "stability"),
+    draws="none",
+    reference=reference_step,
+    kernel=update_stability_kernel,
+    sources=("Kydd2005", "Powell2006", "Fearon1994", "BuenoDeMesquita2003"),
+    caches=KERNEL_CACHES,
+)
