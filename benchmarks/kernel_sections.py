@@ -82,7 +82,7 @@ def instrument(source: str) -> str:
     """The kernel's source with a cycle-counter mark at the start of every section."""
     source = _replace(source, "#: Constants of a compiled scenario", _TICK
                       + "#: Constants of a compiled scenario")
-    source = source.replace("@_cached_with_inlined_sources\n", "")  # compiled afresh
+    source = source.replace("@cached_with_inlined_sources\n", "")  # compiled afresh
     source = _replace(source, "next_block, workers):", "next_block, workers, prof):")
     source = _replace(source, "rung_counts[block], question_week)\n",
                       "rung_counts[block], question_week, prof[block])\n")

@@ -279,11 +279,13 @@ def test_the_kernels_logit_pick_at_ties_and_edges(utilities, u):
 def test_the_kernels_cache_is_keyed_by_the_sources_it_compiles_in():
     """Numba checks the time stamp of the kernel's own file only; the mechanisms' steps
     compiled into it come from other files, whose digest the cache key adds."""
-    from redline.engine import kernel
+    from redline.engine import kernel, seeding
+    from redline.engine.numba_cache import inlined_sources_digest
 
-    for function in (kernel._simulate_block, kernel._simulate_blocks):
+    for function in (kernel._simulate_block, kernel._simulate_blocks, kernel._new_work,
+                     seeding._fill_uniforms):
         key = function._cache._index_key((), function.targetctx.codegen())
-        assert key[-1] == kernel.inlined_sources_digest()
+        assert key[-1] == inlined_sources_digest()
 
 
 def test_the_block_calls_every_registered_compiled_step_in_order():

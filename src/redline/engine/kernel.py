@@ -26,11 +26,8 @@ function calls every registered mechanism's compiled step in order.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import math
 from collections import namedtuple
-from pathlib import Path
 from typing import Any, cast
 
 import numba
@@ -38,14 +35,12 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, prange
 from numba.core import types
-from numba.core.caching import FunctionCache
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
-import redline.arrays.streams
-import redline.mechanisms
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, State
+from redline.engine.numba_cache import cached_with_inlined_sources
 from redline.engine.seeding import BLOCK_SIZE
 from redline.mechanisms import (
     bargaining,
@@ -176,38 +171,6 @@ def run_kernel(compiled: ScenarioArrays, programs: Programs, state: State, key: 
     state.week = horizon
 
 
-class _InlinedSourcesCache(FunctionCache):
-    """Numba's on-disk cache of a kernel function, keyed also by the sources it compiles in.
-
-    Numba keys a cached function by its own bytecode and checks the time stamp
-    of its own file only, not of the files whose functions it calls: the
-    kernel compiles in the mechanisms' steps (:mod:`redline.mechanisms`) and
-    the random numbers (:mod:`redline.arrays.streams`), so a change to one of
-    those would otherwise leave the old kernel in the cache. The key adds a
-    digest of their sources, read on the first compilation or load.
-    """
-
-    def _index_key(self, sig, codegen):  # type: ignore[no-untyped-def]
-        return (*super()._index_key(sig, codegen), inlined_sources_digest())
-
-
-@functools.cache
-def inlined_sources_digest() -> str:
-    """SHA-256 of the sources the kernel compiles in besides its own module."""
-    folder = Path(redline.mechanisms.__file__).parent
-    digest = hashlib.sha256()
-    for path in [*sorted(folder.glob("*.py")), Path(redline.arrays.streams.__file__)]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _cached_with_inlined_sources(dispatcher: Any) -> Any:
-    """Make ``dispatcher`` (an ``njit(cache=True)`` function) use :class:`_InlinedSourcesCache`."""
-    dispatcher._cache = _InlinedSourcesCache(dispatcher.py_func)
-    return dispatcher
-
-
 @intrinsic
 def _take_next(typingctx, counter):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Add 1 to ``counter[0]`` atomically; return the value it had (a fetch-and-add)."""
@@ -220,7 +183,7 @@ def _take_next(typingctx, counter):  # type: ignore[no-untyped-def]  # pragma: n
     return signature, codegen
 
 
-@_cached_with_inlined_sources
+@cached_with_inlined_sources
 @njit(cache=True, parallel=True, error_model="numpy", nogil=True)
 def _simulate_blocks(model, st, key, first_run, horizon, block_sums, rung_counts, question_week,
                      next_block, workers):  # pragma: no cover
@@ -256,6 +219,7 @@ RecordWork = namedtuple("RecordWork", [
 _OPEN_EVENTS, _WEEKLY_EVENTS = 0, 1
 
 
+@cached_with_inlined_sources
 @njit(cache=True)
 def _new_work(model, st, horizon, columns, n_events):  # pragma: no cover
     """The arrays of a thread's blocks (:data:`Work`), allocated once per chunk and thread."""
@@ -272,7 +236,7 @@ def _new_work(model, st, horizon, columns, n_events):  # pragma: no cover
                            np.zeros(columns), np.zeros((n_actors, n_rungs), dtype=np.int64)))
 
 
-@_cached_with_inlined_sources
+@cached_with_inlined_sources
 @njit(cache=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]
 def _simulate_block(model, st, work, key, first_run, horizon, block, sums, counts,
                     question_week):  # pragma: no cover

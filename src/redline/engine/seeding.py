@@ -21,6 +21,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from redline.arrays.streams import MAX_COUNTER_RUNS, MAX_DRAWS, MAX_ROWS, uniform_at
+from redline.engine.numba_cache import cached_with_inlined_sources
 
 #: Runs per block: the unit of the summation order of aggregates.
 BLOCK_SIZE = 1024
@@ -60,6 +61,7 @@ def fill_counter_uniforms(key: int, first_run: int, draw: int, rows: NDArray[np.
                    out)
 
 
+@cached_with_inlined_sources
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fill_uniforms(key, first_run, draw, rows, targets, out):  # pragma: no cover
     """``out[targets[i], j]`` = the uniform of (run ``first_run + j``, ``draw``, ``rows[i]``).
