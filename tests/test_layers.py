@@ -149,3 +149,30 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     assert cycles(edges) == [["pkg.high", "pkg.sub", "pkg.sub.low"]]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert layer_of("redline.engine.run") > layer_of("redline.mechanisms.fronts")
+
+
+#: The longest a function in src/redline may be, in lines (docstring included):
+#: past this a function holds more than one step and should be split.
+LONGEST_FUNCTION = 200
+
+
+def function_lengths(source: Path = SOURCE) -> dict[str, int]:
+    """Lines of every function and method, by ``module:qualified name``."""
+    lengths: dict[str, int] = {}
+    for module, path in module_files(source).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                end = node.end_lineno if node.end_lineno is not None else node.lineno
+                lengths[f"{module}:{node.name}@{node.lineno}"] = end - node.lineno + 1
+    return lengths
+
+
+def test_no_function_is_longer_than_the_limit(tmp_path):
+    long = {name: n for name, n in function_lengths().items() if n >= LONGEST_FUNCTION}
+    assert not long, long
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "def f():\n" + "    x = 1\n" * LONGEST_FUNCTION + "def g():\n    pass\n")
+    assert function_lengths(package) == {"pkg:f@1": LONGEST_FUNCTION + 1, "pkg:g@202": 2}

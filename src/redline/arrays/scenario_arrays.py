@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -175,21 +176,57 @@ class ScenarioArrays:
 
 
 def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
-    """Compile ``scenario`` (already validated) to the arrays the mechanisms read."""
+    """Compile ``scenario`` (already validated) to the arrays the mechanisms read.
+
+    The parts are compiled in a fixed order, because each adds its parameter
+    slots in turn and the slot order fixes which uniform each number reads
+    (see the module docstring): new parts go last.
+    """
     slots = ParameterSlots()
     decisions = _decision_table(scenario.model)
     actor_ids = list(scenario.actors)
     actor_index = {actor_id: i for i, actor_id in enumerate(actor_ids)}
-    n_actors = len(actor_ids)
+    sides, support_numbers = _side_fields(scenario, actor_index)
+    ladder = _ladder_fields(scenario, slots, actor_index, sides["is_member"])
+    fields = {
+        **sides,
+        **ladder,
+        **_front_force_fields(scenario, slots, actor_index, sides["side_of"]),
+        "support_change_slots": _support_change_slots(scenario, slots),
+        **_actor_fields(scenario, slots, support_numbers, ladder["rung_index"]),
+        **_red_line_fields(scenario, slots, actor_index, ladder),
+        **_front_fields(scenario, slots),
+        **_deployment_fields(scenario, slots, actor_index, sides["side_of"]),
+        **_policy_fields(scenario, slots),
+        **_trust_fields(scenario, actor_index),
+        "negotiated_terms": _negotiated_terms(scenario),
+        "question_ids": [q.id for q in scenario.questions],
+        # last, so that the slots before it do not move when the decision parameters do
+        "decision_table": decisions,
+        # an uncertain parameter like any other (it enters `redline sensitivity`): the
+        # quantile of the first estimated decision parameter, the others following it
+        "decision_draw_slot": (slots.add(STANDARD_UNIFORM, _decision_slot_name(scenario.model))
+                               if len(decisions) > 1 else -1),
+    }
+    return ScenarioArrays(scenario=scenario, slots=slots, actor_ids=actor_ids,
+                          actor_index=actor_index, **fields)
 
-    side_leader_ids = list(scenario.sides)
+
+def _side_fields(scenario: m.Scenario, actor_index: dict[str, int],
+                 ) -> tuple[dict[str, Any], dict[int, float | dist.Distribution]]:
+    """Side membership and the support levels of the actors who give support.
+
+    An actor outside both sides who supports one (now, or by a policy's
+    ``change_support``) is aligned with the side it supports. Returns the
+    fields and the support number of each giver (slotted with the actors).
+    """
+    n_actors = len(actor_index)
     side_of = np.full(n_actors, -1, dtype=np.int64)
     is_member = np.zeros(n_actors, dtype=bool)
     for side, (leader, members) in enumerate(scenario.sides.items()):
         for actor_id in (leader, *members):
             side_of[actor_index[actor_id]] = side
             is_member[actor_index[actor_id]] = True
-    support_default = np.where(is_member, 1.0, 0.0)
     support_numbers: dict[int, float | dist.Distribution] = {}
     for support in scenario.support:
         giver = actor_index[support.by]
@@ -204,23 +241,30 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
                     support_numbers.setdefault(giver, 0.0)
                 if side_of[giver] < 0:
                     side_of[giver] = side_of[actor_index[action.support.to]]
-    actors = [scenario.actors[actor_id] for actor_id in actor_ids]
+    side_leader_ids = list(scenario.sides)
+    return {
+        "side_of": side_of,
+        "is_member": is_member,
+        "leaders": np.array([actor_index[leader] for leader in side_leader_ids], dtype=np.int64),
+        "side_leader_ids": side_leader_ids,
+        "support_default": np.where(is_member, 1.0, 0.0),
+    }, support_numbers
 
-    def named(key: str) -> list[str]:
-        return [f"actors.{actor_id}.{key}" for actor_id in actor_ids]
 
+def _ladder_fields(scenario: m.Scenario, slots: ParameterSlots, actor_index: dict[str, int],
+                   is_member: BoolArray) -> dict[str, Any]:
+    """The ladder sorted by severity, after the implicit rung ``none``; who may use each rung."""
     rungs = sorted(scenario.ladder, key=lambda rung: rung.severity)
     rung_ids = [NONE_RUNG, *[rung.id for rung in rungs]]
-    rung_index = {rung_id: i for i, rung_id in enumerate(rung_ids)}
-    severity = np.array([0.0, *[rung.severity for rung in rungs]])
-    zero = 0.0
-    def ladder(key: str) -> list[str]:
-        return [f"ladder.{NONE_RUNG}.{key}", *[f"ladder.{rung.id}.{key}" for rung in rungs]]
 
-    effect_slot = slots.add_many([zero, *[rung.effect for rung in rungs]], ladder("effect"))
-    cost_slot = slots.add_many([zero, *[rung.cost for rung in rungs]], ladder("cost"))
-    harm_slot = slots.add_many([zero, *[rung.harm for rung in rungs]], ladder("harm"))
-    may_use = np.ones((n_actors, len(rung_ids)), dtype=bool)
+    def ladder_slots(key: str) -> IntArray:
+        return slots.add_many([0.0, *[getattr(rung, key) for rung in rungs]],
+                              [f"ladder.{rung_id}.{key}" for rung_id in rung_ids])
+
+    effect_slot = ladder_slots("effect")
+    cost_slot = ladder_slots("cost")
+    harm_slot = ladder_slots("harm")
+    may_use = np.ones((len(actor_index), len(rung_ids)), dtype=bool)
     for r, rung in enumerate(rungs, start=1):
         if rung.users is not None:
             may_use[:, r] = False
@@ -232,30 +276,35 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
     for r, rung in enumerate(rungs, start=1):
         for supplier in rung.needs_permission_from:
             needs[r, suppliers.index(supplier)] = True
-    terminal = [(r, rung.outcome) for r, rung in enumerate(rungs, start=1) if rung.outcome]
+    return {
+        "rung_ids": rung_ids,
+        "rung_index": {rung_id: i for i, rung_id in enumerate(rung_ids)},
+        "severity": np.array([0.0, *[rung.severity for rung in rungs]]),
+        "effect_slot": effect_slot,
+        "cost_slot": cost_slot,
+        "harm_slot": harm_slot,
+        "may_use": may_use,
+        "suppliers": suppliers,
+        "needs": needs,
+        "supplier_actor": np.array([actor_index[s] for s in suppliers], dtype=np.int64),
+        "terminal": [(r, rung.outcome) for r, rung in enumerate(rungs, start=1) if rung.outcome],
+    }
 
-    extended = np.concatenate([[-np.inf], severity, [np.inf]])
-    red_lines = scenario.red_lines
-    belief_cdf = np.zeros((n_actors, len(red_lines), len(extended)))
-    for l_index, red_line in enumerate(red_lines):
-        for a, actor_id in enumerate(actor_ids):
-            prior = red_line.priors.get(actor_id, red_line.threshold)
-            belief_cdf[a, l_index] = _cdf(prior, extended)
-    applies = np.zeros((len(red_lines), n_actors), dtype=bool)
-    for l_index, red_line in enumerate(red_lines):
-        applies[l_index, [actor_index[a] for a in red_line.applies_to]] = True
 
+def _front_force_fields(scenario: m.Scenario, slots: ParameterSlots,
+                        actor_index: dict[str, int], side_of: IntArray) -> dict[str, Any]:
+    """Each front's forces by role (0 attacker, 1 defender): owner and slots of each force."""
     fronts = scenario.fronts
-    front_ids = list(fronts)
     width = max([1, *[len(front.forces) for front in fronts.values()]])
-    shape = (len(front_ids), 2, width)
+    shape = (len(fronts), 2, width)
     forces_slot = np.full(shape, -1, dtype=np.int64)
     attrition_slot = np.full(shape, -1, dtype=np.int64)
     reinforcement_slot = np.full(shape, -1, dtype=np.int64)
     force_owner = np.full(shape, -1, dtype=np.int64)
-    diverts_slot = np.full((len(front_ids), n_actors), -1, dtype=np.int64)
-    attacker_side = np.zeros(len(front_ids), dtype=np.int64)
-    for f, front in enumerate(fronts.values()):
+    diverts_slot = np.full((len(fronts), len(actor_index)), -1, dtype=np.int64)
+    attacker_side = np.zeros(len(fronts), dtype=np.int64)
+    for f, (front_id, front) in enumerate(fronts.items()):
+        where = f"fronts.{front_id}"
         attacker_side[f] = side_of[actor_index[front.attacker]]
         filled = [0, 0]
         for actor_id, strength in front.forces.items():
@@ -264,7 +313,6 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
             k = filled[role]
             filled[role] += 1
             force_owner[f, role, k] = a
-            where = f"fronts.{front_ids[f]}"
             forces_slot[f, role, k] = slots.add(strength, f"{where}.forces.{actor_id}")
             attrition_slot[f, role, k] = slots.add(front.attrition.get(actor_id, 0.0),
                                                    f"{where}.attrition.{actor_id}")
@@ -272,139 +320,169 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
                                                        f"{where}.reinforcement.{actor_id}")
         for actor_id, share in front.diverts.items():
             diverts_slot[f, actor_index[actor_id]] = slots.add(
-                share, f"fronts.{front_ids[f]}.diverts.{actor_id}")
-    deployments = scenario.deployments
-    policies = scenario.policies
-    support_change_slots: dict[tuple[int, int], int] = {}
-    for p, policy in enumerate(policies):
+                share, f"{where}.diverts.{actor_id}")
+    return {
+        "front_attacker_side": attacker_side,
+        "front_forces_slot": forces_slot,
+        "front_attrition_slot": attrition_slot,
+        "front_reinforcement_slot": reinforcement_slot,
+        "front_force_owner": force_owner,
+        "front_diverts_slot": diverts_slot,
+    }
+
+
+def _support_change_slots(scenario: m.Scenario, slots: ParameterSlots,
+                          ) -> dict[tuple[int, int], int]:
+    """Slot of the new support level of each ``change_support`` action, by (policy, action)."""
+    result: dict[tuple[int, int], int] = {}
+    for p, policy in enumerate(scenario.policies):
         for j, action in enumerate(policy.then):
             if isinstance(action, m.ChangeSupport):
-                support_change_slots[(p, j)] = slots.add(
+                result[(p, j)] = slots.add(
                     action.support.level, f"policies.{policy.id}.then.{j}.support.level")
+    return result
 
+
+def _actor_fields(scenario: m.Scenario, slots: ParameterSlots,
+                  support_numbers: dict[int, float | dist.Distribution],
+                  rung_index: dict[str, int]) -> dict[str, Any]:
+    """Each actor's numbers as slots, its initial support level and initial posture."""
+    actor_ids = list(scenario.actors)
+    actors = list(scenario.actors.values())
+
+    def actor_slots(key: str) -> IntArray:
+        return slots.add_many([getattr(actor, key) for actor in actors],
+                              [f"actors.{actor_id}.{key}" for actor_id in actor_ids])
+
+    fields: dict[str, Any] = {
+        "great_power": np.array([actor.great_power for actor in actors]),
+        "stability_floor": np.array([actor.stability_floor for actor in actors]),
+    }
+    for key in ("capability", "resolve", "war_cost", "cost_sensitivity", "optimism",
+                "stability", "stability_sensitivity"):
+        fields[f"{key}_slot"] = actor_slots(key)
+    fields["support_slot"] = np.array(
+        [slots.add(support_numbers[a], f"support.{actor_ids[a]}.level")
+         if a in support_numbers else -1 for a in range(len(actors))], dtype=np.int64)
+    fields["initial_posture"] = np.array(
+        [rung_index[actor.initial_posture] if actor.initial_posture else 0 for actor in actors],
+        dtype=np.int64)
+    return fields
+
+
+def _red_line_fields(scenario: m.Scenario, slots: ParameterSlots, actor_index: dict[str, int],
+                     ladder: dict[str, Any]) -> dict[str, Any]:
+    """Red lines: owner, who they apply to, response, and each actor's belief about the threshold.
+
+    The belief is a CDF tabulated at the rung severities, extended by -inf and
+    +inf so that "below every rung" and "above every rung" are cells too.
+    """
+    red_lines = scenario.red_lines
+    rung_index = ladder["rung_index"]
+    extended = np.concatenate([[-np.inf], ladder["severity"], [np.inf]])
+    belief_cdf = np.zeros((len(actor_index), len(red_lines), len(extended)))
+    applies = np.zeros((len(red_lines), len(actor_index)), dtype=bool)
+    for l_index, red_line in enumerate(red_lines):
+        for actor_id, a in actor_index.items():
+            belief_cdf[a, l_index] = _cdf(red_line.priors.get(actor_id, red_line.threshold),
+                                          extended)
+        applies[l_index, [actor_index[a] for a in red_line.applies_to]] = True
+    return {
+        "red_line_ids": [red_line.id for red_line in red_lines],
+        "red_line_index": {red_line.id: i for i, red_line in enumerate(red_lines)},
+        "red_line_owner": np.array([actor_index[r.owner] for r in red_lines], dtype=np.int64),
+        "red_line_applies": applies,
+        "red_line_response": np.array([rung_index[r.response] for r in red_lines],
+                                      dtype=np.int64),
+        "red_line_fallback": np.array(
+            [rung_index[r.fallback] if r.fallback else -1 for r in red_lines], dtype=np.int64),
+        "red_line_initial_low": np.array(
+            [rung_index[r.tolerated] + 1 if r.tolerated else 0 for r in red_lines],
+            dtype=np.int64),
+        "threshold_slot": slots.add_many([r.threshold for r in red_lines],
+                                         [f"red_lines.{r.id}.threshold" for r in red_lines]),
+        "follow_through_slot": slots.add_many(
+            [r.follow_through for r in red_lines],
+            [f"red_lines.{r.id}.follow_through" for r in red_lines]),
+        "follow_through_mean": np.array([dist.mean_of(r.follow_through) for r in red_lines]),
+        "extended_severity": extended,
+        "belief_cdf": belief_cdf,
+    }
+
+
+def _front_fields(scenario: m.Scenario, slots: ParameterSlots) -> dict[str, Any]:
+    """Each front's control, control speed, weight, and Lanchester exponents."""
+    fronts = scenario.fronts
+    front_ids = list(fronts)
+
+    def front_slots(key: str) -> IntArray:
+        return slots.add_many([getattr(front, key) for front in fronts.values()],
+                              [f"fronts.{f}.{key}" for f in front_ids])
+
+    return {
+        "front_ids": front_ids,
+        "front_index": {front_id: i for i, front_id in enumerate(front_ids)},
+        "front_active": np.array([front.active for front in fronts.values()], dtype=bool),
+        "front_control_slot": front_slots("control"),
+        "front_speed_slot": front_slots("control_speed"),
+        "front_weight_slot": front_slots("weight"),
+        "front_exponent_enemy": np.array([front.exponent_enemy for front in fronts.values()]),
+        "front_exponent_own": np.array([front.exponent_own for front in fronts.values()]),
+    }
+
+
+def _deployment_fields(scenario: m.Scenario, slots: ParameterSlots,
+                       actor_index: dict[str, int], side_of: IntArray) -> dict[str, Any]:
+    """Deployments: who, where, for which side, and their numbers as slots."""
+    deployments = scenario.deployments
+    front_ids = list(scenario.fronts)
+
+    def deployment_slots(numbers: list[Any], key: str) -> IntArray:
+        return slots.add_many(numbers, [f"deployments.{d.id}{key}" for d in deployments])
+
+    return {
+        "deployment_ids": [d.id for d in deployments],
+        "deployment_index": {d.id: i for i, d in enumerate(deployments)},
+        "deployment_actor": np.array([actor_index[d.actor] for d in deployments],
+                                     dtype=np.int64),
+        "deployment_front": np.array([front_ids.index(d.front) for d in deployments],
+                                     dtype=np.int64),
+        "deployment_side": np.array([side_of[actor_index[d.side]] for d in deployments],
+                                    dtype=np.int64),
+        "deployment_active": np.array([d.active for d in deployments], dtype=bool),
+        "deployment_strength_slot": deployment_slots([d.strength for d in deployments],
+                                                     ".strength"),
+        "deployment_exists_slot": deployment_slots([d.exists for d in deployments], ".exists"),
+        "deployment_delay_slot": deployment_slots([d.combat_delay_weeks for d in deployments],
+                                                  ".combat_delay_weeks"),
+        "deployment_draw_slot": deployment_slots([STANDARD_UNIFORM for _ in deployments],
+                                                 "#draw"),
+        "deployment_attrition_slot": _deployment_attrition_slots(scenario, slots),
+    }
+
+
+def _policy_fields(scenario: m.Scenario, slots: ParameterSlots) -> dict[str, Any]:
+    """Each policy's probability and delay as slots."""
+    policies = scenario.policies
+    return {
+        "policy_ids": [p.id for p in policies],
+        "policy_index": {p.id: i for i, p in enumerate(policies)},
+        "policy_probability_slot": slots.add_many(
+            [p.probability for p in policies], [f"policies.{p.id}.probability" for p in policies]),
+        "policy_delay_slot": slots.add_many(
+            [p.delay_weeks for p in policies], [f"policies.{p.id}.delay_weeks" for p in policies]),
+    }
+
+
+def _trust_fields(scenario: m.Scenario, actor_index: dict[str, int]) -> dict[str, Any]:
+    """Weights of commitments kept and broken, ``[to whom, by whom]``."""
+    n_actors = len(actor_index)
     kept = np.zeros((n_actors, n_actors))
     broken = np.zeros((n_actors, n_actors))
     for commitment in scenario.commitments:
         table = kept if commitment.kept else broken
         table[actor_index[commitment.to], actor_index[commitment.by]] += commitment.weight
-
-    return ScenarioArrays(
-        scenario=scenario,
-        slots=slots,
-        actor_ids=actor_ids,
-        actor_index=actor_index,
-        side_of=side_of,
-        is_member=is_member,
-        leaders=np.array([actor_index[leader] for leader in side_leader_ids], dtype=np.int64),
-        side_leader_ids=side_leader_ids,
-        great_power=np.array([actor.great_power for actor in actors]),
-        stability_floor=np.array([actor.stability_floor for actor in actors]),
-        capability_slot=slots.add_many([actor.capability for actor in actors], named("capability")),
-        resolve_slot=slots.add_many([actor.resolve for actor in actors], named("resolve")),
-        war_cost_slot=slots.add_many([actor.war_cost for actor in actors], named("war_cost")),
-        cost_sensitivity_slot=slots.add_many([actor.cost_sensitivity for actor in actors],
-                                             named("cost_sensitivity")),
-        optimism_slot=slots.add_many([actor.optimism for actor in actors], named("optimism")),
-        stability_slot=slots.add_many([actor.stability for actor in actors], named("stability")),
-        stability_sensitivity_slot=slots.add_many(
-            [actor.stability_sensitivity for actor in actors], named("stability_sensitivity")
-        ),
-        support_slot=np.array(
-            [slots.add(support_numbers[a], f"support.{actor_ids[a]}.level")
-             if a in support_numbers else -1
-             for a in range(n_actors)], dtype=np.int64,
-        ),
-        support_default=support_default,
-        initial_posture=np.array(
-            [rung_index[actor.initial_posture] if actor.initial_posture else 0
-             for actor in actors], dtype=np.int64,
-        ),
-        rung_ids=rung_ids,
-        rung_index=rung_index,
-        severity=severity,
-        effect_slot=effect_slot,
-        cost_slot=cost_slot,
-        harm_slot=harm_slot,
-        may_use=may_use,
-        suppliers=suppliers,
-        needs=needs,
-        supplier_actor=np.array([actor_index[s] for s in suppliers], dtype=np.int64),
-        terminal=terminal,
-        red_line_ids=[red_line.id for red_line in red_lines],
-        red_line_index={red_line.id: i for i, red_line in enumerate(red_lines)},
-        red_line_owner=np.array([actor_index[r.owner] for r in red_lines], dtype=np.int64),
-        red_line_applies=applies,
-        red_line_response=np.array([rung_index[r.response] for r in red_lines], dtype=np.int64),
-        red_line_fallback=np.array(
-            [rung_index[r.fallback] if r.fallback else -1 for r in red_lines], dtype=np.int64
-        ),
-        red_line_initial_low=np.array(
-            [rung_index[r.tolerated] + 1 if r.tolerated else 0 for r in red_lines],
-            dtype=np.int64,
-        ),
-        threshold_slot=slots.add_many([r.threshold for r in red_lines],
-                                      [f"red_lines.{r.id}.threshold" for r in red_lines]),
-        follow_through_slot=slots.add_many([r.follow_through for r in red_lines],
-                                           [f"red_lines.{r.id}.follow_through"
-                                            for r in red_lines]),
-        follow_through_mean=np.array([dist.mean_of(r.follow_through) for r in red_lines]),
-        extended_severity=extended,
-        belief_cdf=belief_cdf,
-        front_ids=front_ids,
-        front_index={front_id: i for i, front_id in enumerate(front_ids)},
-        front_active=np.array([front.active for front in fronts.values()], dtype=bool),
-        front_attacker_side=attacker_side,
-        front_forces_slot=forces_slot,
-        front_attrition_slot=attrition_slot,
-        front_reinforcement_slot=reinforcement_slot,
-        front_force_owner=force_owner,
-        front_control_slot=slots.add_many([front.control for front in fronts.values()],
-                                          [f"fronts.{f}.control" for f in front_ids]),
-        front_speed_slot=slots.add_many([front.control_speed for front in fronts.values()],
-                                        [f"fronts.{f}.control_speed" for f in front_ids]),
-        front_weight_slot=slots.add_many([front.weight for front in fronts.values()],
-                                         [f"fronts.{f}.weight" for f in front_ids]),
-        front_exponent_enemy=np.array([front.exponent_enemy for front in fronts.values()]),
-        front_exponent_own=np.array([front.exponent_own for front in fronts.values()]),
-        front_diverts_slot=diverts_slot,
-        deployment_ids=[d.id for d in deployments],
-        deployment_index={d.id: i for i, d in enumerate(deployments)},
-        deployment_actor=np.array([actor_index[d.actor] for d in deployments], dtype=np.int64),
-        deployment_front=np.array([front_ids.index(d.front) for d in deployments],
-                                  dtype=np.int64),
-        deployment_side=np.array([side_of[actor_index[d.side]] for d in deployments],
-                                 dtype=np.int64),
-        deployment_active=np.array([d.active for d in deployments], dtype=bool),
-        deployment_strength_slot=slots.add_many(
-            [d.strength for d in deployments],
-            [f"deployments.{d.id}.strength" for d in deployments]),
-        deployment_exists_slot=slots.add_many(
-            [d.exists for d in deployments], [f"deployments.{d.id}.exists" for d in deployments]),
-        deployment_delay_slot=slots.add_many(
-            [d.combat_delay_weeks for d in deployments],
-            [f"deployments.{d.id}.combat_delay_weeks" for d in deployments]),
-        deployment_draw_slot=slots.add_many(
-            [STANDARD_UNIFORM for _ in deployments],
-            [f"deployments.{d.id}#draw" for d in deployments]),
-        deployment_attrition_slot=_deployment_attrition_slots(scenario, slots),
-        policy_ids=[p.id for p in policies],
-        policy_index={p.id: i for i, p in enumerate(policies)},
-        policy_probability_slot=slots.add_many(
-            [p.probability for p in policies], [f"policies.{p.id}.probability" for p in policies]),
-        policy_delay_slot=slots.add_many(
-            [p.delay_weeks for p in policies], [f"policies.{p.id}.delay_weeks" for p in policies]),
-        support_change_slots=support_change_slots,
-        trust_kept=kept,
-        trust_broken=broken,
-        negotiated_terms=_negotiated_terms(scenario),
-        question_ids=[q.id for q in scenario.questions],
-        # last, so that the slots before it do not move when the decision parameters do
-        decision_table=decisions,
-        # an uncertain parameter like any other (it enters `redline sensitivity`): the
-        # quantile of the first estimated decision parameter, the others following it
-        decision_draw_slot=(slots.add(STANDARD_UNIFORM, _decision_slot_name(scenario.model))
-                            if len(decisions) > 1 else -1),
-    )
+    return {"trust_kept": kept, "trust_broken": broken}
 
 
 def _decision_table(settings: m.ModelSettings) -> FloatArray:
