@@ -5,10 +5,11 @@ Usage::
     python -m benchmarks.kernel_sections [--runs 32768] [--scenario kursk-2024]
 
 ``perf`` sees the kernel as one anonymous block of JIT code, so this tool
-makes an instrumented copy of :mod:`redline.engine.kernel`: the weekly loop of
-its block function is the ordered sequence of the mechanisms' compiled steps
-(inlined from :mod:`redline.mechanisms`), each call under a section comment
-(``# -- decisions ...``, ``# -- fronts ...``); before each the tool inserts a
+makes an instrumented copy of :mod:`redline.engine.kernel`: its block function's
+call of the registry's week (:func:`redline.mechanisms.registry.week_kernel`,
+the ordered sequence of the mechanisms' compiled steps) is replaced by that
+function's body, each call under a section comment (``# -- decisions ...``,
+``# -- fronts ...``); before each the tool inserts a
 read of the CPU's cycle counter (LLVM's ``readcyclecounter``) and adds the
 cycles since the previous mark to that section's total. The copy is compiled
 afresh (about 90 seconds, not cached) and run on one thread through
@@ -78,8 +79,43 @@ def _replace(source: str, old: str, new: str) -> str:
     return source.replace(old, new, 1)
 
 
+#: The block function's call of the registry's week.
+WEEK_CALL = "week_kernel(model, st, work, n, run, week, key)"
+
+
+def week_source() -> tuple[list[str], list[str]]:
+    """The registry's week: the modules it calls, and its body's lines (docstring left out)."""
+    import inspect
+
+    from redline.mechanisms.registry import MECHANISMS, week_kernel
+
+    lines = inspect.getsource(week_kernel.py_func).split("\n")
+    # from the first section comment (past the docstring) to the function's end
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("# -- "))
+    body = [line for line in lines[start:] if line.strip()]
+    indent = min(len(line) - len(line.lstrip()) for line in body)
+    modules = sorted({mechanism.module.rsplit(".", 1)[-1] for mechanism in MECHANISMS})
+    return modules, [line[indent:] for line in body]
+
+
+def _inline_week(source: str) -> str:
+    """``source`` with the block function's call of the week replaced by the week's body."""
+    modules, body = week_source()
+    lines = source.split("\n")
+    calls = [i for i, line in enumerate(lines) if line.strip() == WEEK_CALL]
+    if len(calls) != 1:
+        raise RuntimeError(f"the kernel no longer reads {WEEK_CALL!r}: "
+                           "update benchmarks.kernel_sections")
+    pad = " " * (len(lines[calls[0]]) - len(lines[calls[0]].lstrip()))
+    lines[calls[0]:calls[0] + 1] = [pad + line for line in body]
+    imports = f"from redline.mechanisms import {', '.join(modules)}\n"
+    return "\n".join(lines).replace("#: Constants of a compiled scenario",
+                                     imports + "#: Constants of a compiled scenario", 1)
+
+
 def instrument(source: str) -> str:
     """The kernel's source with a cycle-counter mark at the start of every section."""
+    source = _inline_week(source)
     source = _replace(source, "#: Constants of a compiled scenario", _TICK
                       + "#: Constants of a compiled scenario")
     source = source.replace("@cached_with_inlined_sources\n", "")  # compiled afresh

@@ -288,26 +288,32 @@ def test_the_kernels_cache_is_keyed_by_the_sources_it_compiles_in():
         assert key[-1] == inlined_sources_digest()
 
 
-def test_the_block_calls_every_registered_compiled_step_in_order():
-    """Numba cannot loop over functions, so the block function calls the mechanisms'
-    compiled steps one by one: the same steps, in the registry's order, each under the
-    section comment that benchmarks/kernel_sections.py marks. With the reference
-    engine's step (the registry's loop) this puts every registered mechanism under the
-    run-by-run comparison of the two engines above."""
+def test_the_week_calls_every_registered_compiled_step_in_order():
+    """Numba cannot loop over functions, so the registry's compiled week calls the
+    mechanisms' compiled steps one by one: the same steps, in the registry's order, each
+    under the section comment that benchmarks/kernel_sections.py marks, and the block
+    function calls that week. With the reference engine's step (the registry's loop) this
+    puts every registered mechanism under the run-by-run comparison of the two engines
+    above."""
     import ast
     import inspect
 
     from redline.engine import kernel
-    from redline.mechanisms.registry import MECHANISMS
+    from redline.mechanisms.registry import MECHANISMS, week_kernel
 
-    source = inspect.getsource(kernel._simulate_block.py_func)
-    calls = [(node.func.value.id, node.func.attr) for node in ast.walk(ast.parse(source))
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-             and isinstance(node.func.value, ast.Name)
-             and [arg.id for arg in node.args if isinstance(arg, ast.Name)]
-             == ["model", "st", "work", "n", "run", "week", "key"]]
-    assert calls == [(mechanism.module.rsplit(".", 1)[-1], mechanism.kernel.py_func.__name__)
-                     for mechanism in MECHANISMS]
+    arguments = ["model", "st", "work", "n", "run", "week", "key"]
+
+    def calls(function: object) -> list[str]:
+        tree = ast.parse(inspect.getsource(function.py_func))  # type: ignore[attr-defined]
+        return [ast.unparse(node.func) for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and [ast.unparse(arg) for arg in node.args] == arguments]
+
+    assert calls(kernel._simulate_block) == ["week_kernel"]
+    assert calls(week_kernel) == [f"{mechanism.module.rsplit('.', 1)[-1]}."
+                                  f"{mechanism.kernel.py_func.__name__}"
+                                  for mechanism in MECHANISMS]
+    source = inspect.getsource(week_kernel.py_func)
     comments = [line.strip() for line in source.splitlines()
                 if line.strip().startswith("# -- ") and "(mechanisms." in line]
     assert comments == [f"# -- {mechanism.name} ({mechanism.module.removeprefix('redline.')}) --"

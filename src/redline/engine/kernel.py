@@ -6,7 +6,8 @@ the vectorised reference step, over all runs of a chunk, and a compiled step
 counter-addressed uniforms of :mod:`redline.arrays.streams` give the same
 number to the same run, week and row whichever engine asks). This module runs
 the compiled steps: :func:`_simulate_block` calls them in the order of the
-registry (:mod:`redline.mechanisms.registry`), and Numba inlines each one
+registry (:mod:`redline.mechanisms.registry`, whose ``week_kernel`` writes
+them out), and Numba inlines each one
 (``inline="always"``), so one run's state stays in cache for all its weeks,
 intermediate values stay in registers and the split into functions costs
 nothing (measured with ``benchmarks/kernel_sections.py``; docs/performance.md).
@@ -19,8 +20,8 @@ atomic counter of the next block); each block's sums are formed in run order
 (the step-like columns as changes, summed over the weeks at the block's end),
 so the result does not depend on the number of threads. The kernel releases
 the GIL while it runs, so a progress bar or a Dask worker's heartbeat keeps
-going. Tests check that both engines give the same runs, and that the block
-function calls every registered mechanism's compiled step in order.
+going. Tests check that both engines give the same runs, and that the week
+calls every registered mechanism's compiled step in order.
 """
 
 from __future__ import annotations
@@ -42,19 +43,10 @@ from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.arrays.state import NEVER, State
 from redline.engine.numba_cache import cached_with_inlined_sources
 from redline.engine.seeding import BLOCK_SIZE
-from redline.mechanisms import (
-    bargaining,
-    decisions,
-    fronts,
-    policies,
-    power,
-    redlines,
-    termination,
-    trust,
-)
 from redline.mechanisms import changes as ch
+from redline.mechanisms import decisions, fronts, policies, power, termination, trust
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
-from redline.mechanisms.registry import MECHANISMS, StreamLayout, kernel_caches
+from redline.mechanisms.registry import MECHANISMS, StreamLayout, kernel_caches, week_kernel
 
 #: Constants of a compiled scenario, in the form the compiled steps read: the scenario's
 #: arrays and settings, the first row of each mechanism's weekly uniforms (``row_<key>``, from
@@ -242,14 +234,15 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
                     question_week):  # pragma: no cover
     """Every run of one block, week 0 to the horizon: the mechanisms in the registry's order.
 
-    Each mechanism's compiled step is one function beside its NumPy twin in
+    A week is the registry's :func:`~redline.mechanisms.registry.week_kernel`:
+    each mechanism's compiled step, one function beside its NumPy twin in
     :mod:`redline.mechanisms`, inlined here by Numba (``inline="always"``), so
-    the calls cost nothing; the ``# --`` comment before each call names its
-    section for ``benchmarks/kernel_sections.py``. The block is compiled without
-    Numba's reference counts (``_nrt=False``): each inlined step would otherwise
-    count a reference to every array of the tuples it is handed, on every call
-    (measured: sixteen times slower on two threads, which contend for the same
-    counts). So nothing here allocates; the arrays come from :func:`_new_work`.
+    the calls cost nothing; ``benchmarks/kernel_sections.py`` times each. The
+    block is compiled without Numba's reference counts (``_nrt=False``): each
+    inlined step would otherwise count a reference to every array of the
+    tuples it is handed, on every call (measured: sixteen times slower on two
+    threads, which contend for the same counts). So nothing here allocates;
+    the arrays come from :func:`_new_work`.
     """
     work.records.steps[:, :] = 0.0
     work.records.count_steps[:, :, :] = 0
@@ -262,22 +255,7 @@ def _simulate_block(model, st, work, key, first_run, horizon, block, sums, count
             if week > 0:
                 st.weekly_cost[n, :] = 0.0
             if week > 0 and st.terminal[n] == 0:  # an ended run's state no longer changes
-                # -- events and policies (mechanisms.policies) --
-                policies.policies_kernel(model, st, work, n, run, week, key)
-                # -- decisions (mechanisms.decisions) --
-                decisions.decide_kernel(model, st, work, n, run, week, key)
-                # -- red lines (mechanisms.redlines) --
-                redlines.apply_red_lines_kernel(model, st, work, n, run, week, key)
-                # -- fronts (mechanisms.fronts) --
-                fronts.advance_fronts_kernel(model, st, work, n, run, week, key)
-                # -- power (mechanisms.power) --
-                power.update_power_kernel(model, st, work, n, run, week, key)
-                # -- bargaining (mechanisms.bargaining) --
-                bargaining.bargain_kernel(model, st, work, n, run, week, key)
-                # -- trust and stability (mechanisms.trust) --
-                trust.update_stability_kernel(model, st, work, n, run, week, key)
-                # -- termination (mechanisms.termination) --
-                termination.check_termination_kernel(model, st, work, n, run, week, key)
+                week_kernel(model, st, work, n, run, week, key)
             # -- records: first week of each event --
             _record_events(model, st, work, n, week, question_week)
             # -- records: sums of the trajectories --

@@ -11,16 +11,18 @@ Axelrod's one explicit list of strategies. From it derive:
 * the layout of a week's random numbers (:class:`StreamLayout`): each
   mechanism's rows, in this order, so a mechanism's k-th uniform is the same
   number in both engines;
-* the compiled kernel's constants (``row_<key>``), the table of its caches,
-  and its block function, whose calls the tests check against this order
-  (Numba cannot loop over functions, so that sequence is written out);
+* the compiled engine's week (:func:`week_kernel`): each mechanism's
+  compiled step in this order, written out beside the list (Numba cannot
+  loop over functions), and checked against it by the tests;
+* the compiled kernel's constants (``row_<key>``) and the table of its caches;
 * the tests' parametrisation over mechanisms (tests/test_mechanisms.py);
 * the table of mechanisms in docs/model.md (:func:`mechanism_table`;
   ``python -m redline.mechanisms.registry`` prints it, and a test checks that
   the page holds the current one).
 
 Adding a mechanism is one module (equations in its docstring, both steps, its
-declaration), one entry here, and its call in the kernel's block function.
+declaration) and two lines here: its entry in :data:`MECHANISMS` and its call
+in :func:`week_kernel` (docs/howto/add-a-mechanism.md lists the rest).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from redline.arrays.scenario_arrays import ScenarioArrays
 from redline.mechanisms import (
@@ -55,6 +58,32 @@ MECHANISMS: tuple[Mechanism, ...] = (
     trust.MECHANISM,
     termination.MECHANISM,
 )
+
+
+@njit(inline="always")
+def week_kernel(model, st, work, n, run, week, key):  # pragma: no cover
+    """One week of run ``n`` in the compiled engine: :data:`MECHANISMS`' compiled steps in order.
+
+    Inlined into the kernel's block function (:mod:`redline.engine.kernel`).
+    The ``# --`` comment before each call names its section for
+    ``benchmarks/kernel_sections.py``.
+    """
+    # -- events and policies (mechanisms.policies) --
+    policies.policies_kernel(model, st, work, n, run, week, key)
+    # -- decisions (mechanisms.decisions) --
+    decisions.decide_kernel(model, st, work, n, run, week, key)
+    # -- red lines (mechanisms.redlines) --
+    redlines.apply_red_lines_kernel(model, st, work, n, run, week, key)
+    # -- fronts (mechanisms.fronts) --
+    fronts.advance_fronts_kernel(model, st, work, n, run, week, key)
+    # -- power (mechanisms.power) --
+    power.update_power_kernel(model, st, work, n, run, week, key)
+    # -- bargaining (mechanisms.bargaining) --
+    bargaining.bargain_kernel(model, st, work, n, run, week, key)
+    # -- trust and stability (mechanisms.trust) --
+    trust.update_stability_kernel(model, st, work, n, run, week, key)
+    # -- termination (mechanisms.termination) --
+    termination.check_termination_kernel(model, st, work, n, run, week, key)
 
 
 @dataclass(frozen=True)
