@@ -318,3 +318,24 @@ def test_the_week_calls_every_registered_compiled_step_in_order():
                 if line.strip().startswith("# -- ") and "(mechanisms." in line]
     assert comments == [f"# -- {mechanism.name} ({mechanism.module.removeprefix('redline.')}) --"
                         for mechanism in MECHANISMS]
+
+
+def test_each_declared_constant_is_in_the_model_and_read_by_its_mechanism():
+    """A mechanism's own constants (``Mechanism.constants``) reach the kernel's model
+    under their names, and its module reads each as ``model.<name>``."""
+    import inspect
+
+    from redline.arrays.scenario_arrays import compile_scenario
+    from redline.engine import kernel
+    from redline.mechanisms.programs import compile_programs
+    from redline.mechanisms.registry import MECHANISMS
+
+    compiled = compile_scenario(redline_load("kursk-2024"))
+    model = kernel.kernel_model(compiled, compile_programs(compiled), compiled.severity)
+    declared = [name for mechanism in MECHANISMS for name in mechanism.constants]
+    assert len(declared) == len(set(declared))
+    for mechanism in MECHANISMS:
+        source = inspect.getsource(sys.modules[mechanism.module])
+        for name, constant in mechanism.constants.items():
+            assert f"model.{name}" in source, (mechanism.key, name)
+            np.testing.assert_array_equal(getattr(model, name), constant(compiled))

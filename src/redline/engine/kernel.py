@@ -49,17 +49,18 @@ from redline.mechanisms.programs import Programs, conditions_work, evaluate
 from redline.mechanisms.registry import MECHANISMS, StreamLayout, kernel_caches, week_kernel
 
 #: Constants of a compiled scenario, in the form the compiled steps read: the scenario's
-#: arrays and settings, the first row of each mechanism's weekly uniforms (``row_<key>``, from
+#: arrays and settings that several steps read, those each mechanism declares as its own
+#: (``Mechanism.constants``), the first row of each mechanism's weekly uniforms (``row_<key>``, from
 #: the registry's stream layout), the condition programs and action rows, and the table of
 #: what each change makes stale (from the registry's caches).
 MODEL_FIELDS = (
     "side_of", "leaders", "may_use", "choosers", "needs", "supplier_actor", "severity",
     "extended_severity", "shown_severity", "applies", "owner", "response", "fallback",
     "declared", "follow_through_mean", "belief_cdf", "attacker_side", "exponent_enemy",
-    "exponent_own", "deployment_front", "deployment_role", "deployment_actor", "trust_kept",
-    "trust_broken", "rung_precedence", "stability_floor", "decisiveness", "cost_per_loss",
+    "exponent_own", "deployment_front", "deployment_role", "deployment_actor",
+    "rung_precedence", "stability_floor", "decisiveness", "cost_per_loss",
     "war_cost_growth", "power_shift", "break_hazard", "collapse_share", "negotiated_terms",
-    "trust_alpha", "trust_beta",
+    *(name for mechanism in MECHANISMS for name in mechanism.constants),
     *(f"row_{mechanism.key}" for mechanism in MECHANISMS),
     "condition_op", "condition_arg", "condition_value", "condition_start", "condition_reads",
     "action_kind", "action_arg", "action_value", "action_start", "depth", "stale_on",
@@ -85,7 +86,6 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
     choosers = np.array([a for a in range(n_actors)
                          if compiled.side_of[a] >= 0 and bool(compiled.may_use[a, 1:].any())],
                         dtype=np.int64)
-    alpha, beta = settings.trust_prior
     terms = compiled.negotiated_terms
     return cast(Any, Model)(  # (mypy reads a namedtuple's fields from literals only)
         side_of=_ints(compiled.side_of), leaders=_ints(compiled.leaders),
@@ -105,7 +105,6 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
         exponent_own=_floats(compiled.front_exponent_own),
         deployment_front=_ints(compiled.deployment_front), deployment_role=roles,
         deployment_actor=_ints(compiled.deployment_actor),
-        trust_kept=_floats(compiled.trust_kept), trust_broken=_floats(compiled.trust_broken),
         rung_precedence=termination.rung_precedence(compiled),
         stability_floor=_floats(compiled.stability_floor),
         decisiveness=float(settings.decisiveness),
@@ -113,7 +112,8 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
         war_cost_growth=float(settings.war_cost_growth), power_shift=float(settings.power_shift),
         break_hazard=float(settings.break_hazard), collapse_share=float(settings.collapse_share),
         negotiated_terms=math.nan if terms is None else float(terms),
-        trust_alpha=float(alpha), trust_beta=float(beta),
+        **{name: constant(compiled)
+           for mechanism in MECHANISMS for name, constant in mechanism.constants.items()},
         **{f"row_{key}": rows.start for key, rows in StreamLayout.of(compiled).rows.items()},
         condition_op=programs.op, condition_arg=programs.arg, condition_value=programs.value,
         condition_start=programs.start, condition_reads=programs.reads,

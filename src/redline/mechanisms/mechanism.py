@@ -4,7 +4,7 @@ Each mechanism module ends with one :class:`Mechanism`: its name, what it
 reads and writes (fields of :class:`redline.arrays.state.State`), how many
 random numbers it draws a week, its reference step (NumPy, over all runs of
 a chunk), its compiled step (Numba, one run; inlined into the kernel), the
-caches its compiled step keeps, and its sources (keys of
+caches its compiled step keeps, the constants it reads, and its sources (keys of
 docs/bibliography.md). The registry (:mod:`redline.mechanisms.registry`)
 lists them in the order of a week; the engines, the stream layout, the tests
 and the docs' table of mechanisms derive from it, and the tests check each
@@ -73,6 +73,9 @@ class Mechanism:
     sources : bibliography keys (docs/bibliography.md).
     caches : what its compiled step keeps for a run: name -> (bit, the changes
         that make it stale), see :mod:`redline.mechanisms.changes`.
+    constants : the scenario's constants its compiled step reads besides those
+        every step shares: name -> how to compute it from the compiled
+        scenario; the kernel's ``model.<name>``.
 
     """
 
@@ -86,6 +89,7 @@ class Mechanism:
     kernel: Any
     sources: tuple[str, ...]
     caches: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    constants: Mapping[str, Callable[[ScenarioArrays], Any]] = field(default_factory=dict)
 
     @property
     def stochastic(self) -> bool:

@@ -154,4 +154,11 @@ MECHANISM = Mechanism(
     kernel=update_stability_kernel,
     sources=("Kydd2005", "Powell2006", "Fearon1994", "BuenoDeMesquita2003"),
     caches=KERNEL_CACHES,
+    constants={
+        "trust_kept": lambda compiled: np.ascontiguousarray(compiled.trust_kept, dtype=np.float64),
+        "trust_broken": lambda compiled: np.ascontiguousarray(compiled.trust_broken,
+                                                              dtype=np.float64),
+        "trust_alpha": lambda compiled: float(compiled.scenario.model.trust_prior[0]),
+        "trust_beta": lambda compiled: float(compiled.scenario.model.trust_prior[1]),
+    },
 )
