@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
+
 API = ROOT / "docs" / "api"
 SOURCE = ROOT / "src" / "redline"
 

@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 import redline
-from fake_results import SMALL_SCENARIO
 from redline import caches
+from tests.support.fake_results import SMALL_SCENARIO
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ import duckdb
 import pytest
 import yaml
 
-from fake_results import SMALL_SCENARIO, make_result
 from redline.scenario.models import OUTCOMES
 from redline.scenarios import builtin_names
 from redline.store import list_runs, save_result
+from tests.support.fake_results import SMALL_SCENARIO, make_result
 
 
 def redline(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

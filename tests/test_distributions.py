@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 from scipy import special
 
-import strategies as ss
 from redline.scenario import distributions as dist
+from tests.support import strategies as ss
 
 N = 200_000
 NUMBER = TypeAdapter(dist.Number)

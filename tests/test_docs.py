@@ -1,10 +1,8 @@
 """The docs that are generated from code must match the code."""
 
-from pathlib import Path
 
 from redline.scenario.language_docs import reference_markdown
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
 
 
 def test_scenario_reference_is_up_to_date():

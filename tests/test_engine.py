@@ -12,14 +12,12 @@ import json
 import math
 import random
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import strategies as ss
 from redline import load as redline_load
 from redline.engine import run as run_module
 from redline.engine.run import simulate
@@ -28,8 +26,8 @@ from redline.results import wilson_interval
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario, load_text, validate_data
 from redline.scenario.models import OUTCOMES
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+from tests.support import strategies as ss
+from tests.support.paths import MINI
 
 
 @pytest.fixture(scope="module")

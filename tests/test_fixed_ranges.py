@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,8 +13,7 @@ from redline.analysis.fixed_ranges import fixed_range, with_fixed_ranges
 from redline.arrays.scenario_arrays import compile_scenario
 from redline.scenario import distributions as dist
 from redline.scenario.loader import load_scenario, validate_data
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+from tests.support.paths import MINI
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -38,6 +38,7 @@ from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_scenario, load_text
 from redline.scenario.models import Scenario
 from redline.scenarios import resolve
+from tests.support.paths import MINI
 
 EXAMPLES = int(os.environ.get("REDLINE_FUZZ_EXAMPLES", "1000"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=dt.timedelta(seconds=20), derandomize=False,
@@ -46,7 +47,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=dt.timedelta(seconds=20), derand
 SOURCES = {
     "kursk-2024": Path(resolve("kursk-2024")),
     "cuba-1962": Path(resolve("cuba-1962")),
-    "mini": Path(__file__).parent / "data" / "mini.yaml",
+    "mini": MINI,
 }
 TEXTS = {name: path.read_text(encoding="utf-8") for name, path in SOURCES.items()}
 DATA = {name: yaml.safe_load(text) for name, text in TEXTS.items()}

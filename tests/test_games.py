@@ -30,9 +30,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import strategies as ss
 from redline.games import brinkmanship, deterrence, fearon, qre, reputation
 from redline.verify.games_checks import checks
+from tests.support import strategies as ss
 
 F = Fraction
 # logit_solve stops on the branch short of the limit: in the two-entrant chain store its

@@ -7,18 +7,13 @@ to outcome probabilities that sum to one.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import yaml
 
 import redline
+from benchmarks.generated import cast, generated_data, generated_scenario
 from redline.scenario import load_text
 from redline.scenario.distributions import is_distribution
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
-from benchmarks.generated import cast, generated_data, generated_scenario
 
 SIZES = [5, 10, 20, 40]
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
 
 from redline.analysis.hinges import hinges, parameter_values
 from redline.arrays.scenario_arrays import compile_scenario
 from redline.scenario.loader import validate_data
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+from tests.support.paths import MINI
 
 
 def _scenario(fixed: bool):

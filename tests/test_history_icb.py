@@ -11,6 +11,7 @@ import pytest
 
 from redline.history.codebook import CODEBOOK, WHEN, meaning
 from redline.history.icb import ICBDataError, load_icb, shipped_path
+from tests.support.paths import ROOT
 
 
 def redline(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -27,7 +28,7 @@ def test_shipped_data_loads_whole():
 
 
 def test_shipped_data_is_the_shared_copy():
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "icb"
+    shared = ROOT.parent / "shared" / "data" / "icb"
     if not shared.is_dir():
         pytest.skip("no shared data beside the project")
     for level in (1, 2):

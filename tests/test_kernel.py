@@ -10,7 +10,6 @@ checked against the generator's published reference values.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numba
 import numpy as np
@@ -18,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from scipy import stats
 
-import strategies as ss
+from benchmarks.generated import generated_scenario
 from redline import load as redline_load
 from redline.arrays.streams import counter_index, splitmix64
 from redline.engine.kernel import _take_next
@@ -26,12 +25,8 @@ from redline.engine.run import simulate
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, counter_uniforms, stream_key
 from redline.scenario.loader import load_scenario, validate_data
 from redline.scenario.models import OUTCOMES
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
-from benchmarks.generated import generated_scenario
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
-
+from tests.support import strategies as ss
+from tests.support.paths import MINI
 
 # ------------------------------------------------------------ random numbers
 

@@ -6,7 +6,6 @@ import ast
 from pathlib import Path
 
 from benchmarks.kernel_sections import instrument, markers, sections
-
 from redline.engine import kernel
 
 

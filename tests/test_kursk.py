@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
 import redline
 from redline.scenario.overlay import apply_overlay
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_QUESTIONS = {
     "us_permits_deep_strikes": 4, "deep_strike_on_russia": 6,
     "russia_strategic_conventional_response": 8, "russia_nuclear_signal": 8,

@@ -11,7 +11,9 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "redline"
+from tests.support.paths import ROOT
+
+SOURCE = ROOT / "src" / "redline"
 
 #: The layers from the bottom up: a module may import its own layer's modules and
 #: those of the layers below it, never those above. A layer is named by the

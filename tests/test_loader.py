@@ -14,13 +14,11 @@ import datetime as dt
 import json
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-import strategies as ss
 from redline.scenario import loader as loader_module
 from redline.scenario import yaml_source
 from redline.scenario.errors import Issue, ScenarioError
@@ -29,8 +27,9 @@ from redline.scenario.models import Scenario
 from redline.scenario.overlay import apply_overlay
 from redline.scenario.paths import scenario_data
 from redline.scenario.schema import json_schema
+from tests.support import strategies as ss
+from tests.support.paths import MINI
 
-MINI = Path(__file__).parent / "data" / "mini.yaml"
 FORMAT = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<message>.+?)"
                     r"(?: \(expected (?P<expected>.+)\))?$")
 

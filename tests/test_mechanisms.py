@@ -17,7 +17,6 @@ import itertools
 import math
 import pkgutil
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,8 +39,7 @@ from redline.mechanisms.redlines import enforcement_belief
 from redline.mechanisms.registry import MECHANISMS, StreamLayout
 from redline.mechanisms.trust import beta_bernoulli_trust
 from redline.scenario.loader import load_scenario
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+from tests.support.paths import MINI, ROOT
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 costs = st.floats(0.0, 0.5, allow_nan=False)
@@ -385,7 +383,7 @@ def test_trust_monotone(kept, broken, more):
 NOT_MECHANISMS = {"changes", "conditions", "mechanism", "programs", "registry"}
 STATE_FIELDS = {f.name for f in dataclasses.fields(State)}
 STATE_PROPERTIES = {name for name, value in vars(State).items() if isinstance(value, property)}
-BIBLIOGRAPHY = Path(__file__).resolve().parents[1] / "docs" / "bibliography.md"
+BIBLIOGRAPHY = ROOT / "docs" / "bibliography.md"
 
 
 def by_key(mechanism: Mechanism) -> str:

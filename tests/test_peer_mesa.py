@@ -13,8 +13,6 @@ probability about 0.004 for a fresh choice of seeds.
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +21,6 @@ from scipy import stats
 import redline
 
 pytest.importorskip("mesa")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 from benchmarks.peer_mesa import Blueprint, CrisisModel, run_peer
 
 PEER_RUNS = 400

@@ -18,12 +18,11 @@ import pytest
 import yaml
 
 import redline
-from fake_results import SMALL_SCENARIO, small_scenario
 from redline.arrays.state import NEVER
 from redline.scenario.models import OUTCOMES
 from redline.store.per_run import PerRunWriter, event_ids
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+from tests.support.fake_results import SMALL_SCENARIO, small_scenario
+from tests.support.paths import MINI
 
 
 def test_the_file_holds_the_same_records_as_keep_runs(tmp_path):

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from fake_results import make_result, small_scenario
 from redline.report import format_probability, markdown_report
 from redline.report.describe import describe_action, describe_condition, describe_policy
 from redline.scenario.models import OUTCOMES
+from tests.support.fake_results import make_result, small_scenario
 
 GENERATED = dt.datetime(2024, 11, 1, 12, 0, tzinfo=dt.UTC)
 

@@ -23,11 +23,11 @@ import yaml
 from matplotlib.figure import Figure
 
 import redline
-from fake_results import SMALL_SCENARIO, make_result
 from redline.analysis.scoring import score
 from redline.report import figures
 from redline.report.html import CAPTIONS, html_report
 from redline.scenario.models import OUTCOMES, Scenario
+from tests.support.fake_results import SMALL_SCENARIO, make_result
 
 GENERATED = dt.datetime(2024, 11, 1, 12, 0, tzinfo=dt.UTC)
 SCRIPT = "<script>alert(1)</script>"

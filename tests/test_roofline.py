@@ -8,12 +8,11 @@ assertion is made about speed (the machine may be shared).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+import redline
 from benchmarks.roofline import (
     ACCUMULATORS,
     default_array_bytes,
@@ -24,8 +23,6 @@ from benchmarks.roofline import (
     table,
     write,
 )
-
-import redline
 
 TINY = {"runs": 1024, "array_bytes": 4_000_000, "repeat": 1, "engine_repeat": 1,
         "flop_iterations": 100_000, "state_runs": 1024}

@@ -11,8 +11,7 @@ import yaml
 
 from redline.scenario.scales import RANGES, _extent, scale_warnings
 from redline.scenario.yaml_source import read_yaml
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+from tests.support.paths import MINI
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess[str]:

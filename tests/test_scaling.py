@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 from benchmarks.scaling import (
     MEMORY_LIMIT_BYTES,
     Point,

@@ -8,14 +8,11 @@ or its cycle counts would compare different computations.
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 from benchmarks.simd_probe import (
     decide_scalar,
     decide_vectorised,

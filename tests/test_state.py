@@ -9,22 +9,19 @@ order of a few additions (relative tolerance 1e-14).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import strategies as ss
 from redline import load as redline_load
 from redline.arrays.scenario_arrays import ParameterSlots, ScenarioArrays, compile_scenario
 from redline.arrays.slot_values import AS_DRAWN, AT_LEAST_ZERO, SHARE, WHOLE_WEEKS, SlotValues
 from redline.arrays.state import initial_state
 from redline.scenario import distributions as dist
 from redline.scenario.loader import load_scenario, validate_data
-
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+from tests.support import strategies as ss
+from tests.support.paths import MINI
 
 
 def plain_take(values: np.ndarray, slots: np.ndarray, fill=0.0) -> np.ndarray:

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fake_results import OUTCOME_COUNTS, make_result, small_scenario
 from redline.results import Estimate
 from redline.scenario.models import OUTCOMES
 from redline.store import SCHEMA_VERSION, StoreError, duckdb_store, list_runs, load_run, save_result
+from tests.support.fake_results import OUTCOME_COUNTS, make_result, small_scenario
 
 TABLES = ("runs", "outcomes", "questions", "question_weeks", "outcome_weeks", "ladder_reached",
           "trajectories")

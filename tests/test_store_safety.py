@@ -22,9 +22,9 @@ import duckdb
 import pytest
 import yaml
 
-from fake_results import SMALL_SCENARIO, make_result
 from redline.scenario.models import OUTCOMES
 from redline.store import StoreBusy, StoreError, check_storable, list_runs, save_result
+from tests.support.fake_results import SMALL_SCENARIO, make_result
 
 CHILD_TABLES = ("outcomes", "questions", "question_weeks", "outcome_weeks", "ladder_reached",
                 "trajectories")

@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 import redline
-from fake_results import SMALL_SCENARIO
 from redline.analysis import interventions
 from redline.analysis.hinges import hinges
 from redline.analysis.hypotheses import NoHypothesesError, evaluate_hypotheses
@@ -28,6 +27,7 @@ from redline.report.markdown import markdown_report
 from redline.scenario.errors import ScenarioError
 from redline.scenarios import builtin_resolutions, resolve
 from redline.study import Study, StudyError
+from tests.support.fake_results import SMALL_SCENARIO
 
 RUNS = 400
 SEED = 5

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from fake_results import SMALL_SCENARIO, make_result
 from redline.analysis.sweep import MAX_CELLS, GridError, check_grid_size, grid_cells, parse_grid
 from redline.engine.run import MAX_RUNS
 from redline.store import begin_sweep, list_sweeps, save_result
+from tests.support.fake_results import SMALL_SCENARIO, make_result
 
 
 def test_parse_grid_and_cells():

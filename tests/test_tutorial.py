@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import redline
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
 
 
 def tutorial_blocks(language: str) -> list[str]:

@@ -27,8 +27,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from browser import RecordedPage, chromium, require_chromium
-from live_server import live_server
+from tests.support.browser import RecordedPage, chromium, require_chromium
+from tests.support.live_server import live_server
 
 RUNS = 500
 FIGURES = ["outcomes", "questions", "escalation", "ladder", "knowledge", "control", "network"]

@@ -34,9 +34,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
 import redline
-from live_server import live_server
 from redline.store import list_runs
 from redline.web import Settings, create_app
+from tests.support.live_server import live_server
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="redline-schemathesis-"))
 # Small limits, so that generated requests cannot start long jobs: most job requests
