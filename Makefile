@@ -60,10 +60,10 @@ docs: $(STAMP)-docs
 	$(BIN)/python -m sphinx -E -W --keep-going -q -b html docs/api build/api/html
 
 # The scenario-loader fuzzing suite with ten times the cases of `make test`
-# (tests/test_fuzz.py; FUZZ_EXAMPLES cases per property: ten times make test's share of time).
+# (tests/scenario/test_fuzz.py; FUZZ_EXAMPLES cases per property: ten times make test's share of time).
 FUZZ_EXAMPLES ?= 10000
 fuzz: $(STAMP)-test
-	REDLINE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py
+	REDLINE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/scenario/test_fuzz.py
 
 # The bench extra is Mesa, for the peer comparison (python -m benchmarks.compare).
 bench: $(STAMP)-bench

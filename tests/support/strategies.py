@@ -4,7 +4,7 @@ Everything here produces plain data, as a scenario file would hold it after
 YAML parsing (floats, lists, one-key mappings), so the same values can be
 dumped with ``yaml.safe_dump`` and loaded back. Every scenario dict drawn from
 :func:`scenario_dicts` passes :func:`redline.scenario.loader.validate_data`
-(tests/test_loader.py checks that property).
+(tests/scenario/test_loader.py checks that property).
 """
 
 from __future__ import annotations

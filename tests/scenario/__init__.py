@@ -1,0 +1,1 @@
+"""Tests of redline.scenario: the scenario language, its loader and its checks."""
