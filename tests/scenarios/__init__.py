@@ -1,0 +1,1 @@
+"""Tests of redline.scenarios: the built-in scenarios."""
