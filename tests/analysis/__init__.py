@@ -1,0 +1,1 @@
+"""Tests of redline.analysis: comparisons, sensitivity, hypotheses, interventions, scoring."""
