@@ -1,0 +1,1 @@
+"""Tests of redline.store: stored runs and sweeps (DuckDB), per-run files."""
