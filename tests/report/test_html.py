@@ -1,7 +1,7 @@
 """Tests of the HTML report, its figures and the report command (no browser needed).
 
 The browser checks (every figure drawn, no network request) are in
-test_report_browser.py, which builds its page with :func:`full_report` below.
+test_browser.py, which builds its page with :func:`full_report` below.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.report.test_html import ALL_FIGURES, full_report
 from tests.support.browser import RecordedPage, chromium, require_chromium
-from tests.test_report_html import ALL_FIGURES, full_report
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 

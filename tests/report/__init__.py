@@ -1,0 +1,1 @@
+"""Tests of redline.report: figures, Markdown and HTML reports."""
