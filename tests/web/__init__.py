@@ -1,0 +1,1 @@
+"""Tests of redline.web: the HTTP API and the dashboard."""
