@@ -1,0 +1,1 @@
+"""Tests of redline.cli: the command line, through a subprocess as a user runs it."""

@@ -1,0 +1,1 @@
+"""Tests of redline.estimation: fitting mechanisms to data."""

@@ -1,0 +1,1 @@
+"""Tests of redline.games: the closed-form games and the negotiation model."""

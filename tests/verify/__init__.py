@@ -1,0 +1,1 @@
+"""Tests of redline.verify: the checks against closed forms and published numbers."""
