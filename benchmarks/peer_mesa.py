@@ -12,7 +12,7 @@ model's own ``numpy.random.Generator`` (``self.rng``).
 Per-run parameters are drawn from the scenario's distributions with NumPy's
 own samplers (``rng.triangular``, ``rng.beta``, ...), not by redline's
 inversion, so the two implementations share no random numbers and no sampling
-code: they agree only in distribution, which ``tests/test_peer_mesa.py``
+code: they agree only in distribution, which ``tests/benchmarks/test_peer_mesa.py``
 checks. The scenario is compiled once (:func:`redline.arrays.scenario_arrays.compile_scenario`)
 for its indices and ladder; everything else is read from the scenario itself.
 

@@ -1,0 +1,1 @@
+"""Tests of the benchmarks' own code (benchmarks/): their records, not their timings."""
