@@ -324,6 +324,13 @@ def test_too_few_distribution_parameters_message():
     assert "key" not in issue.message
 
 
+def test_degenerate_uniform_is_refused_in_a_scenario():
+    """A zero-width uniform would give NaN beliefs: the loader refuses it, with advice."""
+    text = MINI.read_text().replace("follow_through: 0.2", "follow_through: {uniform: [0.2, 0.2]}")
+    with pytest.raises(ScenarioError, match="write a constant as a number"):
+        load_text(text)
+
+
 def test_bad_condition_nested_inside_all():
     text = replace_line(BASE, 32, "        - reached_maybe: {actor: B, rung: probe}")
     issue = only_issue(text)

@@ -1,0 +1,1 @@
+"""Tests of redline.engine: the reference loop and the kernel, seeding, executors, memory."""

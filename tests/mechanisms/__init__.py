@@ -1,0 +1,1 @@
+"""Tests of redline.mechanisms: one module per mechanism, and the registry's checks."""

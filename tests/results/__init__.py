@@ -1,0 +1,1 @@
+"""Tests of redline.results: what an ensemble returns."""
