@@ -9,7 +9,7 @@ Three sweeps, each point simulated in a fresh Python process so that its peak
 resident memory is its own:
 
 - ``runs``: 1e3, 1e4, 1e5, 1e6 and 1e7 runs of kursk-2024 over 52 weeks;
-- ``actors``: generated scenarios (:mod:`benchmarks.generated`) with 5, 10,
+- ``actors``: generated scenarios (:mod:`tests.support.generated`) with 5, 10,
   20 and 40 actors, 1e5 runs over 52 weeks;
 - ``horizon``: kursk-2024 over 13, 26, 52, 104 and 208 weeks, 1e5 runs.
 
@@ -79,7 +79,7 @@ class Point:
     """One measurement: a scenario, a number of runs and a horizon.
 
     ``scenario`` is a built-in name or ``"generated"``, in which case
-    ``actors`` gives the size of :func:`benchmarks.generated.generated_scenario`.
+    ``actors`` gives the size of :func:`tests.support.generated.generated_scenario`.
     """
 
     sweep: str
@@ -150,7 +150,7 @@ def load_point_scenario(point: Point, seed: int) -> Any:
     import redline
 
     if point.scenario == GENERATED:
-        from benchmarks.generated import generated_scenario
+        from tests.support.generated import generated_scenario
 
         return generated_scenario(int(point.actors or 0), horizon=point.horizon, seed=seed)
     return redline.load(point.scenario)

@@ -1,7 +1,7 @@
 """redline's test suite.
 
 What the test modules share (hypothesis strategies, hand-built results, the
-browser and the live server, the test data) is the package
+browser and the live server, the scenario generator, the test data) is the package
 :mod:`tests.support`; the test modules import it as ``tests.support``, and
 benchmarks as ``benchmarks``, from the repository's root.
 """

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from scipy import stats
 
-from benchmarks.generated import generated_scenario
 from redline import load as redline_load
 from redline.arrays.streams import counter_index, splitmix64
 from redline.engine.kernel import _take_next
@@ -26,6 +25,7 @@ from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, counter_uniforms, s
 from redline.scenario.loader import load_scenario, validate_data
 from redline.scenario.models import OUTCOMES
 from tests.support import strategies as ss
+from tests.support.generated import generated_scenario
 from tests.support.paths import MINI
 
 # ------------------------------------------------------------ random numbers

@@ -1,4 +1,4 @@
-"""Synthetic scenarios for the scaling study (benchmarks/generated.py).
+"""Synthetic scenarios for the tests and the scaling study (tests/support/generated.py).
 
 Each generated scenario must pass the project's own loader, keep kursk-2024's
 structure at every size, be a pure function of (actors, seed), and simulate
@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 import redline
-from benchmarks.generated import cast, generated_data, generated_scenario
 from redline.scenario import load_text
 from redline.scenario.distributions import is_distribution
+from tests.support.generated import cast, generated_data, generated_scenario
 
 SIZES = [5, 10, 20, 40]
 
