@@ -85,7 +85,7 @@ def test_declarations_name_state_fields(mechanism):
 @pytest.mark.parametrize("mechanism", MECHANISMS, ids=by_key)
 def test_every_mechanism_has_both_steps(mechanism):
     """A reference step over a chunk, and a compiled step that Numba inlines into the
-    kernel (whose calls tests/test_kernel.py checks against the registry's order)."""
+    kernel (whose calls tests/engine/test_kernel.py checks against the registry's order)."""
     assert callable(mechanism.reference)
     assert mechanism.reference.__module__ == mechanism.kernel.py_func.__module__
     assert mechanism.kernel.targetoptions.get("inline") == "always"
