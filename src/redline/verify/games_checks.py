@@ -4,7 +4,7 @@ Each check sets a published number, or a closed form from the cited source,
 against an independent computation: a numerical optimum or root instead of
 the closed form, backward induction instead of the formula, the traced
 logit branch against Gambit's published test values. The solvers themselves
-are cross-checked against Gambit (pygambit) in ``tests/test_games.py``; these
+are cross-checked against Gambit (pygambit) in ``tests/games/test_games.py``; these
 checks do not need it.
 """
 
