@@ -107,6 +107,8 @@ class PolicyProgram:
             case m.OfferTalks(offer_talks=offer):
                 state.talks_hazard = np.where(fire, np.maximum(state.talks_hazard, offer.hazard),
                                               state.talks_hazard)
+            case m.RecordedAction():  # carried out by its own mechanism, from policy_fired
+                pass
 
 
 def _mix(state: State, front: int, role: int, actor: int, joining: FloatArray,
@@ -265,8 +267,9 @@ def act_kernel(model, st, work, n, week, p):  # pragma: no cover
         elif kind == pg.ACT_OPEN_FRONT:
             st.front_open[n, x] = True
             ch.note(marks, ch.FRONTS)
-        else:  # ACT_OFFER_TALKS
+        elif kind == pg.ACT_OFFER_TALKS:
             st.talks_hazard[n] = max(st.talks_hazard[n], model.action_value[j])
+        # ACT_RECORDED: carried out by the mechanism that owns it, which reads policy_fired
 
 
 @njit(inline="always")

@@ -57,6 +57,9 @@ _REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
 
 # action kinds
 ACT_PERMIT, ACT_FORBID, ACT_DEPLOY, ACT_SUPPORT, ACT_OPEN_FRONT, ACT_OFFER_TALKS = range(6)
+#: An action another mechanism carries out (:class:`redline.scenario.models.RecordedAction`):
+#: the policies' step only marks the policy fired.
+ACT_RECORDED = 6
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,8 @@ def _action(action: object, compiled: ScenarioArrays, support_column: int
             return ACT_OPEN_FRONT, compiled.front_index[ident], 0, 0, 0.0
         case m.OfferTalks(offer_talks=offer):
             return ACT_OFFER_TALKS, 0, 0, 0, float(offer.hazard)
+        case m.RecordedAction():
+            return ACT_RECORDED, 0, 0, 0, 0.0
     raise TypeError(f"not an action: {action!r}")
 
 

@@ -121,6 +121,8 @@ def describe_action(action: BaseModel) -> str:
             return f"open front {front}"
         case m.OfferTalks(offer_talks=offer):
             return f"talks offered (weekly hazard {offer.hazard:g})"
+        case m.RecordedAction():
+            return action.describe()
     raise TypeError(f"not an action: {type(action).__name__}")
 
 

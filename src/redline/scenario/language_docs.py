@@ -7,6 +7,7 @@ drift from the code.
 
 from __future__ import annotations
 
+import inspect
 import types
 import typing
 from typing import Any
@@ -30,16 +31,34 @@ _SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
     ("Model settings (`model:`)", [m.ModelSettings]),
 ]
 
-_CONDITIONS: list[type[BaseModel]] = [
-    m.PostureAtLeast, m.Reached, m.Permitted, m.DeploymentInCombat, m.DeploymentExists,
-    m.ControlBelow,
-    m.ControlAbove, m.FrontActive, m.WeekAtLeast, m.PolicyFired, m.RedLineEnforced,
-    m.RedLineCrossed, m.Settled, m.OutcomeIs, m.StabilityBelow, m.RegimeCrisis, m.BeliefBelow,
-    m.AllOf, m.AnyOf, m.NotOf,
-]
-_ACTIONS: list[type[BaseModel]] = [
-    m.Permit, m.Forbid, m.Deploy, m.ChangeSupport, m.OpenFront, m.OfferTalks,
-]
+
+
+def _members(union: Any) -> list[type[BaseModel]]:
+    """The models of a tagged union such as :data:`~redline.scenario.models.Action`."""
+    inner = typing.get_args(union)[0]  # Annotated[A | B | ..., Discriminator]
+    return [typing.get_args(arg)[0] for arg in typing.get_args(inner)]
+
+
+_CONDITIONS: list[type[BaseModel]] = _members(m.Condition)
+_ACTIONS: list[type[BaseModel]] = _members(m.Action)
+
+
+def _sections() -> list[tuple[str, list[type[BaseModel]]]]:
+    """:data:`_SECTIONS`, then a section for each element model of the scenario not in them.
+
+    A new construct (a mapping or list of models in :class:`Scenario`) gets its
+    own section, titled by the first line of its docstring, without an entry here.
+    """
+    listed = {model for _, models in _SECTIONS for model in models}
+    extra = []
+    for field in m.Scenario.model_fields.values():
+        args = typing.get_args(field.annotation)
+        element = args[-1] if args else None
+        if isinstance(element, type) and issubclass(element, BaseModel) and element not in listed:
+            title = (element.__doc__ or element.__name__).strip().split("\n")[0].split(":")[0]
+            extra.append((title.rstrip("."), [element]))
+            listed.add(element)
+    return [*_SECTIONS, *extra]
 
 
 def _type_name(annotation: Any) -> str:
@@ -119,7 +138,7 @@ def _default(field: Any) -> str:
 
 
 def _table(model: type[BaseModel]) -> list[str]:
-    lines = [f"### `{model.__name__}`", "", (model.__doc__ or "").strip(), "",
+    lines = [f"### `{model.__name__}`", "", inspect.cleandoc(model.__doc__ or ""), "",
              "| key | type | default | meaning |", "|---|---|---|---|"]
     for name, field in model.model_fields.items():
         key = field.alias or name
@@ -161,7 +180,7 @@ def reference_markdown() -> str:
         f"mu + {EXTREME_Z:.2f} sigma must be at most {LOG_LARGEST:.2f}.",
         "",
     ]
-    for title, models in _SECTIONS:
+    for title, models in _sections():
         lines += [f"## {title}", ""]
         for model in models:
             lines += _table(model)

@@ -17,6 +17,7 @@ so that the loader can report every error at once with its line.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -38,6 +39,23 @@ Identifier = Annotated[
 ]
 ActorId = Identifier
 RungId = Identifier
+
+
+@dataclass(frozen=True)
+class Refers:
+    """Marks an id field as naming an element of the scenario's collection ``kind``.
+
+    ``kind`` is a field of :class:`Scenario` (``"actors"``, ``"pressures"``,
+    ...). The cross-reference check (:mod:`redline.scenario.references`) checks
+    every field so marked, wherever it stands, so a new construct declares its
+    references here rather than in that module.
+    """
+
+    kind: str
+
+
+#: An actor's id, checked against the scenario's actors.
+ActorRef = Annotated[Identifier, Refers("actors")]
 
 #: The terminal and final outcomes of a run, in the order the engine reports them.
 OUTCOMES: tuple[str, ...] = (
@@ -531,8 +549,22 @@ class OfferTalks(_Strict):
     offer_talks: TalksOffer
 
 
+class RecordedAction(_Strict):
+    """An action that the policies' step records but another mechanism carries out.
+
+    The policies' step marks the policy fired (``policy_fired``); the mechanism
+    that owns the action reads which policies fired and acts on its own state,
+    so a new action of a new mechanism touches neither the policies' step nor
+    the condition programs. Each says in words what it does (:meth:`describe`).
+    """
+
+    def describe(self) -> str:
+        """The action in words, as the scenario describers print it."""
+        raise NotImplementedError
+
+
 ACTION_KEYS: tuple[str, ...] = (
-    "permit", "forbid", "deploy", "support", "open_front", "offer_talks"
+    "permit", "forbid", "deploy", "support", "open_front", "offer_talks",
 )
 Action = Annotated[
     Annotated[Permit, Tag("permit")]

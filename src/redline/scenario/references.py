@@ -83,6 +83,7 @@ def _present(items: Any) -> list[tuple[Any, Any]]:
 class _ReferenceChecker:
     def __init__(self, scenario: Any, known_ids: dict[str, set[str]]) -> None:
         self.s = scenario
+        self.known_ids = known_ids
         self.actors = set(scenario.actors)
         self.rungs: dict[str, m.Rung | None] = dict.fromkeys(known_ids.get("ladder", set()))
         self.rungs.update({rung.id: rung for _, rung in _present(scenario.ladder)})
@@ -133,6 +134,7 @@ class _ReferenceChecker:
             for i, item in _present(getattr(self.s, field_name)):
                 yield from self.condition((field_name, i, "event"), item.event)
         yield from self._source_groups()
+        yield from self._declared(self.s, ())
         for i, commitment in _present(self.s.commitments):
             yield from self.actor(("commitments", i, "by"), commitment.by)
             yield from self.actor(("commitments", i, "to"), commitment.to)
@@ -334,9 +336,50 @@ class _ReferenceChecker:
             case _:
                 return
 
+    def _declared(self, value: Any, path: Path) -> Iterator[Problem]:
+        """Ids in fields marked :class:`~redline.scenario.models.Refers`, anywhere in ``value``."""
+        if isinstance(value, BaseModel):
+            for name, field in type(value).model_fields.items():
+                item = getattr(value, name)
+                kind = _refers(field.annotation, field.metadata)
+                if kind is None:
+                    yield from self._declared(item, (*path, name))
+                    continue
+                ids = item if isinstance(item, list) else [item]
+                paths = [(*path, name, i) for i in range(len(ids))] if isinstance(
+                    item, list) else [(*path, name)]
+                for where, ident in zip(paths, ids, strict=True):
+                    if ident is not None:
+                        yield from self._known(where, ident, self._ids(kind),
+                                               kind.removesuffix("s").replace("_", " "))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from self._declared(item, (*path, i))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from self._declared(item, (*path, key))
+
+    def _ids(self, kind: str) -> set[str]:
+        """The ids of the scenario's collection ``kind`` (a mapping's keys, a list's ``id``)."""
+        collection = getattr(self.s, kind)
+        if isinstance(collection, dict):
+            return set(collection) | self.known_ids.get(kind, set())
+        return self.known_ids.get(kind, set()) | {x.id for _, x in _present(collection)}
+
     def _known(self, path: Path, ident: str, known: Any, what: str) -> Iterator[Problem]:
         if ident not in known:
             yield path, f"unknown {what} {ident!r}", "one of " + _names(known)
+
+
+def _refers(annotation: Any, metadata: list[Any]) -> str | None:
+    """The collection an id field (or list of ids) refers to, if it is marked ``Refers``."""
+    marks = [*metadata]
+    if typing.get_origin(annotation) is list:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        marks += typing.get_args(annotation)[1:]
+    kinds = [mark.kind for mark in marks if isinstance(mark, m.Refers)]
+    return kinds[0] if kinds else None
 
 
 def _names(ids: Any) -> str:
