@@ -158,6 +158,11 @@ class ScenarioArrays:
     trust_broken: FloatArray
     # negotiation: the expected utility model's forecast terms (None: midpoint of the range)
     negotiated_terms: float | None
+    # economic pressures (sanctions)
+    pressure_ids: list[str]
+    pressure_index: dict[str, int]
+    pressure_target: IntArray  # (Q,) actor index of each pressure's target
+    pressure_cost_slot: IntArray  # (Q,) slot of its weekly cost
     # questions
     question_ids: list[str]
     # decision parameters: each run takes one row of the table (one row when all are fixed)
@@ -201,6 +206,7 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
         **_trust_fields(scenario, actor_index),
         "negotiated_terms": _negotiated_terms(scenario),
         "question_ids": [q.id for q in scenario.questions],
+        **_pressure_fields(scenario, slots, actor_index),
         # last, so that the slots before it do not move when the decision parameters do
         "decision_table": decisions,
         # an uncertain parameter like any other (it enters `redline sensitivity`): the
@@ -483,6 +489,20 @@ def _trust_fields(scenario: m.Scenario, actor_index: dict[str, int]) -> dict[str
         table = kept if commitment.kept else broken
         table[actor_index[commitment.to], actor_index[commitment.by]] += commitment.weight
     return {"trust_kept": kept, "trust_broken": broken}
+
+
+def _pressure_fields(scenario: m.Scenario, slots: ParameterSlots,
+                     actor_index: dict[str, int]) -> dict[str, Any]:
+    """Each economic pressure's target and the slot of its weekly cost."""
+    pressures = scenario.pressures
+    return {
+        "pressure_ids": list(pressures),
+        "pressure_index": {q: i for i, q in enumerate(pressures)},
+        "pressure_target": np.array([actor_index[p.target] for p in pressures.values()],
+                                    dtype=np.int64),
+        "pressure_cost_slot": slots.add_many([p.cost for p in pressures.values()],
+                                             [f"pressures.{q}.cost" for q in pressures]),
+    }
 
 
 def _decision_table(settings: m.ModelSettings) -> FloatArray:

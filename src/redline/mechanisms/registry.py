@@ -40,6 +40,7 @@ from redline.mechanisms import (
     fronts,
     policies,
     power,
+    pressure,
     redlines,
     termination,
     trust,
@@ -55,6 +56,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     fronts.MECHANISM,
     power.MECHANISM,
     bargaining.MECHANISM,
+    pressure.MECHANISM,
     trust.MECHANISM,
     termination.MECHANISM,
 )
@@ -80,6 +82,8 @@ def week_kernel(model, st, work, n, run, week, key):  # pragma: no cover
     power.update_power_kernel(model, st, work, n, run, week, key)
     # -- bargaining (mechanisms.bargaining) --
     bargaining.bargain_kernel(model, st, work, n, run, week, key)
+    # -- economic pressure (mechanisms.pressure) --
+    pressure.apply_pressure_kernel(model, st, work, n, run, week, key)
     # -- trust and stability (mechanisms.trust) --
     trust.update_stability_kernel(model, st, work, n, run, week, key)
     # -- termination (mechanisms.termination) --

@@ -245,6 +245,28 @@ class Deployment(_Strict):
     )
 
 
+# ------------------------------------------------------------ economic pressure
+
+
+class Pressure(_Strict):
+    """Economic pressure (sanctions): a weekly cost its senders impose on a target.
+
+    In force from the start when ``active``; a policy's ``apply_pressure`` puts
+    it in force and ``lift_pressure`` lifts it for good. While in force the
+    target pays ``cost`` each week: it lowers the target's regime stability and
+    adds to the costs that wear down its valuation of continuing the war
+    (docs/model.md, economic pressure; Hufbauer et al. 2007; Marinov 2005).
+    """
+
+    by: list[ActorRef] = Field(min_length=1, description="Actor ids of the senders.")
+    target: ActorRef = Field(description="Actor id of the target.")
+    cost: NonNegative = Field(
+        description="Weekly cost to the target while in force, as a share of its stakes "
+        "(the unit of a rung's cost, docs/scales.md).")
+    active: bool = Field(default=True,
+                         description="In force at the start (else put in force by a policy).")
+
+
 class Commitment(_Strict):
     """A past promise, kept or broken: the evidence behind trust."""
 
@@ -563,8 +585,29 @@ class RecordedAction(_Strict):
         raise NotImplementedError
 
 
+class ApplyPressure(RecordedAction):
+    """Put an economic pressure in force (mechanisms.pressure)."""
+
+    apply_pressure: Annotated[Identifier, Refers("pressures")]
+
+    def describe(self) -> str:
+        """The action in words."""
+        return f"apply pressure {self.apply_pressure}"
+
+
+class LiftPressure(RecordedAction):
+    """Lift an economic pressure for good (mechanisms.pressure)."""
+
+    lift_pressure: Annotated[Identifier, Refers("pressures")]
+
+    def describe(self) -> str:
+        """The action in words."""
+        return f"lift pressure {self.lift_pressure}"
+
+
 ACTION_KEYS: tuple[str, ...] = (
-    "permit", "forbid", "deploy", "support", "open_front", "offer_talks",
+    "permit", "forbid", "deploy", "support", "open_front", "offer_talks", "apply_pressure",
+    "lift_pressure",
 )
 Action = Annotated[
     Annotated[Permit, Tag("permit")]
@@ -572,7 +615,9 @@ Action = Annotated[
     | Annotated[Deploy, Tag("deploy")]
     | Annotated[ChangeSupport, Tag("support")]
     | Annotated[OpenFront, Tag("open_front")]
-    | Annotated[OfferTalks, Tag("offer_talks")],
+    | Annotated[OfferTalks, Tag("offer_talks")]
+    | Annotated[ApplyPressure, Tag("apply_pressure")]
+    | Annotated[LiftPressure, Tag("lift_pressure")],
     Discriminator(
         _single_key_tag,
         custom_error_type="action",
@@ -758,6 +803,8 @@ class Scenario(_Strict):
     fronts: dict[Identifier, Front] = Field(default_factory=dict, description="Fronts by id.")
     deployments: list[Deployment] = Field(default_factory=list,
                                           description="Forces sent to fronts.")
+    pressures: dict[Identifier, Pressure] = Field(
+        default_factory=dict, description="Economic pressures (sanctions) by id.")
     policies: list[Policy] = Field(default_factory=list, description="Conditional policies.")
     commitments: list[Commitment] = Field(default_factory=list,
                                           description="Past promises: the basis of trust.")
