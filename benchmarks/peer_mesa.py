@@ -4,7 +4,7 @@ One :class:`CrisisModel` (a ``mesa.Model``) is one run; each actor of the
 scenario is one :class:`ActorAgent` holding its own posture, costs and regime
 stability; the model holds the fronts, the public knowledge of the red lines,
 the conditional policies and the bargaining state. ``CrisisModel.step`` applies
-the eight mechanisms of docs/model.md in the same order and with the same
+the nine mechanisms of docs/model.md in the same order and with the same
 equations as :func:`redline.engine.run.step`, re-implemented in scalar Python
 (no call into :mod:`redline.mechanisms`), drawing every random number from the
 model's own ``numpy.random.Generator`` (``self.rng``).
@@ -193,7 +193,7 @@ class ActorAgent(mesa.Agent):
         """A uniform draw from the model's generator."""
         return float(self.model.rng.random())
 
-    # -- mechanism 7: stability ----------------------------------------------
+    # -- mechanism 8: trust and stability ---------------------------------------
     def account(self) -> None:
         """Add this week's cost to the total and lower regime stability by it."""
         self.costs += self.weekly_cost
@@ -320,6 +320,9 @@ class CrisisModel(mesa.Model):
                         for j, action in enumerate(spec.then)
                         if isinstance(action, m.ChangeSupport)})
             for spec in scenario.policies}
+        #: each economic pressure's weekly cost to its target in this run
+        self.pressure_cost = {ident: max(draw(spec.cost, rng), 0.0)
+                              for ident, spec in scenario.pressures.items()}
         self.grants: set[tuple[str, int, str]] = set()  # (actor, rung, supplier)
         self.talks_hazard = self.settings.talks_hazard
         self.deals_broken = [0.0, 0.0]
@@ -523,7 +526,7 @@ class CrisisModel(mesa.Model):
 
     # -- the weekly step ---------------------------------------------------------
     def step(self) -> None:
-        """One week: the eight mechanisms in the order of docs/model.md."""
+        """One week: the nine mechanisms in the order of docs/model.md."""
         self.week += 1
         for agent in self.actors.values():
             agent.weekly_cost = 0.0
@@ -536,6 +539,7 @@ class CrisisModel(mesa.Model):
         self.advance_fronts(arrivals)
         self.win_probability = contest_success(*self.side_power(), self.settings.decisiveness)
         self.bargain()
+        self.apply_pressures()
         if self.alive:
             self.agents.do("account")
         self.check_termination()
@@ -703,7 +707,26 @@ class CrisisModel(mesa.Model):
             else:
                 self.terms = clip(compiled.negotiated_terms, floor, max(floor, ceiling))
 
-    # mechanism 8: termination
+    # mechanism 7: economic pressure
+    def apply_pressures(self) -> None:
+        """Each pressure in force adds its weekly cost to its target's (while the run goes on).
+
+        In force: at the start, or once a policy applying it has fired, until one
+        lifting it has fired (for good).
+        """
+        if not self.alive:
+            return
+        for ident, spec in self.blueprint.compiled.scenario.pressures.items():
+            fired = [policy.spec.then for policy in self.policies.values() if policy.fired]
+            actions = [action for then in fired for action in then]
+            lifted = any(isinstance(a, m.LiftPressure) and a.lift_pressure == ident
+                         for a in actions)
+            applied = spec.active or any(isinstance(a, m.ApplyPressure)
+                                         and a.apply_pressure == ident for a in actions)
+            if applied and not lifted:
+                self.actors[spec.target].weekly_cost += self.pressure_cost[ident]
+
+    # mechanism 9: termination
     def check_termination(self) -> None:
         """End the run on a terminal rung, a regime crisis or a military collapse."""
         if not self.alive:

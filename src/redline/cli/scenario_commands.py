@@ -176,6 +176,13 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
                 for d in s.deployments
             ],
         )
+    if s.pressures:
+        yield plain_table(
+            "Economic pressure",
+            ["id", "by", "target", "weekly cost", "in force at the start"],
+            [[qid, ", ".join(q.by), q.target, describe(q.cost), _yes(q.active)]
+             for qid, q in s.pressures.items()],
+        )
     if s.policies:
         yield plain_table(
             "Policies",
@@ -253,6 +260,8 @@ def _inventory(scenario: Scenario) -> str:
             _plural(len(scenario.ladder), "rung"),
             _plural(len(scenario.red_lines), "red line"),
             _plural(len(scenario.fronts), "front"),
+            *([_plural(len(scenario.pressures), "economic pressure")] if scenario.pressures
+              else []),
             _plural(len(scenario.policies), "policy", "policies"),
             _plural(len(scenario.questions), "question"),
             _plural(len(scenario.hypotheses), "hypothesis", "hypotheses"),
