@@ -15,7 +15,7 @@ Axelrod's one explicit list of strategies. From it derive:
   compiled step in this order, written out beside the list (Numba cannot
   loop over functions), and checked against it by the tests;
 * the compiled kernel's constants (``row_<key>``) and the table of its caches;
-* the tests' parametrisation over mechanisms (tests/test_mechanisms.py);
+* the tests' parametrisation over mechanisms (tests/mechanisms/test_registry.py);
 * the table of mechanisms in docs/model.md (:func:`mechanism_table`;
   ``python -m redline.mechanisms.registry`` prints it, and a test checks that
   the page holds the current one).
