@@ -27,7 +27,6 @@ calls every registered mechanism's compiled step in order.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections import namedtuple
 from typing import Any, cast
 
@@ -44,7 +43,7 @@ from redline.arrays.state import NEVER, State
 from redline.engine.numba_cache import cached_with_inlined_sources
 from redline.engine.seeding import BLOCK_SIZE
 from redline.mechanisms import changes as ch
-from redline.mechanisms import decisions, fronts, policies, power, termination, trust
+from redline.mechanisms import decisions, fronts, policies, power, trust
 from redline.mechanisms.programs import Programs, conditions_work, evaluate
 from redline.mechanisms.registry import MECHANISMS, StreamLayout, kernel_caches, week_kernel
 
@@ -54,12 +53,8 @@ from redline.mechanisms.registry import MECHANISMS, StreamLayout, kernel_caches,
 #: the registry's stream layout), the condition programs and action rows, and the table of
 #: what each change makes stale (from the registry's caches).
 MODEL_FIELDS = (
-    "side_of", "leaders", "may_use", "choosers", "needs", "supplier_actor", "severity",
-    "extended_severity", "shown_severity", "applies", "owner", "response", "fallback",
-    "declared", "follow_through_mean", "belief_cdf", "attacker_side", "exponent_enemy",
-    "exponent_own", "deployment_front", "deployment_role", "deployment_actor",
-    "rung_precedence", "stability_floor", "decisiveness", "cost_per_loss",
-    "war_cost_growth", "power_shift", "break_hazard", "collapse_share", "negotiated_terms",
+    "side_of", "leaders", "may_use", "needs", "supplier_actor", "severity", "shown_severity",
+    "applies", "response", "fallback", "belief_cdf", "attacker_side", "decisiveness",
     *(name for mechanism in MECHANISMS for name in mechanism.constants),
     *(f"row_{mechanism.key}" for mechanism in MECHANISMS),
     "condition_op", "condition_arg", "condition_value", "condition_start", "condition_reads",
@@ -76,42 +71,19 @@ KernelState = namedtuple("KernelState", STATE_FIELDS)  # type: ignore[misc]
 def kernel_model(compiled: ScenarioArrays, programs: Programs,
                  shown_severity: NDArray[np.float64]) -> Any:
     """The constants of ``compiled`` and its ``programs`` as a :data:`Model`."""
-    settings = compiled.scenario.model
     n_actors, n_lines = compiled.n_actors, len(compiled.red_line_ids)
-    declared = np.array([compiled.rung_index[line.declared_at] + 1
-                         for line in compiled.scenario.red_lines], dtype=np.int64)
-    roles = np.array([0 if compiled.deployment_side[d] == compiled.front_attacker_side[
-        compiled.deployment_front[d]] else 1 for d in range(len(compiled.deployment_ids))],
-        dtype=np.int64)
-    choosers = np.array([a for a in range(n_actors)
-                         if compiled.side_of[a] >= 0 and bool(compiled.may_use[a, 1:].any())],
-                        dtype=np.int64)
-    terms = compiled.negotiated_terms
     return cast(Any, Model)(  # (mypy reads a namedtuple's fields from literals only)
         side_of=_ints(compiled.side_of), leaders=_ints(compiled.leaders),
-        may_use=_bools(compiled.may_use), choosers=choosers,
+        may_use=_bools(compiled.may_use),
         needs=_bools(compiled.needs).reshape(compiled.n_rungs, len(compiled.suppliers)),
         supplier_actor=_ints(compiled.supplier_actor), severity=_floats(compiled.severity),
-        extended_severity=_floats(compiled.extended_severity),
         shown_severity=_floats(shown_severity),
         applies=_bools(compiled.red_line_applies).reshape(n_lines, n_actors),
-        owner=_ints(compiled.red_line_owner), response=_ints(compiled.red_line_response),
-        fallback=_ints(compiled.red_line_fallback), declared=declared,
-        follow_through_mean=_floats(compiled.follow_through_mean),
+        response=_ints(compiled.red_line_response), fallback=_ints(compiled.red_line_fallback),
         belief_cdf=_floats(compiled.belief_cdf).reshape(
             n_actors, n_lines, len(compiled.extended_severity)),
         attacker_side=_ints(compiled.front_attacker_side),
-        exponent_enemy=_floats(compiled.front_exponent_enemy),
-        exponent_own=_floats(compiled.front_exponent_own),
-        deployment_front=_ints(compiled.deployment_front), deployment_role=roles,
-        deployment_actor=_ints(compiled.deployment_actor),
-        rung_precedence=termination.rung_precedence(compiled),
-        stability_floor=_floats(compiled.stability_floor),
-        decisiveness=float(settings.decisiveness),
-        cost_per_loss=float(settings.cost_per_loss),
-        war_cost_growth=float(settings.war_cost_growth), power_shift=float(settings.power_shift),
-        break_hazard=float(settings.break_hazard), collapse_share=float(settings.collapse_share),
-        negotiated_terms=math.nan if terms is None else float(terms),
+        decisiveness=float(compiled.scenario.model.decisiveness),
         **{name: constant(compiled)
            for mechanism in MECHANISMS for name, constant in mechanism.constants.items()},
         **{f"row_{key}": rows.start for key, rows in StreamLayout.of(compiled).rows.items()},

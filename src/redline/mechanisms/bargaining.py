@@ -175,4 +175,11 @@ MECHANISM = Mechanism(
     reference=reference_step,
     kernel=bargain_kernel,
     sources=("Fearon1995", "Powell2006", "BuenoDeMesquita1994", "Scholz2011"),
+    constants={
+        "war_cost_growth": lambda compiled: float(compiled.scenario.model.war_cost_growth),
+        "power_shift": lambda compiled: float(compiled.scenario.model.power_shift),
+        "break_hazard": lambda compiled: float(compiled.scenario.model.break_hazard),
+        "negotiated_terms": lambda compiled: (math.nan if compiled.negotiated_terms is None
+                                              else float(compiled.negotiated_terms)),
+    },
 )

@@ -513,6 +513,13 @@ def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
     decide(week.compiled, state, uniforms)
 
 
+def choosers(compiled: ScenarioArrays) -> NDArray[np.int64]:
+    """The actors who choose a posture: aligned with a side, and users of a rung above none."""
+    return np.array([a for a in range(compiled.n_actors)
+                     if compiled.side_of[a] >= 0 and bool(compiled.may_use[a, 1:].any())],
+                    dtype=np.int64)
+
+
 #: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
 MECHANISM = Mechanism(
     key="decisions",
@@ -529,4 +536,9 @@ MECHANISM = Mechanism(
     kernel=decide_kernel,
     sources=("McKelvey1995", "Kahn1965"),
     caches=KERNEL_CACHES,
+    constants={
+        "choosers": choosers,
+        "follow_through_mean": lambda compiled: np.ascontiguousarray(
+            compiled.follow_through_mean, dtype=np.float64),
+    },
 )

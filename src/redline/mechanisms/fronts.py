@@ -216,4 +216,11 @@ MECHANISM = Mechanism(
     kernel=advance_fronts_kernel,
     sources=("Lanchester1916", "Helmbold1965"),
     caches=KERNEL_CACHES,
+    constants={
+        "exponent_enemy": lambda compiled: np.ascontiguousarray(
+            compiled.front_exponent_enemy, dtype=np.float64),
+        "exponent_own": lambda compiled: np.ascontiguousarray(
+            compiled.front_exponent_own, dtype=np.float64),
+        "cost_per_loss": lambda compiled: float(compiled.scenario.model.cost_per_loss),
+    },
 )

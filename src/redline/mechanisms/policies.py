@@ -317,6 +317,13 @@ def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
     program.step(state, uniforms)
 
 
+def deployment_roles(compiled: ScenarioArrays) -> NDArray[np.int64]:
+    """(D,) each deployment's role on its front: 0 with the attacker, 1 with the defender."""
+    return np.array([0 if compiled.deployment_side[d] == compiled.front_attacker_side[
+        compiled.deployment_front[d]] else 1 for d in range(len(compiled.deployment_ids))],
+        dtype=np.int64)
+
+
 #: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
 MECHANISM = Mechanism(
     key="policies",
@@ -333,4 +340,11 @@ MECHANISM = Mechanism(
     reference=reference_step,
     kernel=policies_kernel,
     sources=("Schelling1960",),
+    constants={
+        "deployment_front": lambda compiled: np.ascontiguousarray(
+            compiled.deployment_front, dtype=np.int64),
+        "deployment_role": deployment_roles,
+        "deployment_actor": lambda compiled: np.ascontiguousarray(
+            compiled.deployment_actor, dtype=np.int64),
+    },
 )

@@ -180,4 +180,12 @@ MECHANISM = Mechanism(
     reference=reference_step,
     kernel=apply_red_lines_kernel,
     sources=("Schelling1960", "Schelling1966", "DixitSkeath2015"),
+    constants={
+        "extended_severity": lambda compiled: np.ascontiguousarray(
+            compiled.extended_severity, dtype=np.float64),
+        "owner": lambda compiled: np.ascontiguousarray(compiled.red_line_owner, dtype=np.int64),
+        "declared": lambda compiled: np.array(
+            [compiled.rung_index[line.declared_at] + 1 for line in compiled.scenario.red_lines],
+            dtype=np.int64),
+    },
 )

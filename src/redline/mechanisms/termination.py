@@ -130,4 +130,10 @@ MECHANISM = Mechanism(
     reference=reference_step,
     kernel=check_termination_kernel,
     sources=(),
+    constants={
+        "rung_precedence": rung_precedence,
+        "stability_floor": lambda compiled: np.ascontiguousarray(
+            compiled.stability_floor, dtype=np.float64),
+        "collapse_share": lambda compiled: float(compiled.scenario.model.collapse_share),
+    },
 )
