@@ -25,7 +25,7 @@ from redline.results import EnsembleResult
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import issue_from_pydantic
 from redline.scenario.models import Scenario
-from redline.scenario.yaml_source import MAX_BYTES, read_yaml
+from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
 
 
 class Resolution(BaseModel):
@@ -55,6 +55,43 @@ def load_resolutions(path: str | Path, scenario: Scenario) -> list[Resolution]:
     ScenarioError
         With every problem found, each at its line.
     """
+    return _read(path, scenario)[0]
+
+
+def resolution_warnings(path: str | Path, scenario: Scenario) -> list[Issue]:
+    """Resolutions that load but are probably not what their author meant, each at its line.
+
+    A ``true`` outcome dated after its question's deadline is scored as false
+    (:func:`happened_by_deadline`), and one dated before the scenario's start
+    happened before the forecast was made. Raises :class:`ScenarioError` as
+    :func:`load_resolutions` does.
+    """
+    resolutions, source = _read(path, scenario)
+    deadlines = {q.id: (q.by_week, scenario.start + dt.timedelta(weeks=q.by_week))
+                 for q in scenario.questions}
+    warnings: list[Issue] = []
+    for i, resolution in enumerate(resolutions):
+        if resolution.date is None:
+            continue
+        line, column = source.locate(("resolutions", i, "date"))
+        week, deadline = deadlines[resolution.question]
+        if resolution.outcome and resolution.date > deadline:
+            warnings.append(Issue(
+                str(path), line, column,
+                f"warning: {resolution.question!r} resolved true on {resolution.date}, after "
+                f"its deadline {deadline} (week {week}): it is scored as false",
+                f"a date on or before {deadline}, or outcome false"))
+        if resolution.date < scenario.start:
+            warnings.append(Issue(
+                str(path), line, column,
+                f"warning: {resolution.question!r} resolved on {resolution.date}, before the "
+                f"scenario's start {scenario.start}: the forecast knew it",
+                f"a date on or after {scenario.start}"))
+    return warnings
+
+
+def _read(path: str | Path, scenario: Scenario) -> tuple[list[Resolution], SourceMap]:
+    """The resolutions at ``path``, checked against ``scenario``, and their source map."""
     file = str(path)
     try:
         raw = Path(path).read_bytes()[: MAX_BYTES + 1]
@@ -93,7 +130,7 @@ def load_resolutions(path: str | Path, scenario: Scenario) -> list[Resolution]:
         seen.add(resolution.question)
     if problems:
         raise ScenarioError(problems)
-    return list(parsed.resolutions)
+    return list(parsed.resolutions), source
 
 
 def happened_by_deadline(resolution: Resolution, scenario: Scenario) -> bool:

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from redline.analysis.resolutions import load_resolutions, resolution_warnings
 from redline.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -24,12 +25,12 @@ from redline.cli.common import (
 )
 from redline.report.describe import describe_condition, describe_policy
 from redline.scenario.distributions import describe
-from redline.scenario.errors import ScenarioError
+from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import load_scenario
 from redline.scenario.models import Scenario
-from redline.scenario.scales import file_warnings
+from redline.scenario.pitfalls import file_warnings
 from redline.scenario.schema import json_schema
-from redline.scenarios import builtin_names, resolve
+from redline.scenarios import RESOLUTIONS_SUFFIX, builtin_names, builtin_resolutions, resolve
 
 # ------------------------------------------------------------------ commands
 
@@ -37,30 +38,57 @@ from redline.scenarios import builtin_names, resolve
 @app.command()
 def validate(
     files: Annotated[
-        list[str], typer.Argument(help="Scenario files (or built-in names) to check.")
+        list[str], typer.Argument(help="Scenario files (or built-in names) to check; a file "
+                                  "NAME.resolutions.yaml is checked against NAME.yaml beside it.")
     ],
 ) -> None:
     """Check scenario files; print every problem with its file, line and column.
 
     Also warns (without failing) about numbers outside the documented ranges of
-    their units (docs/scales.md) and about decision parameters fixed without a
-    source.
+    their units (docs/scales.md), decision parameters fixed without a source,
+    red lines crossed at the start or applied to their owner, and deadlines past
+    the horizon. A resolutions file (``NAME.resolutions.yaml``, or the one a
+    built-in scenario ships) is checked against its scenario, with a warning
+    for an outcome dated after its deadline.
     """
     failed = False
     for name in files:
         try:
-            path = resolve(name)
-            scenario = load_scenario(path)
+            _validate_one(name)
         except ScenarioError as error:
             failed = True
             for line in error.format().splitlines():
                 typer.echo(line, err=True)
-            continue
-        for warning in file_warnings(path):
-            typer.echo(warning.format(), err=True)
-        typer.echo(f"ok: {name} (scenario {scenario.name}: {_inventory(scenario)})")
     if failed:
         raise typer.Exit(EXIT_USAGE)
+
+
+def _validate_one(name: str) -> None:
+    """Check one scenario or resolutions file and print what it holds; raise on errors."""
+    path = resolve(name)
+    if path.name.endswith(RESOLUTIONS_SUFFIX):
+        scenario_path = path.with_name(path.name.removesuffix(RESOLUTIONS_SUFFIX) + ".yaml")
+        if not scenario_path.is_file():
+            raise ScenarioError([Issue(str(path), 1, 1, "no scenario beside this resolutions "
+                                       "file", f"its scenario at {scenario_path}")])
+        _check_resolutions(path, load_scenario(scenario_path), name)
+        return
+    scenario = load_scenario(path)
+    for warning in file_warnings(path, scenario):
+        typer.echo(warning.format(), err=True)
+    typer.echo(f"ok: {name} (scenario {scenario.name}: {_inventory(scenario)})")
+    shipped = builtin_resolutions(name)
+    if shipped is not None:
+        _check_resolutions(shipped, scenario, f"{name} resolutions")
+
+
+def _check_resolutions(path: Path, scenario: Scenario, name: str) -> None:
+    """Check a resolutions file against ``scenario``; print its warnings and a summary."""
+    for warning in resolution_warnings(path, scenario):
+        typer.echo(warning.format(), err=True)
+    count = len(load_resolutions(path, scenario))
+    typer.echo(f"ok: {name} ({count} resolutions of scenario {scenario.name}'s "
+               f"{len(scenario.questions)} questions)")
 
 
 @app.command()

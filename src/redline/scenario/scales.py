@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from redline.scenario.errors import Issue
-from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
+from redline.scenario.yaml_source import SourceMap
 
 
 @dataclass(frozen=True)
@@ -142,12 +141,3 @@ def scale_warnings(data: Any, source: SourceMap, file: str) -> list[Issue]:
                     "the estimate from the ICB crises, or name the source in "
                     f"model.sources.{name}", "an estimate or a sourced judgement"))
     return sorted(issues, key=lambda issue: (issue.line, issue.column, issue.message))
-
-
-def file_warnings(path: str | Path) -> list[Issue]:
-    """:func:`scale_warnings` of a scenario file (which must already load without error)."""
-    file = str(path)
-    with open(path, "rb") as handle:
-        text = handle.read(MAX_BYTES + 1).decode("utf-8")
-    data, source, _ = read_yaml(text, file)
-    return scale_warnings(data, source, file)

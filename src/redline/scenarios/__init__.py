@@ -16,6 +16,8 @@ def _folder() -> Path:
 
 #: Files beside a scenario that are not scenarios (``NAME.resolutions.yaml``).
 _COMPANION = ".resolutions"
+#: The end of a resolutions file's name, after its scenario's name.
+RESOLUTIONS_SUFFIX = _COMPANION + _SUFFIX
 
 
 def builtin_names() -> list[str]:

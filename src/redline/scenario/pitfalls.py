@@ -1,0 +1,73 @@
+"""Valid scenarios that probably do not say what their author meant: warnings, with lines.
+
+A scenario can pass every check of the language and still ask the engine
+something its author did not intend. ``redline validate`` warns (without
+failing) about each of these, at the line of the value concerned:
+
+- a red line crossed at the start: an actor it applies to starts at or
+  above its declared rung. The engine starts the line's public lower bound
+  at the postures held at the start, so the crossing that started the
+  crisis is never tested, and the line is never enforced for it;
+- a red line that applies to its own owner: enforcing it is the owner's own
+  response, and its harm falls only on the other side, so it does not
+  restrain the owner (a self-limit is not expressible yet);
+- a question whose deadline lies past the horizon: runs stop at the
+  horizon, so the question is answered as of the horizon, not its deadline.
+
+The scale warnings (numbers outside their unit's usual range) are in
+:mod:`redline.scenario.scales`; :func:`file_warnings` gives both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from redline.scenario.errors import Issue
+from redline.scenario.models import Scenario
+from redline.scenario.scales import scale_warnings
+from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
+
+
+def pitfalls(scenario: Scenario, source: SourceMap, file: str) -> list[Issue]:
+    """Every pitfall of ``scenario`` (module docstring) as a warning at its line."""
+    issues: list[Issue] = []
+
+    def warn(path: tuple[str | int, ...], message: str, expected: str) -> None:
+        line, column = source.locate(path)
+        issues.append(Issue(file, line, column, f"warning: {message}", expected))
+
+    severity = {rung.id: rung.severity for rung in scenario.ladder}
+    for i, line in enumerate(scenario.red_lines):
+        declared = severity[line.declared_at]
+        for actor_id in line.applies_to:
+            start = scenario.actors[actor_id].initial_posture
+            if start is not None and severity[start] >= declared:
+                warn(("red_lines", i, "declared_at"),
+                     f"red line {line.id!r} is crossed at the start: {actor_id} starts at "
+                     f"{start!r} (severity {severity[start]:g}), at or above its declared rung "
+                     f"{line.declared_at!r} (severity {declared:g}); the engine never tests "
+                     "that crossing, so the line is not enforced for it",
+                     "a declared rung above every initial posture it applies to")
+        if line.owner in line.applies_to:
+            warn(("red_lines", i, "applies_to"),
+                 f"red line {line.id!r} applies to its own owner {line.owner!r}: enforcing it "
+                 "is the owner's own response and harms only the other side, so it does not "
+                 "restrain the owner",
+                 "the actors the owner means to deter")
+    for i, question in enumerate(scenario.questions):
+        if question.by_week > scenario.horizon:
+            warn(("questions", i, "by_week"),
+                 f"question {question.id!r} has its deadline at week {question.by_week}, past "
+                 f"the horizon (week {scenario.horizon}): it is answered as of week "
+                 f"{scenario.horizon}", f"a deadline at most the horizon, {scenario.horizon}")
+    return issues
+
+
+def file_warnings(path: str | Path, scenario: Scenario) -> list[Issue]:
+    """The scale warnings and pitfalls of a scenario file that loads as ``scenario``."""
+    file = str(path)
+    with open(path, "rb") as handle:
+        text = handle.read(MAX_BYTES + 1).decode("utf-8")
+    data, source, _ = read_yaml(text, file)
+    return sorted(scale_warnings(data, source, file) + pitfalls(scenario, source, file),
+                  key=lambda issue: (issue.line, issue.column, issue.message))
