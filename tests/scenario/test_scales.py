@@ -70,3 +70,15 @@ def test_built_in_scenarios_are_in_range():
 
 def test_every_range_has_its_unit_and_anchor():
     assert all(r.low < r.high and r.unit and r.anchor for r in RANGES.values())
+
+
+def test_a_pressure_cost_is_checked_in_the_unit_of_a_rung_cost(tmp_path):
+    text = MINI.read_text(encoding="utf-8") + (
+        "pressures:\n  embargo: {by: [B], target: A, cost: 40}\n")
+    path = tmp_path / "sanctions.yaml"
+    path.write_text(text, encoding="utf-8")
+    done = _validate(path)
+    assert done.returncode == 0 and "ok:" in done.stdout
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "cost: 40" in row)
+    assert any(row.startswith(f"{path}:{line}:") and "cost 40" in row
+               for row in done.stderr.splitlines())

@@ -118,6 +118,11 @@ def scale_warnings(data: Any, source: SourceMap, file: str) -> list[Issue]:
             for name in ("effect", "cost", "harm"):
                 if name in rung:
                     issues += _check(rung[name], name, ("ladder", i, name), source, file)
+    pressures = data.get("pressures")
+    for pressure_id, pressure in (pressures.items() if isinstance(pressures, dict) else []):
+        if isinstance(pressure, dict) and "cost" in pressure:
+            issues += _check(pressure["cost"], "cost", ("pressures", pressure_id, "cost"),
+                             source, file)
     actors = data.get("actors")
     for actor_id, actor in (actors.items() if isinstance(actors, dict) else []):
         if isinstance(actor, dict):
