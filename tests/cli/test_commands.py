@@ -195,9 +195,10 @@ def test_a_law_that_draws_infinity_is_refused_before_any_run(tmp_path):
         assert "draws infinity" in line
 
 
-@pytest.mark.parametrize("where", ["questions.0.by_week",
-                                   "policies.0.when.all.0.week_at_least"])
-def test_a_week_beyond_any_horizon_is_refused_not_a_traceback(tmp_path, where):
+@pytest.mark.parametrize(("where", "named"), [
+    ("questions.0.by_week", "questions.{questions}.by_week"),
+    ("policies.0.when.all.0.week_at_least", "policies.{policies}.when.all.0.week_at_least")])
+def test_a_week_beyond_any_horizon_is_refused_not_a_traceback(tmp_path, where, named):
     """Second probe (issue 18): `by_week: 10**30` (or `week_at_least`) validated, then every
     run ended in an OverflowError traceback when the scenario was compiled."""
     data = yaml.safe_load(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
@@ -212,7 +213,8 @@ def test_a_week_beyond_any_horizon_is_refused_not_a_traceback(tmp_path, where):
         process = redline(args[0], path, *args[1:])
         assert_clean_error(process, 2)
         (line,) = process.stderr.splitlines()
-        assert line.startswith(f"{path}:") and where in line and "1040" in line, line
+        shown = named.format(**{key: data[key][0]["id"] for key in ("questions", "policies")})
+        assert line.startswith(f"{path}:") and shown in line and "1040" in line, line
 
 
 def test_validate_missing_file(tmp_path):

@@ -233,7 +233,7 @@ def test_negative_severity():
     text = replace_line(BASE, 12, "  - {id: probe, severity: -2, effect: 0.05, cost: 0.01}")
     issue = only_issue(text)
     assert (issue.line, issue.column) == (12, column_of(text, 12, "-2"))
-    assert "ladder.0.severity" in issue.message
+    assert "ladder.probe.severity" in issue.message  # (named by its id)
     assert "greater than or equal to 0" in issue.expected
 
 
@@ -335,8 +335,8 @@ def test_bad_condition_nested_inside_all():
     text = replace_line(BASE, 32, "        - reached_maybe: {actor: B, rung: probe}")
     issue = only_issue(text)
     assert (issue.line, issue.column) == (32, column_of(text, 32, "reached_maybe"))
-    assert "policies.0.when.all.1" in issue.message
-    assert "not a condition" in issue.message
+    assert issue.message == ("policies.pol.when.all.1: unknown condition 'reached_maybe'; "
+                             "did you mean 'reached'?")
     assert "week_at_least" in issue.expected
 
 
@@ -344,7 +344,8 @@ def test_condition_with_two_keys_refused():
     text = replace_line(BASE, 31, "        - {week_at_least: 2, settled: true}")
     issue = only_issue(text)
     assert issue.line == 31
-    assert "not a condition" in issue.message
+    assert issue.message == ("policies.pol.when.all.0: one condition per mapping, got 2 keys "
+                             "(week_at_least, settled)")
 
 
 def test_bad_condition_field_inside_all():
@@ -358,7 +359,7 @@ def test_bad_action():
     text = replace_line(BASE, 34, "      - launch: {actor: B}")
     issue = only_issue(text)
     assert (issue.line, issue.column) == (34, column_of(text, 34, "launch"))
-    assert "not an action" in issue.message
+    assert issue.message == "policies.pol.then.0: unknown action 'launch'"
     assert "permit" in issue.expected
 
 
@@ -368,15 +369,18 @@ def test_bad_action():
 @pytest.mark.parametrize(("line", "new", "fragment", "message"), [
     (17, "    owner: Z", "Z", "unknown actor 'Z'"),
     (18, "    applies_to: [B, Q]", "Q", "unknown actor 'Q'"),
-    (21, "    response: nukes", "nukes", "unknown rung 'nukes'"),
-    (19, "    declared_at: striek", "striek", "unknown rung 'striek'"),
+    (21, "    response: nukes", "nukes", "unknown rung 'nukes'; did you mean 'nuke'?"),
+    (19, "    declared_at: striek", "striek", "unknown rung 'striek'; did you mean 'strike'?"),
     (26, "  - {id: dep, actor: C, front: north, side: B, strength: 100}", "north",
      "unknown front 'north'"),
-    (32, "        - reached: {actor: B, rung: probes}", "probes", "unknown rung 'probes'"),
-    (31, "        - deployment_in_combat: depp", "depp", "unknown deployment 'depp'"),
-    (37, "  - {id: q, event: {policy_fired: pol2}, by_week: 5}", "pol2", "unknown policy 'pol2'"),
+    (32, "        - reached: {actor: B, rung: probes}", "probes",
+     "unknown rung 'probes'; did you mean 'probe'?"),
+    (31, "        - deployment_in_combat: depp", "depp",
+     "unknown deployment 'depp'; did you mean 'dep'?"),
+    (37, "  - {id: q, event: {policy_fired: pol2}, by_week: 5}", "pol2",
+     "unknown policy 'pol2'; did you mean 'pol'?"),
     (37, "  - {id: q, event: {red_line_enforced: rl2}, by_week: 5}", "rl2",
-     "unknown red line 'rl2'"),
+     "unknown red line 'rl2'; did you mean 'rl'?"),
     (37, "  - {id: q, event: {front_active: east}, by_week: 5}", "east", "unknown front 'east'"),
     (34, "      - permit: {actor: B, rung: strike, by: A}", "A}",
      "'A' is not a supplier of rung 'strike'"),
@@ -571,7 +575,8 @@ def test_all_reference_errors_reported_at_once():
     text = replace_line(text, 37, "  - {id: q, event: {policy_fired: pol2}, by_week: 5}")
     issues = issues_of(text)
     assert [(issue.line, issue.message) for issue in issues] == [
-        (17, "unknown actor 'Z'"), (21, "unknown rung 'nukes'"), (37, "unknown policy 'pol2'")]
+        (17, "unknown actor 'Z'"), (21, "unknown rung 'nukes'; did you mean 'nuke'?"),
+        (37, "unknown policy 'pol2'; did you mean 'pol'?")]
 
 
 def test_all_yaml_level_errors_reported_at_once():
@@ -694,3 +699,36 @@ def test_yaml_round_trip(data):
     assert load_text(yaml.safe_dump(data, sort_keys=False), "dump.yaml") == scenario
     again = load_text(yaml.safe_dump(scenario_data(scenario), sort_keys=False), "dump.yaml")
     assert again == scenario
+
+
+# ------------------------------------------------- messages that say what is wrong (issue 20)
+
+
+def test_an_unknown_key_names_the_closest_known_one_and_the_keys_there():
+    text = replace_line(BASE, 5, "  A: {name: Alpha, capabilty: 1.0}")
+    issues = issues_of(text)
+    unknown = next(issue for issue in issues if "unknown key" in issue.message)
+    assert unknown.message == "unknown key 'capabilty'; did you mean 'capability'?"
+    assert unknown.expected.startswith("one of name, capability, nuclear")
+    text = replace_line(BASE, 24, "  main: {attacker: A, defender: B, forces: {A: 1000, B: 800}, "
+                        "wieght: 0.3}")
+    assert only_issue(text).message == "unknown key 'wieght'; did you mean 'weight'?"
+
+
+def test_then_written_as_a_mapping_is_named_as_such():
+    text = replace_line(BASE, 34, "      permit: {actor: B, rung: strike, by: C}")
+    issue = only_issue(text)
+    assert issue.message == "policies.pol.then: a mapping where a list is expected"
+    assert issue.expected == "a list: one '- ' item per entry"
+
+
+def test_not_given_a_list_says_how_to_combine_conditions():
+    text = replace_line(BASE, 30, "      not:")
+    issue = only_issue(text)
+    assert issue.message == ("policies.pol.when.not: a list where one condition is expected; "
+                             "to combine conditions use all: [...] or any: [...]")
+
+
+def test_a_typo_far_from_every_name_gets_no_suggestion():
+    text = replace_line(BASE, 17, "    owner: Zanzibar")
+    assert only_issue(text).message == "unknown actor 'Zanzibar'"

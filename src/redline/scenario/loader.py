@@ -7,10 +7,13 @@ line and column of the offending value and what was expected there.
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from redline.scenario.distributions import NUMBER_EXPECTED
 from redline.scenario.errors import Issue, ScenarioError
@@ -149,25 +152,99 @@ def issue_from_pydantic(error: Any, data: Any, source: SourceMap, file: str,
     kind = error["type"]
     if kind == "missing":
         line, column = source.locate(path)
-        where = ".".join(str(part) for part in path)
+        where = _readable_path(data, path)
         if isinstance(loc[-1], int):
             return Issue(file, line, column, f"{where}: too few values",
                          f"at least {loc[-1] + 1} values in the list")
         return Issue(file, line, column, f"missing key {loc[-1]!r}", "a value for it")
     if kind == "extra_forbidden":
         line, column = source.locate(path, key=True)
+        keys = _keys_at(loc[:-1])
+        if keys:
+            return Issue(file, line, column,
+                         f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), keys)}",
+                         "one of " + ", ".join(keys))
         return Issue(file, line, column, f"unknown key {loc[-1]!r}", known_keys)
     line, column = source.locate(path)
     message = str(error["msg"]).removeprefix("Value error, ")
     expected = (error.get("ctx") or {}).get("expected")
-    where = ".".join(str(part) for part in path)
+    where = _readable_path(data, path)
     shown = _shown(error.get("input"))
+    if kind in ("condition", "action"):
+        return Issue(file, line, column, *_vocabulary_problem(kind, where, error.get("input")))
     if kind in _UNION_EXPECTED:
         return Issue(file, line, column, f"{where}: {message}: {shown}", _UNION_EXPECTED[kind])
+    if kind == "list_type" and isinstance(error.get("input"), dict):
+        return Issue(file, line, column, f"{where}: a mapping where a list is expected",
+                     "a list: one '- ' item per entry")
     if kind.startswith(("greater", "less", "too_", "string_", "int_", "float_", "bool_",
                         "date_", "literal_", "list_", "dict_", "finite_")):
         return Issue(file, line, column, f"{where}: got {shown}", _expected_from(message))
     return Issue(file, line, column, f"{where}: {message}", str(expected) if expected else None)
+
+
+def _vocabulary_problem(kind: str, where: str, value: Any) -> tuple[str, str]:
+    """What is wrong with a value that is not a condition (or not an action), and what is.
+
+    A condition or an action is a one-key mapping from a closed vocabulary:
+    say whether the value is a list, a mapping of several keys, or one unknown
+    key (with the closest known one), rather than list the whole vocabulary.
+    """
+    vocabulary = CONDITION_KEYS if kind == "condition" else ACTION_KEYS
+    expected = f"one {kind}: a one-key mapping whose key is one of " + ", ".join(vocabulary)
+    if isinstance(value, list):
+        hint = ("; to combine conditions use all: [...] or any: [...]"
+                if kind == "condition" else "")
+        return f"{where}: a list where one {kind} is expected{hint}", expected
+    if isinstance(value, dict) and len(value) > 1:
+        keys = ", ".join(map(str, value))
+        return f"{where}: one {kind} per mapping, got {len(value)} keys ({keys})", expected
+    if isinstance(value, dict) and len(value) == 1:
+        key = str(next(iter(value)))
+        return (f"{where}: unknown {kind} {key!r}{_did_you_mean(key, vocabulary)}",
+                expected)
+    return f"{where}: not a {kind}: {_shown(value)}", expected
+
+
+def _did_you_mean(word: str, known: Any) -> str:
+    """``; did you mean 'x'?`` for the closest of ``known``, if one is close."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _keys_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model at ``loc`` (a pydantic location in a Scenario) accepts, if known.
+
+    Follows the annotations of :class:`Scenario` through mappings, lists and
+    optional values; returns ``[]`` where the location runs into a union of
+    several models (conditions, actions, numbers).
+    """
+    model: Any = Scenario
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            annotation = _unwrap(model)
+            if typing.get_origin(annotation) in (list, dict) and typing.get_args(annotation):
+                model = _unwrap(typing.get_args(annotation)[-1])
+                continue
+            return []
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        model = _unwrap(field.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [field.alias or name for name, field in model.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``annotation`` without ``Annotated[...]`` and ``| None``."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(members) == 1:
+            return _unwrap(members[0])
+    return annotation
 
 
 def _expected_from(message: str) -> str:
@@ -178,6 +255,22 @@ def _expected_from(message: str) -> str:
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _readable_path(data: Any, path: tuple[str | int, ...]) -> str:
+    """``path`` dotted, with a list entry named by its ``id`` where it has one.
+
+    ``policies.permit.then.0`` rather than ``policies.0.then.0``: the form
+    overlays and sensitivity analyses use for the same entry.
+    """
+    parts: list[str] = []
+    current: Any = data
+    for part in path:  # (a path from _data_path: every part is in the data)
+        current = current[part]
+        named = isinstance(part, int) and isinstance(current, dict) and isinstance(
+            current.get("id"), str)
+        parts.append(current["id"] if named else str(part))
+    return ".".join(parts)
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:

@@ -10,6 +10,7 @@ changed scenario is valid) is checked by the loader, which validates scenarios.
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Iterator
@@ -106,11 +107,13 @@ class _ReferenceChecker:
 
     def actor(self, path: Path, actor_id: str) -> Iterator[Problem]:
         if actor_id not in self.actors:
-            yield path, f"unknown actor {actor_id!r}", "one of " + _names(self.actors)
+            yield (path, f"unknown actor {actor_id!r}{_did_you_mean(actor_id, self.actors)}",
+                   "one of " + _names(self.actors))
 
     def rung(self, path: Path, rung_id: str) -> Iterator[Problem]:
         if rung_id not in self.rungs:
-            yield path, f"unknown rung {rung_id!r}", "a ladder rung: " + _names(self.rungs)
+            yield (path, f"unknown rung {rung_id!r}{_did_you_mean(rung_id, self.rungs)}",
+                   "a ladder rung: " + _names(self.rungs))
 
     def member(self, path: Path, actor_id: str) -> Iterator[Problem]:
         yield from self.actor(path, actor_id)
@@ -264,7 +267,8 @@ class _ReferenceChecker:
             yield from self.actor(("deployments", i, "actor"), deployment.actor)
             yield from self.member(("deployments", i, "side"), deployment.side)
             if deployment.front not in self.fronts:
-                yield (("deployments", i, "front"), f"unknown front {deployment.front!r}",
+                yield (("deployments", i, "front"), f"unknown front {deployment.front!r}"
+                       f"{_did_you_mean(deployment.front, self.fronts)}",
                        "one of " + _names(self.fronts))
 
     def condition(self, path: Path, condition: BaseModel) -> Iterator[Problem]:
@@ -368,7 +372,8 @@ class _ReferenceChecker:
 
     def _known(self, path: Path, ident: str, known: Any, what: str) -> Iterator[Problem]:
         if ident not in known:
-            yield path, f"unknown {what} {ident!r}", "one of " + _names(known)
+            yield (path, f"unknown {what} {ident!r}{_did_you_mean(ident, known)}",
+                   "one of " + _names(known))
 
 
 def _refers(annotation: Any, metadata: list[Any]) -> str | None:
@@ -380,6 +385,14 @@ def _refers(annotation: Any, metadata: list[Any]) -> str | None:
         marks += typing.get_args(annotation)[1:]
     kinds = [mark.kind for mark in marks if isinstance(mark, m.Refers)]
     return kinds[0] if kinds else None
+
+
+def _did_you_mean(ident: str, known: Any) -> str:
+    """``; did you mean 'x'?`` for the closest known id, if one is close (difflib ratio 0.6)."""
+    close = difflib.get_close_matches(ident, sorted(known), n=1)
+    if not close:
+        close = [name for name in sorted(known) if name.lower() == ident.lower()][:1]
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _names(ids: Any) -> str:
