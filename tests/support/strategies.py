@@ -256,6 +256,14 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
             }]
             parts["deployment"] = "d0"
     if draw(st.booleans()):
+        scenario["pressures"] = {"s0": {
+            "by": [leaders[0]],
+            "target": draw(st.sampled_from(actor_ids)),
+            "cost": draw(numbers_within(0.0, 0.05)),
+            "active": draw(st.booleans()),
+        }}
+        parts["pressure"] = "s0"
+    if draw(st.booleans()):
         actions: list[dict[str, Any]] = [{"offer_talks": {"hazard": draw(finite(0.0, 1.0))}}]
         gated = [rung for rung in ladder if rung.get("needs_permission_from")]
         if gated:
@@ -267,6 +275,8 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
             actions.append({"deploy": "d0"})
         if parts.get("front"):
             actions.append({"open_front": "f0"})
+        if parts.get("pressure"):
+            actions.append({draw(st.sampled_from(["apply_pressure", "lift_pressure"])): "s0"})
         if draw(st.booleans()):
             actions.append({"support": {"by": actor_ids[-1], "to": leaders[1],
                                         "level": draw(probabilities())}})
