@@ -340,7 +340,8 @@ class CrisisModel(mesa.Model):
     def _red_line(self, spec: m.RedLine) -> RedLineState:
         rung_index = self.blueprint.compiled.rung_index
         low = rung_index[spec.tolerated] + 1 if spec.tolerated else 0
-        low = max([low, *[self.actors[a].posture + 1 for a in spec.applies_to]])
+        if spec.tested_at_start:  # the postures held at the start count as tested
+            low = max([low, *[self.actors[a].posture + 1 for a in spec.applies_to]])
         return RedLineState(spec=spec, threshold=draw(spec.threshold, self.rng),
                             follow_through=clip(draw(spec.follow_through, self.rng), 0.0, 1.0),
                             low=low, high=len(self.blueprint.severity) - 1, tested=low)

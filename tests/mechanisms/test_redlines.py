@@ -136,6 +136,27 @@ def test_certain_enforcement_of_a_known_red_line():
     assert result.outcomes["ongoing"].count == 2000 - crossing.count
 
 
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_a_crossing_at_the_start_is_answered_in_week_one_unless_counted_as_tested(engine):
+    """B starts on `strike`, above the constant threshold 4 (issue 20). With
+    `tested_at_start: false` the start is tested in week 1: every run is enforced
+    then, with nuclear use (follow-through 1). By default the start counts as
+    tested and tolerated, and nothing B can do goes higher: no run is enforced. B's
+    inertia (switching cost 100 at rationality 50) keeps it on `strike`: the test sees
+    the postures of week 1, after its decisions."""
+    text = RED_LINE % {"rho": 1}
+    text = text.replace("B: {name: Beta}", "B: {name: Beta, initial_posture: strike}")
+    text = text.replace("rationality: 0.0}", "rationality: 50, switching_cost: 100,\n"
+                        "            sources: {rationality: a test, switching_cost: a test}}")
+    untested = text.replace("follow_through: 1}", "follow_through: 1, tested_at_start: false}")
+    result = simulate(scenario(untested), runs=500, seed=4, engine=engine)
+    assert result.outcomes["nuclear_use"].count == 500
+    assert result.outcome_weeks["nuclear_use"][:2].tolist() == [0.0, 1.0]  # all in week 1
+    result = simulate(scenario(text), runs=500, seed=4, engine=engine)
+    assert result.questions["enforced"].count == 0
+    assert result.outcomes["nuclear_use"].count == 0
+
+
 def test_enforcement_without_follow_through_is_not_nuclear():
     """Same line with follow-through 0 and no fallback: enforced but never nuclear."""
     result = simulate(scenario(RED_LINE % {"rho": 0}), runs=2000, seed=21)

@@ -35,9 +35,14 @@ def test_a_red_line_crossed_at_the_start_is_flagged(tmp_path):
     assert len(warnings) == 1
     assert warnings[0].line == _line(text, "declared_at: strike")
     assert "crossed at the start: B starts at 'strike'" in warnings[0].message
+    assert "tested_at_start: false" in warnings[0].expected
     done = _validate(path)
     assert done.returncode == 0 and done.stdout.startswith("ok:")
     assert "crossed at the start" in done.stderr
+    # a line that tests the start answers the crossing in week 1: nothing to warn about
+    path.write_text(text.replace("follow_through: 0.2}", "follow_through: 0.2, "
+                                 "tested_at_start: false}"), encoding="utf-8")
+    assert file_warnings(path, load_scenario(path)) == []
 
 
 def test_a_red_line_on_its_own_owner_and_a_deadline_past_the_horizon_are_flagged(tmp_path):

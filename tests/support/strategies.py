@@ -221,6 +221,8 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
             red_line["fallback"] = draw(st.sampled_from(rung_ids))
         if draw(st.booleans()):
             red_line["priors"] = {leaders[1]: draw(numbers_within(0.0, 25.0))}
+        if draw(st.booleans()):
+            red_line["tested_at_start"] = False
         scenario["red_lines"] = [red_line]
         parts["red_line"] = "rl0"
     if draw(st.booleans()):

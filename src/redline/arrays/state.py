@@ -157,12 +157,14 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
         compiled.deployment_exists_slot
     )
     red_lines = len(compiled.red_line_ids)
-    # every run starts from the same postures, so the public lower bounds are shared
+    # every run starts from the same postures, so the public lower bounds are shared; a
+    # line tested at the start counts them as tested and tolerated, one that is not
+    # tests them in week 1 (the crossing that starts a crisis)
     severity_index = compiled.initial_posture + 1  # extended index of each actor's rung
     baseline = np.zeros(red_lines, dtype=np.int64)
-    for line in range(red_lines):
+    for line, spec in enumerate(compiled.scenario.red_lines):
         applies = compiled.red_line_applies[line]
-        if applies.any():
+        if applies.any() and spec.tested_at_start:
             baseline[line] = severity_index[applies].max()
     low = np.broadcast_to(np.maximum(compiled.red_line_initial_low, baseline),
                           (runs, red_lines)).copy()

@@ -196,6 +196,11 @@ class RedLine(_Strict):
         default_factory=dict,
         description="Observers' priors over T (default for others: the threshold's own law).",
     )
+    tested_at_start: bool = Field(
+        default=True,
+        description="Whether the postures held at the start count as already tested (and "
+        "tolerated). false: a crossing that starts the crisis is tested in week 1, so the "
+        "owner may answer it.")
 
 
 # ------------------------------------------------------------ fronts, forces

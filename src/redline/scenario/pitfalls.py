@@ -5,9 +5,11 @@ something its author did not intend. ``redline validate`` warns (without
 failing) about each of these, at the line of the value concerned:
 
 - a red line crossed at the start: an actor it applies to starts at or
-  above its declared rung. The engine starts the line's public lower bound
-  at the postures held at the start, so the crossing that started the
-  crisis is never tested, and the line is never enforced for it;
+  above its declared rung, and the line counts the start as tested (the
+  default, ``tested_at_start: true``). The engine then starts the line's
+  public lower bound at the postures held at the start, so the crossing that
+  started the crisis is never enforced; ``tested_at_start: false`` has it
+  tested in week 1;
 - a red line that applies to its own owner: enforcing it is the owner's own
   response, and its harm falls only on the other side, so it does not
   restrain the owner (a self-limit is not expressible yet);
@@ -41,13 +43,14 @@ def pitfalls(scenario: Scenario, source: SourceMap, file: str) -> list[Issue]:
         declared = severity[line.declared_at]
         for actor_id in line.applies_to:
             start = scenario.actors[actor_id].initial_posture
-            if start is not None and severity[start] >= declared:
+            if start is not None and severity[start] >= declared and line.tested_at_start:
                 warn(("red_lines", i, "declared_at"),
                      f"red line {line.id!r} is crossed at the start: {actor_id} starts at "
                      f"{start!r} (severity {severity[start]:g}), at or above its declared rung "
-                     f"{line.declared_at!r} (severity {declared:g}); the engine never tests "
-                     "that crossing, so the line is not enforced for it",
-                     "a declared rung above every initial posture it applies to")
+                     f"{line.declared_at!r} (severity {declared:g}); the engine counts the "
+                     "start as tested, so the line is not enforced for that crossing",
+                     "tested_at_start: false, for the owner to answer the crossing in week 1, "
+                     "or a declared rung above every initial posture it applies to")
         if line.owner in line.applies_to:
             warn(("red_lines", i, "applies_to"),
                  f"red line {line.id!r} applies to its own owner {line.owner!r}: enforcing it "
