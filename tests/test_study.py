@@ -102,6 +102,7 @@ def test_hypotheses_is_the_hypotheses_command(cuba, cuba_loaded):
     assert cuba.hypothesis_analysis.to_dict() == expected.to_dict()
 
 
+@pytest.mark.slow
 def test_score_is_the_score_command(cuba):
     process = subprocess.run(
         [sys.executable, "-m", "redline", "score", "cuba-1962", "--runs", str(RUNS), "--seed",
@@ -128,6 +129,7 @@ def _stamps_removed(page: str) -> str:
     return re.sub(r"<th>Simulation time</th><td>[^<]*</td>", "", page)
 
 
+@pytest.mark.slow
 def test_report_is_the_report_command(tmp_path, cuba, cuba_loaded):
     path = tmp_path / "cuba.html"
     assert cuba.report(path) is cuba

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import redline
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text
@@ -34,6 +36,7 @@ def test_tutorial_error_example_is_reported_as_written():
         raise AssertionError("the tutorial's mistake was not reported")
 
 
+@pytest.mark.slow
 def test_tutorial_notebook_section_runs_as_written(tmp_path, monkeypatch):
     """Section 7, in a folder holding the tutorial's own scenario and resolutions files."""
     monkeypatch.chdir(tmp_path)

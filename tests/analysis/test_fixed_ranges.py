@@ -39,6 +39,7 @@ def test_every_nonzero_fixed_number_becomes_uncertain():
     assert widened.actors["B"].capability == scenario.actors["B"].capability
 
 
+@pytest.mark.slow
 def test_sensitivity_include_fixed_through_the_cli(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "redline", "sensitivity", str(MINI), "--method", "morris",

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from redline.analysis.hinges import hinges, parameter_values
@@ -50,6 +51,7 @@ def test_estimated_decision_parameters_are_parameters_like_any_other():
     assert not any(name.startswith("model.") for name in fixed)
 
 
+@pytest.mark.slow
 def test_forecast_json_names_what_each_question_hinges_on(tmp_path):
     path = tmp_path / "mini.yaml"
     data = yaml.safe_load(MINI.read_text(encoding="utf-8"))

@@ -238,6 +238,7 @@ def test_no_hypotheses_is_a_clear_error():
 # --------------------------------------------------------------- command line
 
 
+@pytest.mark.slow
 def test_cli_kursk_json():
     process = redline("hypotheses", "kursk-2024", "--runs", "1024", "--json")
     assert process.returncode == 0, process.stderr
@@ -247,6 +248,7 @@ def test_cli_kursk_json():
     assert process.stderr == ""
 
 
+@pytest.mark.slow
 def test_cli_tables(tmp_path: Path):
     path = tmp_path / "two-worlds.yaml"
     path.write_text(SYNTHETIC)
@@ -267,6 +269,7 @@ def test_cli_without_hypotheses_exits_2(tmp_path: Path):
     assert "Traceback" not in process.stderr + process.stdout
 
 
+@pytest.mark.slow
 def test_cli_bad_overlay_exits_2(tmp_path: Path):
     data = yaml.safe_load(SYNTHETIC)
     data["hypotheses"][0]["overlay"] = {"deployments.nowhere.exists": 0.1}

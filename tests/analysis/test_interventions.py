@@ -340,6 +340,7 @@ def redline_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_cli_json_document():
     process = redline_cli("compare", "kursk-2024", "--intervention", "no_prk_deployment",
                           "--set", "policies.lift_strike_ban_other.probability=0",

@@ -92,6 +92,7 @@ def test_true_after_the_deadline_counts_as_false(tmp_path, kursk):
     assert not happened_by_deadline(resolution, kursk)  # deadline: week 4, 2024-11-25
 
 
+@pytest.mark.slow
 def test_score_cli(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text("resolutions:\n  - question: nuclear_use\n    outcome: false\n")
@@ -109,6 +110,7 @@ def test_score_cli(tmp_path):
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_forecast_cli_json_has_cumulative_curves():
     out = subprocess.run([sys.executable, "-m", "redline", "forecast", "kursk-2024", "--runs",
                           "1024", "--json"], capture_output=True, text=True, check=False)
@@ -119,6 +121,7 @@ def test_forecast_cli_json_has_cumulative_curves():
     assert {"p", "lo", "hi", "by_week"} <= set(questions["nuclear_use"])
 
 
+@pytest.mark.slow
 def test_score_uses_the_resolutions_shipped_with_a_built_in_scenario():
     out = subprocess.run([sys.executable, "-m", "redline", "score", "cuba-1962", "--runs", "1024",
                           "--json"], capture_output=True, text=True, check=False)

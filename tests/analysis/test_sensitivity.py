@@ -270,6 +270,7 @@ def tiny(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_cli_json(tiny, tmp_path):
     chart = tmp_path / "chart.svg"
     process = redline_cli("sensitivity", tiny, "--method", "morris", "--samples", "4",
@@ -283,6 +284,7 @@ def test_cli_json(tiny, tmp_path):
     assert "run-weeks" not in process.stderr  # no progress bar with --json
 
 
+@pytest.mark.slow
 def test_cli_table(tiny):
     process = redline_cli("sensitivity", tiny, "--samples", "8", "--replicates", "4",
                           "--outcome", "nuclear_use", "--outcome", "question:b_strike")
@@ -292,6 +294,7 @@ def test_cli_table(tiny):
     assert LEVER in process.stdout and "S_T" in process.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "message"), [
     (["--method", "fast"], "unknown method 'fast'"),
     (["--outcome", "armageddon"], "unknown outcome 'armageddon'"),

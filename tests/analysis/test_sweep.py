@@ -31,6 +31,7 @@ def test_parse_grid_and_cells():
             parse_grid(bad)
 
 
+@pytest.mark.slow
 def test_sweep_stores_every_cell(tmp_path):
     db = tmp_path / "s.duckdb"
     out = subprocess.run(
@@ -91,6 +92,7 @@ def test_a_sweep_beyond_its_limits_is_refused_before_any_work(tmp_path, grid, ru
     assert not db.exists()
 
 
+@pytest.mark.slow
 def test_sweeps_lists_planned_and_stored_cells(tmp_path):
     db = tmp_path / "s.duckdb"
     begin_sweep(db, "half", "toy-crisis", [("a", [1, 2])], 100, 0)
@@ -119,6 +121,7 @@ def stored_cells(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL])
 def test_a_sweep_stopped_part_way_is_listed_as_incomplete(tmp_path, stop):
     """Issue 18: an interrupted sweep left some cells stored and nothing said it was not whole.

@@ -70,6 +70,7 @@ def test_memory_check_judges_the_largest_run_count() -> None:
     assert failed is not None and not failed["passed"]
 
 
+@pytest.mark.slow
 def test_tiny_study_records_every_point(tmp_path: Path) -> None:
     record = study(TINY, seed=1, quick=True)
     assert {"created", "quick", "seed", "repeat", "machine", "git", "memory_limit_bytes",

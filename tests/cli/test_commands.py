@@ -54,6 +54,7 @@ def assert_clean_error(process: subprocess.CompletedProcess[str], code: int) -> 
 # -------------------------------------------------------------------- general
 
 
+@pytest.mark.slow
 def test_help_and_version():
     process = redline("--help")
     assert process.returncode == 0
@@ -163,6 +164,7 @@ def test_validate_reports_every_issue_with_its_line(toy, broken):
     assert any("capability" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_a_far_future_start_is_refused_by_every_command(tmp_path):
     """Issue 18: `start: 9999-10-01` validated, then show, run and forecast overflowed."""
     data = yaml.safe_load(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
@@ -179,6 +181,7 @@ def test_a_far_future_start_is_refused_by_every_command(tmp_path):
     assert not db.exists()
 
 
+@pytest.mark.slow
 def test_a_law_that_draws_infinity_is_refused_before_any_run(tmp_path):
     """Issue 18: `{lognormal: [700, 50]}` validated, drew infinite capabilities, and the run
     reported military collapse 1.0."""
@@ -195,6 +198,7 @@ def test_a_law_that_draws_infinity_is_refused_before_any_run(tmp_path):
         assert "draws infinity" in line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "named"), [
     ("questions.0.by_week", "questions.{questions}.by_week"),
     ("policies.0.when.all.0.week_at_least", "policies.{policies}.when.all.0.week_at_least")])
@@ -226,6 +230,7 @@ def test_validate_missing_file(tmp_path):
 # ------------------------------------------------------------- schema and show
 
 
+@pytest.mark.slow
 def test_schema_is_json_schema_of_a_scenario():
     process = redline("schema")
     assert process.returncode == 0
@@ -234,6 +239,7 @@ def test_schema_is_json_schema_of_a_scenario():
     assert schema["$schema"].startswith("https://json-schema.org/")
 
 
+@pytest.mark.slow
 def test_show_summarises_every_part(toy):
     process = redline("show", toy)
     assert process.returncode == 0, process.stderr
@@ -244,6 +250,7 @@ def test_show_summarises_every_part(toy):
         assert text in process.stdout, text
 
 
+@pytest.mark.slow
 def test_show_unknown_name_lists_the_built_ins():
     process = redline("show", "no-such-crisis")
     assert_clean_error(process, 2)
@@ -261,6 +268,7 @@ def test_list_shows_the_flagship():
 # ------------------------------------------------------------------------ run
 
 
+@pytest.mark.slow
 def test_run_json_is_one_object_and_is_stored(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline("run", toy, "--runs", "300", "--seed", "5", "--json", "--db", db)
@@ -278,6 +286,7 @@ def test_run_json_is_one_object_and_is_stored(toy, tmp_path):
     assert list(list_runs(db)["id"]) == [document["run_id"]]
 
 
+@pytest.mark.slow
 def test_run_same_seed_same_numbers(toy, tmp_path):
     first = redline("run", toy, "--runs", "200", "--seed", "11", "--json", "--no-db")
     second = redline("run", toy, "--runs", "200", "--seed", "11", "--json", "--no-db")
@@ -285,6 +294,7 @@ def test_run_same_seed_same_numbers(toy, tmp_path):
     assert json.loads(first.stdout) == json.loads(second.stdout)
 
 
+@pytest.mark.slow
 def test_run_tables_markdown_and_stored_id(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     report = tmp_path / "reports" / "toy.md"
@@ -301,6 +311,7 @@ def test_run_tables_markdown_and_stored_id(toy, tmp_path):
     assert run_id in text
 
 
+@pytest.mark.slow
 def test_run_no_db_writes_no_database(toy, tmp_path):
     process = redline("run", toy, "--runs", "100", "--json", "--no-db", cwd=tmp_path)
     assert process.returncode == 0, process.stderr
@@ -308,6 +319,7 @@ def test_run_no_db_writes_no_database(toy, tmp_path):
     assert not (tmp_path / "redline.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_run_bad_scenario_writes_nothing(broken, tmp_path):
     db = tmp_path / "results.duckdb"
     report = tmp_path / "out" / "report.md"
@@ -319,6 +331,7 @@ def test_run_bad_scenario_writes_nothing(broken, tmp_path):
     assert not report.parent.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("flag", "value"),
     [("--runs", "0"), ("--runs", "-5"), ("--horizon", "0"), ("--seed", "-1"),
@@ -332,6 +345,7 @@ def test_run_bad_arguments_fail_before_any_work(toy, tmp_path, flag, value):
     assert not db.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "command", "needle"), [
     (["run", "TOY", "--runs", "0"], "redline run", "--runs"),
     (["run", "TOY", "--runs", "many"], "redline run", "--runs"),
@@ -350,6 +364,7 @@ def test_a_usage_error_is_one_line(toy, tmp_path, args, command, needle):
     assert not db.exists()
 
 
+@pytest.mark.slow
 def test_run_unknown_scenario_lists_the_built_ins(tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline("run", "no-such-crisis", "--db", db)
@@ -372,6 +387,7 @@ INTERRUPT_WHILE_DRAWING = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_an_interrupt_while_the_report_is_drawn_is_said_and_writes_nothing(toy, tmp_path):
     """Second probe (issue 18): stopped after its runs, while drawing, `redline report`
     ended silently (exit 143 to SIGTERM, no 'interrupted' line)."""
@@ -384,6 +400,7 @@ def test_an_interrupt_while_the_report_is_drawn_is_said_and_writes_nothing(toy, 
     assert list(out.parent.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_run_report_path_that_is_a_directory_fails_first(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline("run", toy, "--runs", "100", "--db", db, "--markdown", tmp_path)
@@ -391,6 +408,7 @@ def test_run_report_path_that_is_a_directory_fails_first(toy, tmp_path):
     assert not db.exists()
 
 
+@pytest.mark.slow
 def test_run_markdown_through_a_link_writes_its_target(toy, tmp_path):
     """Issue 18: the report was renamed over the link, which became a regular file."""
     real = tmp_path / "reports" / "toy.md"
@@ -426,6 +444,7 @@ def read_fifo_while(fifo: Path, process: subprocess.Popen) -> bytes:
         os.close(reader)
 
 
+@pytest.mark.slow
 def test_run_markdown_to_a_fifo_writes_into_it(toy, tmp_path):
     """Issue 18: the FIFO was replaced by a regular file instead of being written to."""
     fifo = tmp_path / "report.pipe"
@@ -440,6 +459,7 @@ def test_run_markdown_to_a_fifo_writes_into_it(toy, tmp_path):
     assert received.startswith(b"# redline report: Toy crisis")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/dev/fd/1", "/dev/stdout"])
 def test_run_markdown_to_standard_output(toy, path):
     """Issue 18: `--markdown /dev/stdout` turned /dev/stdout into a regular file (as root)."""
@@ -456,6 +476,7 @@ def test_run_markdown_to_standard_output(toy, path):
     assert stat.S_IFMT(os.lstat("/dev/stdout").st_mode) == kind != stat.S_IFREG
 
 
+@pytest.mark.slow
 def test_run_refuses_an_output_it_cannot_write_before_any_work(toy, tmp_path):
     sock = tmp_path / "report.sock"
     server = socket.socket(socket.AF_UNIX)
@@ -472,6 +493,7 @@ def test_run_refuses_an_output_it_cannot_write_before_any_work(toy, tmp_path):
     assert not db.exists()
 
 
+@pytest.mark.slow
 def test_run_flagship_json(tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline("run", "kursk-2024", "--runs", "500", "--seed", "1", "--json", "--db", db)
@@ -487,6 +509,7 @@ def test_run_flagship_json(tmp_path):
 # ----------------------------------------------------------------------- runs
 
 
+@pytest.mark.slow
 def test_runs_lists_stored_runs(tmp_path):
     db = tmp_path / "results.duckdb"
     first = save_result(make_result(seed=1), db)

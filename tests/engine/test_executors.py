@@ -12,6 +12,7 @@ import redline
 from redline.engine.executors import DaskExecutor
 
 
+@pytest.mark.slow
 def test_two_worker_processes_on_loopback_give_the_same_result():
     scenario = redline.load("kursk-2024")
     alone = redline.simulate(scenario, runs=5000, seed=9, chunk_size=1024)
@@ -30,6 +31,7 @@ def test_executor_needs_workers_or_a_scheduler():
         DaskExecutor(workers=2, scheduler="tcp://127.0.0.1:8786")
 
 
+@pytest.mark.slow
 def test_cli_workers_matches_single_process():
     def run(*extra):
         out = subprocess.run([sys.executable, "-m", "redline", "run", "kursk-2024", "--runs",
@@ -49,6 +51,7 @@ def test_cli_rejects_a_bad_scheduler_address():
     assert out.returncode == 2 and "tcp://" in out.stderr
 
 
+@pytest.mark.slow
 def test_analyses_use_the_same_executor_with_the_same_result():
     """Hypotheses and interventions on two worker processes equal the single-process run."""
     from redline.analysis.hypotheses import evaluate_hypotheses

@@ -642,6 +642,7 @@ def generic_integer_games(draw: st.DrawFn) -> tuple[list[list[int]], list[list[i
     return matrix(draw(payoffs)), matrix(draw(payoffs))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(game=generic_integer_games())
 def test_qre_matches_gambit_on_generic_games(game) -> None:

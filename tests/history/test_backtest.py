@@ -1,4 +1,4 @@
-"""The backtest on a small slice of the ICB data (fast: few runs, few evaluations)."""
+"""The backtest on a small slice of the ICB data (few runs, few evaluations, still minutes)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from redline.history.posterior import QUICK_DESIGN
 #: The slice: crises 1-70 (1918-1937); test on those triggered from 1935 on.
 LAST_CRISIS, TEST_FROM = 70, 1935
 
+#: Every test here waits on the slice's backtest (the ``result`` fixture, measured: 99 s on the
+#: 2-core development machine) or runs backtests of its own (the rolling one: 204 s).
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -71,6 +71,7 @@ def test_actor_of_an_unknown_crisis_is_an_error(tmp_path):
         load_icb(bad, None)
 
 
+@pytest.mark.slow
 def test_backtest_cli_errors_exit_2_without_traceback(tmp_path):
     bad = _rewrite(tmp_path, 1,
                    lambda lines: [lines[0].replace(",forout,", ",form,"), *lines[1:]])
@@ -92,6 +93,7 @@ def test_codebook_meanings_and_timing():
         "viol", "outcom", "outfor", "forout", "crismg"}
 
 
+@pytest.mark.slow
 def test_crises_list_search_and_show():
     done = redline("crises", "--search", "cuban missiles", "--json")
     assert done.returncode == 0, done.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,6 +107,7 @@ def test_violent_trigger_starts_with_clashes():
     assert forecast.violence[0] == 0.0
 
 
+@pytest.mark.slow
 def test_generated_scenario_round_trips_through_the_cli(tmp_path: Path):
     done = subprocess.run([sys.executable, "-m", "redline", "crises", "scenario", "196"],
                           capture_output=True, text=True, timeout=300, check=False)

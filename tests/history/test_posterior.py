@@ -177,6 +177,7 @@ def test_calibration_check_summaries_detect_miscalibration():
     assert shrink["rationality"] == pytest.approx(1 - (0.5 / prior_sd()[1]) ** 2)
 
 
+@pytest.mark.slow
 def test_estimate_check_through_the_cli(tmp_path):
     """One quick replicate of the calibration check on a slice of the data, end to end."""
     import subprocess

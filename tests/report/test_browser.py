@@ -118,6 +118,7 @@ def test_every_figure_is_drawn_and_nothing_is_fetched(browser, tmp_path):
     visit.page.close()
 
 
+@pytest.mark.slow
 def test_the_flagship_report_from_the_command_line(browser, tmp_path):
     output = tmp_path / "kursk-2024.html"
     process = subprocess.run(

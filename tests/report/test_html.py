@@ -385,6 +385,7 @@ def scenario_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_page(tmp_path, scenario_file):
     resolutions = tmp_path / "resolutions.yaml"
     resolutions.write_text("resolutions:\n  - question: nuclear\n    outcome: false\n"
@@ -400,6 +401,7 @@ def test_report_command_writes_the_page(tmp_path, scenario_file):
     assert not list(output.parent.glob(".*.part"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -434,6 +436,7 @@ def test_report_command_refuses_hypotheses_the_scenario_lacks(tmp_path):
     assert output.read_text() == "the old report"
 
 
+@pytest.mark.slow
 def test_report_command_refuses_a_bad_scenario(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("name: bad\nhorizon: -1\n")

@@ -11,8 +11,11 @@ written back to YAML with ``yaml.safe_dump`` so that they are files a user
 could write; mutations of the text (truncation, byte flips, insertions) reach
 the YAML reader itself.
 
-``make test`` runs about three thousand cases; ``make fuzz`` runs the same
-properties with ``REDLINE_FUZZ_EXAMPLES`` raised (default there: 20,000 per
+The suite runs about three thousand cases: ``make test`` the binary junk and
+arbitrary text (750), ``make test-slow`` the mutated scenarios and mangled
+texts (2,000) and the command line's reports, which are marked slow (51 s and
+20 s of them on the 2-core development machine). ``make fuzz`` runs every
+property with ``REDLINE_FUZZ_EXAMPLES`` raised (default there: 10,000 per
 property).
 """
 
@@ -168,6 +171,7 @@ def _simulates(scenario: Scenario) -> None:
         assert math.isclose(sum(e.p for e in result.outcomes.values()), 1.0, rel_tol=1e-9)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(mutated_documents())
 def test_mutated_scenarios_load_or_fail_cleanly(text):
@@ -176,6 +180,7 @@ def test_mutated_scenarios_load_or_fail_cleanly(text):
         _simulates(scenario)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(mangled_texts())
 def test_mangled_texts_load_or_fail_cleanly(text):
@@ -244,6 +249,7 @@ def test_syntax_error_at_the_end_points_at_the_last_line():
     assert (refused.value.issues[0].line, refused.value.issues[0].column) == (2, 2)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=2)
 @given(st.lists(st.one_of(mutated_documents(), mangled_texts()), min_size=30, max_size=30))
 def test_the_command_line_reports_fuzzed_files_with_exit_2(tmp_path_factory, texts):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from redline.scenario.loader import load_scenario
 from redline.scenario.pitfalls import file_warnings
 from tests.support.paths import MINI
@@ -58,6 +60,7 @@ def test_a_red_line_on_its_own_owner_and_a_deadline_past_the_horizon_are_flagged
     assert len(warnings) == 2
 
 
+@pytest.mark.slow
 def test_a_resolution_after_its_deadline_is_flagged_and_a_missing_scenario_refused(tmp_path):
     scenario = tmp_path / "mini.yaml"
     scenario.write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")

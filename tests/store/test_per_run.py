@@ -72,6 +72,7 @@ def test_chunks_out_of_order_are_refused(tmp_path):
     assert pq.read_table(tmp_path / "x.parquet").num_rows == 4
 
 
+@pytest.mark.slow
 def test_the_command_line_streams_per_run_records(tmp_path):
     scenario = tmp_path / "toy.yaml"
     scenario.write_text(yaml.safe_dump(SMALL_SCENARIO, sort_keys=False))
@@ -150,6 +151,7 @@ def test_sigterm_during_the_run_leaves_no_temporary_file(toy_file, tmp_path):
     assert temporaries(out) == [] and not out.exists()
 
 
+@pytest.mark.slow
 def test_the_next_run_removes_what_a_killed_run_left(toy_file, tmp_path):
     """Issue 18: kill -9 leaves the .part file (nothing can remove it then); nothing removed
     it later either. The next writer to the same file removes those of dead processes."""
@@ -183,6 +185,7 @@ def test_the_file_gets_the_permissions_of_a_new_file_or_of_the_one_it_replaces(t
         os.umask(old_umask)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_disk_is_named_as_such_not_as_the_dask_cluster(tmp_path):
     """Second probe (issue 18): `--per-run` onto a full disk said 'could not reach the Dask

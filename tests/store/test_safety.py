@@ -63,6 +63,7 @@ def assert_whole_runs(db: Path) -> set[str]:
     return runs
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_random_moments_never_leaves_a_partial_run(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     first = redline_process("run", toy, "--runs", "3000", "--seed", "1", "--db", db)
@@ -86,6 +87,7 @@ def test_a_run_killed_at_random_moments_never_leaves_a_partial_run(toy, tmp_path
         stored = now
 
 
+@pytest.mark.slow
 def test_ctrl_c_stores_nothing_and_says_so(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     process = redline_process("run", toy, "--runs", "20000000", "--seed", "4", "--db", db)
@@ -115,6 +117,7 @@ def hold(db: Path, seconds: float) -> subprocess.Popen:
     return holder
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_its_turn(tmp_path, monkeypatch):
     db = tmp_path / "results.duckdb"
     save_result(make_result(), db)
@@ -153,6 +156,7 @@ def test_a_bad_wait_setting_is_a_clear_error(tmp_path, monkeypatch, value):
         save_result(make_result(), tmp_path / "results.duckdb")
 
 
+@pytest.mark.slow
 def test_a_database_that_cannot_be_used_is_refused_before_the_run(toy, tmp_path):
     """Issue 18: a --db that is not a database, /dev/zero, or REDLINE_DB_WAIT=abc let the
     whole run compute, then fail to store it (exit 1): the results were lost."""
@@ -189,6 +193,7 @@ def test_check_storable_accepts_what_save_result_can_store(tmp_path):
     save_result(make_result(), other)
 
 
+@pytest.mark.slow
 def test_two_processes_storing_at_once_both_succeed(toy, tmp_path):
     db = tmp_path / "results.duckdb"
     processes = [redline_process("run", toy, "--runs", "2000", "--seed", str(seed), "--db", db)

@@ -385,6 +385,7 @@ def test_cancelling_a_finished_job_is_409(client: TestClient, run_id: str) -> No
     assert response.status_code == 409 and "finished" in response.json()["error"]
 
 
+@pytest.mark.slow
 def test_cancel_a_running_job_and_409_while_it_runs(client: TestClient) -> None:
     job = client.post("/api/runs", json={"scenario": "kursk-2024", "runs": BIG}).json()
     wait_running(client, job["id"])
@@ -402,6 +403,7 @@ def test_runs_per_request_are_limited(client: TestClient, settings: Settings) ->
     assert response.status_code == 422 and "--max-runs" in response.json()["error"]
 
 
+@pytest.mark.slow
 def test_a_full_queue_is_429(tmp_path: Path) -> None:
     settings = Settings(db=tmp_path / "q.duckdb", max_jobs=1, max_queued=1, max_runs=BIG)
     with TestClient(create_app(settings)) as small:
@@ -427,6 +429,7 @@ def test_list_and_search_stored_runs(client: TestClient, run_id: str) -> None:
     assert client.get("/api/runs", params={"limit": 0}).status_code == 422
 
 
+@pytest.mark.slow
 def test_figures_and_report_of_a_run(client: TestClient, run_id: str) -> None:
     figures = client.get(f"/api/runs/{run_id}/figures").json()["figures"]
     assert [f["key"] for f in figures] == ["outcomes", "questions", "escalation", "ladder",
@@ -439,6 +442,7 @@ def test_figures_and_report_of_a_run(client: TestClient, run_id: str) -> None:
     assert client.get("/api/runs/nope/report").status_code == 404
 
 
+@pytest.mark.slow
 def test_figures_of_a_run_stored_by_the_command_line(client: TestClient,
                                                      settings: Settings) -> None:
     process = subprocess.run(
@@ -450,6 +454,7 @@ def test_figures_of_a_run_stored_by_the_command_line(client: TestClient,
     assert figures and figures[0]["key"] == "outcomes"
 
 
+@pytest.mark.slow
 def test_figures_of_a_stored_run_are_simulated_again_by_a_job_under_the_limits(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
@@ -686,6 +691,7 @@ def test_binding_beyond_loopback_needs_a_token() -> None:
         create_app(Settings(host="10.0.0.1"))
 
 
+@pytest.mark.slow
 def test_serve_refuses_0000_without_a_token() -> None:
     env_free = {k: v for k, v in __import__("os").environ.items() if k != "REDLINE_TOKEN"}
     process = subprocess.run([sys.executable, "-m", "redline", "serve", "--host", "0.0.0.0",

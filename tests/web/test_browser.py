@@ -9,7 +9,7 @@ run from the stored runs, and checks that the page requested nothing outside
 the server and logged no error. With ``REDLINE_SCREENSHOTS=DIR`` it also saves
 screenshots of the main views there (docs/images is made that way).
 
-Chromium is Debian's package (``make test`` installs it), never a browser
+Chromium is Debian's package (``make test-slow`` installs it), never a browser
 downloaded by Playwright; without /usr/bin/chromium these tests are skipped,
 unless REDLINE_REQUIRE_BROWSER is set, where its absence is a failure.
 """
@@ -34,6 +34,10 @@ RUNS = 500
 FIGURES = ["outcomes", "questions", "escalation", "ladder", "knowledge", "control", "network"]
 
 require_chromium()
+
+#: Whole workflows in a browser against a live server (measured: 93 s for the module on the
+#: 2-core development machine): every test here is marked slow.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

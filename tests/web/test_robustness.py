@@ -92,6 +92,7 @@ def call(url: str, method: str, path: str, body: Any = None, token: str = "load-
         return status, text
 
 
+@pytest.mark.slow
 def test_200_concurrent_requests_and_20_queued_runs_lose_nothing(server: tuple[str, Path]):
     url, db = server
     runs = [call(url, "POST", "/api/runs", {"scenario": "kursk-2024", "runs": 1024, "seed": s,
@@ -281,6 +282,7 @@ def waits_for_close(sock: socket.socket) -> bytes:
     return received
 
 
+@pytest.mark.slow
 def test_slow_clients_are_closed_after_the_request_timeout(tmp_path: Path) -> None:
     """Half a request head, an idle connection, or a body that stops, is closed after
     --request-timeout (uvicorn waited for them for ever)."""
@@ -304,6 +306,7 @@ def test_slow_clients_are_closed_after_the_request_timeout(tmp_path: Path) -> No
             assert headers.get("connection") == "close" and closed(slow_body)
 
 
+@pytest.mark.slow
 def test_stalled_connections_beyond_the_cap_make_room_for_others(tmp_path: Path) -> None:
     """Beyond --max-connections the connection waiting longest for its head is closed, so
     a client that sends its request is served (1,100 stalled connections used to hold a
