@@ -89,11 +89,12 @@ def plain_parameters(compiled: ScenarioArrays, uniforms: np.ndarray) -> dict[str
 
 
 def plain_bounds(compiled: ScenarioArrays, runs: int) -> np.ndarray:
-    """Public lower bound of each red line at week 0: the highest starting rung it covers."""
+    """Public lower bound of each red line at week 0: the highest starting rung it covers,
+    unless the line tests the start in week 1 (``tested_at_start: false``)."""
     posture = np.broadcast_to(compiled.initial_posture, (runs, compiled.n_actors))
     low = np.zeros((runs, len(compiled.red_line_ids)), dtype=np.int64)
     for line, applies in enumerate(compiled.red_line_applies):
-        if applies.any():
+        if applies.any() and compiled.scenario.red_lines[line].tested_at_start:
             low[:, line] = (posture[:, applies] + 1).max(axis=1)
     return np.maximum(compiled.red_line_initial_low[None, :], low)
 
