@@ -65,18 +65,24 @@ def active_at_start(compiled: ScenarioArrays) -> BoolArray:
                     dtype=bool)
 
 
-def in_force(compiled: ScenarioArrays, state: State) -> BoolArray:
-    """(N, Q) whether each pressure is in force this week (module docstring)."""
-    applies, lifts = pressure_policies(compiled)
+def in_force(compiled: ScenarioArrays, state: State,
+             tables: tuple[BoolArray, BoolArray] | None = None) -> BoolArray:
+    """(N, Q) whether each pressure is in force this week (module docstring).
+
+    ``tables``: :func:`pressure_policies` of ``compiled``, if already at hand.
+    """
+    applies, lifts = tables if tables is not None else pressure_policies(compiled)
     fired = state.policy_fired.astype(np.int64)
     applied = (fired @ applies.T.astype(np.int64)) > 0
     lifted = (fired @ lifts.T.astype(np.int64)) > 0
     return (active_at_start(compiled)[None, :] | applied) & ~lifted
 
 
-def apply_pressure(compiled: ScenarioArrays, state: State) -> None:
+def apply_pressure(compiled: ScenarioArrays, state: State,
+                   tables: tuple[BoolArray, BoolArray] | None = None) -> None:
     """Add each pressure in force to its target's cost of the week (runs still going)."""
-    cost = np.where(in_force(compiled, state) & state.alive[:, None], state.pressure_cost, 0.0)
+    on = in_force(compiled, state, tables)
+    cost = np.where(on & state.alive[:, None], state.pressure_cost, 0.0)
     for q, target in enumerate(compiled.pressure_target):
         state.weekly_cost[:, target] += cost[:, q]
 
@@ -102,8 +108,10 @@ def apply_pressure_kernel(model, st, work, n, run, week, key):  # pragma: no cov
 
 
 def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
-    """The reference engine's week: :func:`apply_pressure`."""
-    apply_pressure(week.compiled, state)
+    """The reference engine's week: :func:`apply_pressure`, its policy tables kept for the chunk."""
+    if "pressure" not in week.kept:
+        week.kept["pressure"] = pressure_policies(week.compiled)
+    apply_pressure(week.compiled, state, week.kept["pressure"])
 
 
 #: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
