@@ -647,8 +647,15 @@ class CrisisModel(mesa.Model):
             if agent.side >= 0:
                 effects[agent.side] += self.effect[agent.posture]
         cost_per_loss = self.settings.cost_per_loss
+        self.close_fronts()
+        scenario = self.blueprint.compiled.scenario
+        rung_index = self.blueprint.compiled.rung_index
         for front_id, front in self.fronts.items():
-            active = self.fighting and front.open
+            spec = scenario.fronts[front_id]
+            standing = spec.fights_at is None or any(
+                self.actors[actor_id].posture >= rung_index[spec.fights_at]
+                for actor_id in (spec.attacker, spec.defender))
+            active = self.fighting and front.open and standing
             e = (effects[front.attacker_side], effects[1 - front.attacker_side])
             before = [front.forces[role] + arrivals[front_id][role]
                       + (front.reinforcement[role] if active else 0.0) for role in (0, 1)]
@@ -668,6 +675,21 @@ class CrisisModel(mesa.Model):
                 (1.0 + e[1]) * max(front.forces[1], 1e-9))
             front.control = clip(front.control + front.speed * clip(math.log(ratio), -3.0, 3.0),
                                  0.0, 1.0)
+
+    def close_fronts(self) -> None:
+        """Policies that have fired close their open fronts; a withdrawal hands the ground over."""
+        for policy in self.policies.values():
+            if not policy.fired:
+                continue
+            for action in policy.spec.then:
+                match action:
+                    case m.CloseFront(close_front=front_id) if self.fronts[front_id].open:
+                        self.fronts[front_id].open = False
+                    case m.Withdraw(withdraw=target) if self.fronts[target.front].open:
+                        front = self.fronts[target.front]
+                        attacker = self.blueprint.compiled.scenario.fronts[target.front].attacker
+                        front.control = 0.0 if target.actor == attacker else 1.0
+                        front.open = False
 
     # mechanism 6: bargaining
     def bargain(self) -> None:

@@ -13,6 +13,35 @@ def test_scenario_reference_is_up_to_date():
     )
 
 
+def test_every_example_in_the_reference_is_valid():
+    """Each model's example (language_docs.examples) validates as what it illustrates."""
+    import yaml
+    from pydantic import TypeAdapter
+
+    from redline.scenario import models as m
+    from redline.scenario.language_docs import _ACTIONS, _CONDITIONS, _sections, examples
+
+    checked = 0
+    for model in (*_CONDITIONS, *_ACTIONS):
+        text = examples(model)
+        if text:
+            union = m.Condition if model in _CONDITIONS else m.Action
+            assert isinstance(TypeAdapter(union).validate_python(yaml.safe_load(text)), model)
+            checked += 1
+    for _, models in _sections():
+        for model in models:
+            text = examples(model)
+            if not text:
+                continue
+            data = yaml.safe_load(text)
+            (section, elements), = data.items()  # e.g. {fronts: {id: {...}}}
+            assert section in m.Scenario.model_fields, section
+            for element in (elements.values() if isinstance(elements, dict) else elements):
+                assert isinstance(TypeAdapter(model).validate_python(element), model)
+            checked += 1
+    assert checked >= 3
+
+
 def test_every_condition_and_action_is_documented():
     text = (ROOT / "docs" / "reference" / "scenario.md").read_text(encoding="utf-8")
     from redline.scenario.models import ACTION_KEYS, CONDITION_KEYS

@@ -109,3 +109,24 @@ def test_model_is_one_mesa_model_per_run(scenario):
     assert first.outcome == second.outcome
     assert [a.posture for a in first.agents] == [a.posture for a in second.agents]
     assert first.fronts["donbas"].control == second.fronts["donbas"].control
+
+
+def test_the_peer_keeps_standoffs_and_carries_out_closures():
+    """The rules of tests/mechanisms/test_front_policies.py, one seeded peer run: a front whose
+    fighting rung nobody can reach keeps its control; a withdrawal hands the ground over."""
+    import yaml
+
+    from redline.scenario.loader import validate_data
+    from tests.mechanisms.test_front_policies import BASE
+
+    data = yaml.safe_load(BASE)
+    data["ladder"][2]["users"] = ["C"]
+    data["fronts"]["plateau"]["fights_at"] = "war"
+    data["policies"] = [{"id": "leave", "when": {"week_at_least": 4},
+                         "then": [{"withdraw": {"front": "coast", "actor": "A"}}]}]
+    model = CrisisModel(Blueprint.of(validate_data(data, file="standoff.yaml")), rng=3)
+    for week in range(1, 9):
+        model.step()
+        assert model.fronts["plateau"].control == 0.4
+        assert model.fronts["coast"].open == (week < 4)
+    assert model.fronts["coast"].control == 1.0

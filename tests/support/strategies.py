@@ -244,6 +244,8 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
                 leaders[1]: draw(numbers_within(0.0, 100.0))}
         if draw(st.booleans()):
             scenario["fronts"]["f0"]["diverts"] = {leaders[1]: draw(probabilities())}
+        if draw(st.booleans()):
+            scenario["fronts"]["f0"]["fights_at"] = draw(st.sampled_from(ladder))["id"]
         parts["front"] = "f0"
         if draw(st.booleans()):
             scenario["deployments"] = [{
@@ -277,6 +279,11 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
             actions.append({"deploy": "d0"})
         if parts.get("front"):
             actions.append({"open_front": "f0"})
+            ending = draw(st.sampled_from([None, "close", leaders[0], leaders[1]]))
+            if ending == "close":
+                actions.append({"close_front": "f0"})
+            elif ending is not None:
+                actions.append({"withdraw": {"front": "f0", "actor": ending}})
         if parts.get("pressure"):
             actions.append({draw(st.sampled_from(["apply_pressure", "lift_pressure"])): "s0"})
         if draw(st.booleans()):

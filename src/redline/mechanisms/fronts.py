@@ -17,6 +17,19 @@ attacker) moves with the log of the effective force ratio::
     d control = speed * clip(ln(((1 + e_A) A) / ((1 + e_B) B)), -3, 3)
 
 Losses cost each actor in proportion to its share of its side's force.
+
+A front fights in a week when it is open, the run goes on and, if it names a
+rung ``fights_at``, its attacker or its defender holds that rung or a higher
+one; otherwise it is a standoff that week: forces, reinforcements and control
+stand still. Intruders who sit on ground the defender does not try to take
+back keep it (the fait accompli: Altman 2017 counts 112 land grabs by fait
+accompli from 1918 to 2016, against 13 gains of territory by coercion), and
+are evicted only once someone fights for it. Policies end a front's fighting
+for good: ``close_front`` (a ceasefire on that front, the ground held as it
+stands) and ``withdraw`` (one actor leaves the front, the other holds all of
+its ground: control 0 when the attacker leaves, 1 when the defender does).
+Both take effect in the week their policy fires, before that week's
+fighting; a closed front stays closed, even if a policy opens it again.
 """
 
 from __future__ import annotations
@@ -33,6 +46,7 @@ from redline.arrays.state import State
 from redline.mechanisms import changes as ch
 from redline.mechanisms.mechanism import Mechanism, Week
 from redline.mechanisms.power import posture_effect, power_at
+from redline.scenario import models as m
 
 FloatArray = NDArray[np.float64]
 
@@ -69,11 +83,76 @@ def side_effects(compiled: ScenarioArrays, state: State) -> FloatArray:
                     axis=1)
 
 
-def advance_fronts(compiled: ScenarioArrays, state: State, arrivals: FloatArray) -> None:
-    """One week on every open front; ``arrivals`` (N, F, 2) joins before the fighting."""
+#: What a policy does to a front (:func:`front_closers`): closes it, or one of its two
+#: actors withdraws.
+CLOSES, ATTACKER_WITHDRAWS, DEFENDER_WITHDRAWS = 1, 2, 3
+
+
+def front_closers(compiled: ScenarioArrays) -> NDArray[np.int64]:
+    """(K, 3): each policy action that ends a front's fighting as (front, policy, what).
+
+    ``what`` is :data:`CLOSES`, :data:`ATTACKER_WITHDRAWS` or
+    :data:`DEFENDER_WITHDRAWS`, in the order of the policies and their actions.
+    """
+    rows: list[tuple[int, int, int]] = []
+    scenario = compiled.scenario
+    for p, policy in enumerate(scenario.policies):
+        for action in policy.then:
+            if isinstance(action, m.CloseFront):
+                rows.append((compiled.front_index[action.close_front], p, CLOSES))
+            elif isinstance(action, m.Withdraw):
+                front_id = action.withdraw.front
+                leaving = (ATTACKER_WITHDRAWS
+                           if action.withdraw.actor == scenario.fronts[front_id].attacker
+                           else DEFENDER_WITHDRAWS)
+                rows.append((compiled.front_index[front_id], p, leaving))
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+
+
+def front_roles(compiled: ScenarioArrays) -> NDArray[np.int64]:
+    """(F, 3): each front's attacker and defender (actor indices) and ``fights_at`` (-1: none)."""
+    scenario = compiled.scenario
+    rows = [(compiled.actor_index[front.attacker], compiled.actor_index[front.defender],
+             -1 if front.fights_at is None else compiled.rung_index[front.fights_at])
+            for front in scenario.fronts.values()]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+
+
+def close_fronts(state: State, closers: NDArray[np.int64]) -> None:
+    """Fronts still open whose closing policy has fired close, after a withdrawal's handover."""
+    for front, policy, what in closers:
+        closing = state.front_open[:, front] & state.policy_fired[:, policy]
+        if what != CLOSES:
+            state.control[:, front] = np.where(
+                closing, 0.0 if what == ATTACKER_WITHDRAWS else 1.0, state.control[:, front])
+        state.front_open[:, front] &= ~closing
+
+
+def standing(state: State, roles: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """(N, F) whether each front's attacker or defender holds its ``fights_at`` rung or above."""
+    columns = []
+    for attacker, defender, rung in roles:
+        if rung < 0:
+            columns.append(np.ones(state.runs, dtype=bool))
+        else:
+            columns.append((state.posture[:, attacker] >= rung)
+                           | (state.posture[:, defender] >= rung))
+    return np.stack(columns, axis=1) if columns else np.zeros((state.runs, 0), dtype=bool)
+
+
+def advance_fronts(compiled: ScenarioArrays, state: State, arrivals: FloatArray,
+                   tables: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None) -> None:
+    """One week on every open front; ``arrivals`` (N, F, 2) joins before the fighting.
+
+    ``tables``: :func:`front_closers` and :func:`front_roles` of ``compiled``,
+    if already at hand.
+    """
     if not compiled.front_ids:
         return
-    fighting = (state.fighting[:, None] & state.front_open)
+    closers, roles = tables if tables is not None else (front_closers(compiled),
+                                                        front_roles(compiled))
+    close_fronts(state, closers)
+    fighting = state.fighting[:, None] & state.front_open & standing(state, roles)
     effects = side_effects(compiled, state)  # (N, 2) by side
     attacker_side = compiled.front_attacker_side  # (F,)
     e_attacker = effects[:, attacker_side]
@@ -153,14 +232,24 @@ def advance_fronts_kernel(model, st, work, n, run, week, key):  # pragma: no cov
     forces, control, front_open = st.forces, st.control, st.front_open
     attrition, loss_share = st.attrition, st.loss_share
     arrivals, lost = work.policies.arrivals, work.fronts.lost
-    attacker_side = model.attacker_side
+    attacker_side, roles, closers = model.attacker_side, model.front_roles, model.front_closers
     n_actors = lost.shape[0]
     fighting = not st.settled[n]
+    for k in range(closers.shape[0]):  # close_fronts
+        f, p = closers[k, 0], closers[k, 1]
+        if front_open[n, f] and st.policy_fired[n, p]:
+            if closers[k, 2] != CLOSES:
+                control[n, f] = 0.0 if closers[k, 2] == ATTACKER_WITHDRAWS else 1.0
+            front_open[n, f] = False
+            ch.note(work.marks, ch.FRONTS)
     effect_0, effect_1 = side_effects_at(model, st, work, n)
     for a in range(n_actors):
         lost[a] = 0.0
     for f in range(n_fronts):
         engaged = fighting and front_open[n, f]
+        rung = roles[f, 2]
+        if rung >= 0 and engaged:  # standing: someone holds the front's fighting rung
+            engaged = st.posture[n, roles[f, 0]] >= rung or st.posture[n, roles[f, 1]] >= rung
         for role in range(2):
             force = forces[n, f, role] + arrivals[f, role]
             if engaged:
@@ -199,7 +288,9 @@ def reference_step(week: Week, state: State, uniforms: FloatArray) -> None:
     arrivals = week.arrivals
     if arrivals is None:  # (the policies' step sets them, earlier in the week)
         arrivals = np.zeros((state.runs, len(compiled.front_ids), 2))
-    advance_fronts(compiled, state, arrivals)
+    if "fronts" not in week.kept:
+        week.kept["fronts"] = (front_closers(compiled), front_roles(compiled))
+    advance_fronts(compiled, state, arrivals, week.kept["fronts"])
 
 
 #: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
@@ -209,12 +300,12 @@ MECHANISM = Mechanism(
     summary=("Lanchester attrition and reinforcements on each open front; control of the "
              "ground; the losses' costs"),
     reads=("forces", "attrition", "reinforcement", "control", "control_speed", "front_open",
-           "deployment_in_combat", "posture", "effect", "loss_share"),
-    writes=("forces", "control", "weekly_cost"),
+           "deployment_in_combat", "posture", "effect", "loss_share", "policy_fired"),
+    writes=("forces", "control", "weekly_cost", "front_open"),
     draws="none",
     reference=reference_step,
     kernel=advance_fronts_kernel,
-    sources=("Lanchester1916", "Helmbold1965"),
+    sources=("Lanchester1916", "Helmbold1965", "Altman2017"),
     caches=KERNEL_CACHES,
     constants={
         "exponent_enemy": lambda compiled: np.ascontiguousarray(
@@ -222,5 +313,7 @@ MECHANISM = Mechanism(
         "exponent_own": lambda compiled: np.ascontiguousarray(
             compiled.front_exponent_own, dtype=np.float64),
         "cost_per_loss": lambda compiled: float(compiled.scenario.model.cost_per_loss),
+        "front_roles": front_roles,
+        "front_closers": front_closers,
     },
 )

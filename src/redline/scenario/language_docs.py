@@ -137,6 +137,21 @@ def _default(field: Any) -> str:
     return f"`{field.default}`"
 
 
+def examples(model: type[BaseModel]) -> str | None:
+    """The YAML example a model declares (its ``example`` class attribute), if any.
+
+    An element's example is the element as written in a scenario; a condition's
+    or an action's is the one-key mapping. tests/test_docs.py validates each.
+    """
+    example = getattr(model, "example", None)
+    return inspect.cleandoc(example) if isinstance(example, str) else None
+
+
+def _example_block(model: type[BaseModel]) -> list[str]:
+    example = examples(model)
+    return ["Example:", "", "```yaml", example, "```", ""] if example else []
+
+
 def _table(model: type[BaseModel]) -> list[str]:
     lines = [f"### `{model.__name__}`", "", inspect.cleandoc(model.__doc__ or ""), "",
              "| key | type | default | meaning |", "|---|---|---|---|"]
@@ -145,17 +160,22 @@ def _table(model: type[BaseModel]) -> list[str]:
         description = (field.description or _COMMON.get(key, "")).replace("|", "\\|")
         lines.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | "
                      f"{description} |")
-    return [*lines, ""]
+    return [*lines, "", *_example_block(model)]
 
 
 def _one_key(models: list[type[BaseModel]]) -> list[str]:
     lines = ["| key | value | meaning |", "|---|---|---|"]
+    shown = []
     for model in models:
         (name, field), = model.model_fields.items()
         key = field.alias or name
-        doc = (model.__doc__ or "").strip().replace("|", "\\|")
+        doc = inspect.cleandoc(model.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+        doc = doc.replace("|", "\\|")
         lines.append(f"| `{key}` | {_type_name(field.annotation)} | {doc} |")
-    return [*lines, ""]
+        example = examples(model)
+        if example:
+            shown += [f"`{key}`:", "", "```yaml", example, "```", ""]
+    return [*lines, "", *shown]
 
 
 def reference_markdown() -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -232,6 +232,23 @@ class Front(_Strict):
     diverts: dict[ActorId, Share] = Field(
         default_factory=dict,
         description="Share of each actor's capability tied down while the front is open.",
+    )
+    example: ClassVar[str] = """
+        fronts:
+          plateau:                 # troops face each other; nobody fights for the ground yet
+            attacker: CHN
+            defender: IND
+            forces: {CHN: 300, IND: 350}
+            attrition: {CHN: 0.02, IND: 0.02}
+            control: 0.1
+            fights_at: border_clash  # a standoff until one of them holds this rung
+        """
+
+    fights_at: Annotated[Identifier, Refers("ladder")] | None = Field(
+        default=None,
+        description=("The rung the front's attacker or defender must hold (or one above) for "
+                     "the front to fight; below it the open front is a standoff: no attrition, "
+                     "reinforcement or change of control. None: it fights whenever open."),
     )
 
 
@@ -610,9 +627,46 @@ class LiftPressure(RecordedAction):
         return f"lift pressure {self.lift_pressure}"
 
 
+class CloseFront(RecordedAction):
+    """Close an open front for good: a ceasefire there, ground held as it stands.
+
+    Carried out by mechanisms.fronts.
+    """
+
+    example: ClassVar[str] = "close_front: plateau   # a ceasefire there, ground held as it stands"
+
+    close_front: Annotated[Identifier, Refers("fronts")]
+
+    def describe(self) -> str:
+        """The action in words."""
+        return f"close front {self.close_front}"
+
+
+class WithdrawalTarget(_Strict):
+    """Which front, and which of its two actors leaves it."""
+
+    front: Annotated[Identifier, Refers("fronts")]
+    actor: ActorRef = Field(description="The front's attacker or defender.")
+
+
+class Withdraw(RecordedAction):
+    """One actor leaves a front: the other holds all its ground, and the front closes.
+
+    Carried out by mechanisms.fronts.
+    """
+
+    example: ClassVar[str] = "withdraw: {front: plateau, actor: CHN}   # CHN leaves: control 0"
+
+    withdraw: WithdrawalTarget
+
+    def describe(self) -> str:
+        """The action in words."""
+        return f"{self.withdraw.actor} withdraws from front {self.withdraw.front}"
+
+
 ACTION_KEYS: tuple[str, ...] = (
     "permit", "forbid", "deploy", "support", "open_front", "offer_talks", "apply_pressure",
-    "lift_pressure",
+    "lift_pressure", "close_front", "withdraw",
 )
 Action = Annotated[
     Annotated[Permit, Tag("permit")]
@@ -622,7 +676,9 @@ Action = Annotated[
     | Annotated[OpenFront, Tag("open_front")]
     | Annotated[OfferTalks, Tag("offer_talks")]
     | Annotated[ApplyPressure, Tag("apply_pressure")]
-    | Annotated[LiftPressure, Tag("lift_pressure")],
+    | Annotated[LiftPressure, Tag("lift_pressure")]
+    | Annotated[CloseFront, Tag("close_front")]
+    | Annotated[Withdraw, Tag("withdraw")],
     Discriminator(
         _single_key_tag,
         custom_error_type="action",

@@ -337,6 +337,13 @@ class _ReferenceChecker:
                 yield from self.member((*path, "support", "to"), change.to)
             case m.OpenFront(open_front=ident):
                 yield from self._known((*path, "open_front"), ident, self.fronts, "front")
+            case m.Withdraw(withdraw=target):
+                front = dict(_present(self.s.fronts)).get(target.front)
+                if front is not None and target.actor not in (front.attacker, front.defender):
+                    yield ((*path, "withdraw", "actor"),
+                           f"{target.actor!r} is neither the attacker nor the defender of "
+                           f"front {target.front!r}",
+                           f"{front.attacker!r} or {front.defender!r}")
             case _:
                 return
 
@@ -379,6 +386,9 @@ class _ReferenceChecker:
 def _refers(annotation: Any, metadata: list[Any]) -> str | None:
     """The collection an id field (or list of ids) refers to, if it is marked ``Refers``."""
     marks = [*metadata]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # an optional id
+        annotation = next((arg for arg in typing.get_args(annotation) if arg is not type(None)),
+                          annotation)
     if typing.get_origin(annotation) is list:
         annotation = typing.get_args(annotation)[0]
     if typing.get_origin(annotation) is typing.Annotated:
