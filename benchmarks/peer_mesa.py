@@ -323,6 +323,11 @@ class CrisisModel(mesa.Model):
         #: each economic pressure's weekly cost to its target in this run
         self.pressure_cost = {ident: max(draw(spec.cost, rng), 0.0)
                               for ident, spec in scenario.pressures.items()}
+        #: each concession's worth to the side it is made to in this run, by (policy, action)
+        self.concession_value = {
+            (policy.id, j): max(draw(action.concede.value, rng), 0.0)
+            for policy in scenario.policies for j, action in enumerate(policy.then)
+            if isinstance(action, m.Concede)}
         self.grants: set[tuple[str, int, str]] = set()  # (actor, rung, supplier)
         self.talks_hazard = self.settings.talks_hazard
         self.deals_broken = [0.0, 0.0]
@@ -712,6 +717,10 @@ class CrisisModel(mesa.Model):
         low = p_a - perceived_cost(leader_a) + shift * (1.0 - trust_a) / max(trust_a, 1e-9)
         high = 1.0 - (p_b - perceived_cost(leader_b)
                       + shift * (1.0 - trust_b) / max(trust_b, 1e-9))
+        for (policy_id, j), worth in self.concession_value.items():  # trades widen the range
+            if self.policies[policy_id].fired:
+                conceding = self.actors[self.policies[policy_id].spec.then[j].concede.by].side
+                low, high = (low, high + worth) if conceding == 0 else (low - worth, high)
         breaks = False
         if self.settled:
             hazard = settings.break_hazard * (1.0 - min(trust_a, trust_b))

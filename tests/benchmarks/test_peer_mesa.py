@@ -130,3 +130,20 @@ def test_the_peer_keeps_standoffs_and_carries_out_closures():
         assert model.fronts["plateau"].control == 0.4
         assert model.fronts["coast"].open == (week < 4)
     assert model.fronts["coast"].control == 1.0
+
+
+def test_the_peer_makes_deals_only_once_a_trade_opens_the_range():
+    """tests/mechanisms/test_concessions.py's scenario: the range is empty until A's concession
+    in week 3, then open; over 40 seeded peer runs none settles before week 3, most after."""
+    from redline.scenario.loader import validate_data
+    from tests.mechanisms.test_concessions import scenario_data
+
+    blueprint = Blueprint.of(validate_data(scenario_data(), file="trade.yaml"))
+    settled_late = 0
+    for seed in range(40):
+        model = CrisisModel(blueprint, rng=seed)
+        for week in range(1, 13):
+            model.step()
+            assert not (week < 3 and model.settled_ever)
+        settled_late += model.settled_ever
+    assert settled_late >= 30  # expected 40 x (1 - 0.7^10) = 38.9

@@ -289,6 +289,9 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
         if draw(st.booleans()):
             actions.append({"support": {"by": actor_ids[-1], "to": leaders[1],
                                         "level": draw(probabilities())}})
+        if draw(st.booleans()):
+            actions.append({"concede": {"by": draw(st.sampled_from(leaders)),
+                                        "value": draw(numbers_within(0.0, 0.5))}})
         scenario["policies"] = [{
             "id": "p0",
             "when": draw(conditions(parts)),

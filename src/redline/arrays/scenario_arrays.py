@@ -163,6 +163,10 @@ class ScenarioArrays:
     pressure_index: dict[str, int]
     pressure_target: IntArray  # (Q,) actor index of each pressure's target
     pressure_cost_slot: IntArray  # (Q,) slot of its weekly cost
+    # concessions (trades: ``concede`` actions), in the order of policies and their actions
+    concession_policy: IntArray  # (K,) the policy of each
+    concession_side: IntArray  # (K,) the side that concedes
+    concession_value_slot: IntArray  # (K,) slot of its worth to the other side
     # questions
     question_ids: list[str]
     # decision parameters: each run takes one row of the table (one row when all are fixed)
@@ -207,6 +211,7 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
         "negotiated_terms": _negotiated_terms(scenario),
         "question_ids": [q.id for q in scenario.questions],
         **_pressure_fields(scenario, slots, actor_index),
+        **_concession_fields(scenario, slots, actor_index, sides["side_of"]),
         # last, so that the slots before it do not move when the decision parameters do
         "decision_table": decisions,
         # an uncertain parameter like any other (it enters `redline sensitivity`): the
@@ -580,3 +585,18 @@ def _cdf(prior: float | dist.Distribution, points: FloatArray) -> FloatArray:
         values = (points >= float(prior)).astype(np.float64)  # type: ignore[arg-type]
     values = np.where(np.isneginf(points), 0.0, values)
     return np.where(np.isposinf(points), 1.0, values)
+
+
+def _concession_fields(scenario: m.Scenario, slots: ParameterSlots,
+                       actor_index: dict[str, int], side_of: IntArray) -> dict[str, Any]:
+    """Each ``concede`` action's policy, conceding side and the slot of its value."""
+    rows = [(p, j, action) for p, policy in enumerate(scenario.policies)
+            for j, action in enumerate(policy.then) if isinstance(action, m.Concede)]
+    return {
+        "concession_policy": np.array([p for p, _, _ in rows], dtype=np.int64),
+        "concession_side": np.array([side_of[actor_index[action.concede.by]]
+                                     for _, _, action in rows], dtype=np.int64),
+        "concession_value_slot": slots.add_many(
+            [action.concede.value for _, _, action in rows],
+            [f"policies.{scenario.policies[p].id}.then.{j}.concede.value" for p, j, _ in rows]),
+    }

@@ -64,6 +64,7 @@ class State:
     policy_delay: FloatArray
     action_level: FloatArray  # (N, K) new support level of each support-changing action
     pressure_cost: FloatArray  # (N, Q) weekly cost of each economic pressure to its target
+    concession_value: FloatArray  # (N, K) worth of each concession to the side it is made to
     rationality: FloatArray  # (N,) logit precision of the decisions
     switching_cost: FloatArray  # (N,)
     planning_weeks: FloatArray  # (N,)
@@ -199,6 +200,7 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
         action_level=take(np.array(list(compiled.support_change_slots.values()), dtype=np.int64),
                           bound=SHARE),
         pressure_cost=take(compiled.pressure_cost_slot, bound=AT_LEAST_ZERO),
+        concession_value=take(compiled.concession_value_slot, bound=AT_LEAST_ZERO),
         support=take(compiled.support_slot, fill=compiled.support_default, bound=SHARE),
         posture=posture,
         max_posture=posture.copy(),

@@ -17,6 +17,17 @@ talks, at the range's midpoint or, where the scenario gives actors' positions
 and saliences, at the expected utility model's forecast clipped to the range
 (Bueno de Mesquita 1994; Scholz et al. 2011); a deal breaks each week with hazard break_hazard x
 (1 - trust), and the side that breaks it loses the other's trust.
+
+Trades: a ``concede`` action of side A worth v to B (a side payment, or a
+concession on a linked issue) makes B accept v less of the issue itself, so
+the range's upper end rises by v (and a concession by B lowers its lower end
+by v), from the week its policy fires::
+
+    [low - v_B, high + v_A],   v_S = sum of the fired concessions of side S
+
+Issue linkage creates agreements where the issue alone has none (Morgan 1990;
+Tollison and Willett 1979), and moves the terms: the deal's share of the issue
+shifts towards the side that paid.
 """
 
 from __future__ import annotations
@@ -82,6 +93,8 @@ def bargain(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> Non
     low, high = acceptable_range(p_a, p_b, perceived_cost(compiled, state, leader_a),
                                  perceived_cost(compiled, state, leader_b),
                                  trust[:, 0], trust[:, 1], settings.power_shift)
+    conceded = concessions(compiled, state)
+    low, high = low - conceded[:, 1], high + conceded[:, 0]
     # deals in force may break
     hazard = settings.break_hazard * (1.0 - trust.min(axis=1))
     breaks = alive & state.settled & (uniforms[1] < hazard)
@@ -95,6 +108,16 @@ def bargain(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> Non
     state.settled |= deal
     state.settled_ever |= deal
     state.terms = np.where(deal, deal_terms(compiled, low, high), state.terms)
+
+
+def concessions(compiled: ScenarioArrays, state: State) -> FloatArray:
+    """(N, 2): the worth of each side's fired concessions to the other side (module docstring)."""
+    conceded = np.zeros((state.runs, 2))
+    for k, (policy, side) in enumerate(zip(compiled.concession_policy,
+                                           compiled.concession_side, strict=True)):
+        conceded[:, side] += np.where(state.policy_fired[:, policy],
+                                      state.concession_value[:, k], 0.0)
+    return conceded
 
 
 def deal_terms(compiled: ScenarioArrays, low: FloatArray, high: FloatArray) -> FloatArray:
@@ -139,6 +162,17 @@ def bargain_kernel(model, st, work, n, run, week, key):  # pragma: no cover
     shift = model.power_shift
     low = p_a - cost_a + shift * (1.0 - trust_a) / max(trust_a, 1e-9)
     high = 1.0 - (p_b - cost_b + shift * (1.0 - trust_b) / max(trust_b, 1e-9))
+    if model.concession_policy.shape[0] > 0:  # trades widen the range (concessions)
+        conceded_a = 0.0
+        conceded_b = 0.0
+        for k in range(model.concession_policy.shape[0]):
+            if st.policy_fired[n, model.concession_policy[k]]:
+                if model.concession_side[k] == 0:
+                    conceded_a += st.concession_value[n, k]
+                else:
+                    conceded_b += st.concession_value[n, k]
+        low = low - conceded_b
+        high = high + conceded_a
     if low <= high and uniform_at(key, run, week, row) < st.talks_hazard[n]:
         st.settled[n] = True
         st.settled_ever[n] = True
@@ -169,17 +203,21 @@ MECHANISM = Mechanism(
     summary=("a deal in force may break; otherwise talks may strike one within the acceptable "
              "range"),
     reads=("win_probability", "optimism", "war_cost", "resolve", "cost_sensitivity", "costs",
-           "talks_hazard", "deals_broken", "capability", "support"),
+           "talks_hazard", "deals_broken", "capability", "support", "policy_fired",
+           "concession_value"),
     writes=("settled", "settled_ever", "broken_ever", "terms", "deals_broken"),
     draws="two",
     reference=reference_step,
     kernel=bargain_kernel,
-    sources=("Fearon1995", "Powell2006", "BuenoDeMesquita1994", "Scholz2011"),
+    sources=("Fearon1995", "Powell2006", "BuenoDeMesquita1994", "Scholz2011", "Morgan1990",
+             "TollisonWillett1979"),
     constants={
         "war_cost_growth": lambda compiled: float(compiled.scenario.model.war_cost_growth),
         "power_shift": lambda compiled: float(compiled.scenario.model.power_shift),
         "break_hazard": lambda compiled: float(compiled.scenario.model.break_hazard),
         "negotiated_terms": lambda compiled: (math.nan if compiled.negotiated_terms is None
                                               else float(compiled.negotiated_terms)),
+        "concession_policy": lambda compiled: compiled.concession_policy,
+        "concession_side": lambda compiled: compiled.concession_side,
     },
 )

@@ -664,9 +664,35 @@ class Withdraw(RecordedAction):
         return f"{self.withdraw.actor} withdraws from front {self.withdraw.front}"
 
 
+class ConcessionTerms(_Strict):
+    """Who concedes, and what the concession is worth to the other side."""
+
+    by: ActorRef = Field(description="Actor id of the side that concedes (a member of it).")
+    value: Number = Field(
+        description=("Worth of the concession to the other side, in shares of the disputed "
+                     "issue (the bargaining range's unit): a side payment outside the issue."))
+
+
+class Concede(RecordedAction):
+    """A trade: one side offers something outside the issue, so a deal needs less of it.
+
+    Carried out by mechanisms.bargaining: from the week the policy fires, the
+    other side accepts a deal on the issue worth ``value`` less to it (a side
+    payment or a linked issue), which widens the acceptable range.
+    """
+
+    example: ClassVar[str] = "concede: {by: USA, value: 0.05}   # the Jupiters for the missiles"
+
+    concede: ConcessionTerms
+
+    def describe(self) -> str:
+        """The action in words."""
+        return f"{self.concede.by} concedes (worth {self.concede.value} to the other side)"
+
+
 ACTION_KEYS: tuple[str, ...] = (
     "permit", "forbid", "deploy", "support", "open_front", "offer_talks", "apply_pressure",
-    "lift_pressure", "close_front", "withdraw",
+    "lift_pressure", "close_front", "withdraw", "concede",
 )
 Action = Annotated[
     Annotated[Permit, Tag("permit")]
@@ -678,7 +704,8 @@ Action = Annotated[
     | Annotated[ApplyPressure, Tag("apply_pressure")]
     | Annotated[LiftPressure, Tag("lift_pressure")]
     | Annotated[CloseFront, Tag("close_front")]
-    | Annotated[Withdraw, Tag("withdraw")],
+    | Annotated[Withdraw, Tag("withdraw")]
+    | Annotated[Concede, Tag("concede")],
     Discriminator(
         _single_key_tag,
         custom_error_type="action",

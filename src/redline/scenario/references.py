@@ -337,6 +337,8 @@ class _ReferenceChecker:
                 yield from self.member((*path, "support", "to"), change.to)
             case m.OpenFront(open_front=ident):
                 yield from self._known((*path, "open_front"), ident, self.fronts, "front")
+            case m.Concede(concede=terms):
+                yield from self.member((*path, "concede", "by"), terms.by)
             case m.Withdraw(withdraw=target):
                 front = dict(_present(self.s.fronts)).get(target.front)
                 if front is not None and target.actor not in (front.attacker, front.defender):
