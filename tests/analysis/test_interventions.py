@@ -324,6 +324,31 @@ def test_an_invalid_intervention_value_is_reported():
     assert "[0, 1]" in issue.message
 
 
+def test_an_error_in_the_base_scenario_is_reported_once_not_once_per_intervention():
+    """kursk-2024 has several interventions; each changed copy inherits the base's broken
+    reference, which must still be reported once, at its own line."""
+    text = _kursk_with("").replace("owner: RUS", "owner: RUSS", 1)
+    assert "RUSS" in text and text.count("- id:") > 3
+    with pytest.raises(ScenarioError) as caught:
+        load_text(text, "k.yaml")
+    (issue,) = caught.value.issues
+    assert "unknown actor 'RUSS'" in issue.message
+    assert issue.line == text.splitlines().index(next(
+        line for line in text.splitlines() if "RUSS" in line)) + 1
+
+
+def test_an_intervention_error_is_still_reported_beside_a_base_error():
+    text = _kursk_with("  - id: broken\n    set:\n      policies.nope.probability: 0\n"
+                       ).replace("owner: RUS", "owner: RUSS", 1)
+    with pytest.raises(ScenarioError) as caught:
+        load_text(text, "k.yaml")
+    messages = [issue.message for issue in caught.value.issues]
+    assert len(messages) == 2
+    assert sum("RUSS" in message for message in messages) == 1
+    assert any("intervention 'broken'" in message and "nope" in message
+               for message in messages)
+
+
 def test_duplicate_intervention_ids_are_refused():
     text = _kursk_with("  - id: no_prk_deployment\n    set: {horizon: 26}\n")
     with pytest.raises(ScenarioError, match="duplicate id"):

@@ -84,26 +84,34 @@ def validate_data(data: Any, source: SourceMap | None = None, file: str = "<scen
                    for path, message, expected in check_references(parts, known)
                    if not any(path[: len(bad)] == bad for bad in broken)]
         raise ScenarioError(issues) from None
-    problems = check_references(scenario) + _intervention_problems(scenario)
+    problems = check_references(scenario)
+    problems += _intervention_problems(scenario, {message for _, message, _ in problems})
     if problems:
         raise ScenarioError([_reference_issue(path, message, expected, source, file)
                              for path, message, expected in problems])
     return scenario
 
 
-def _intervention_problems(scenario: Scenario) -> list[Problem]:
+def _intervention_problems(scenario: Scenario, base_messages: set[str]) -> list[Problem]:
     """Each named intervention must apply: its paths exist and the result is valid.
 
     Checked on a copy without interventions, so that validating the changed
     scenario does not recurse. A failure is reported at the path that fails on
-    its own, else at the intervention's ``set``.
+    its own, else at the intervention's ``set``. A problem of the base scenario
+    (``base_messages``, reported once at its own line) fails every changed
+    copy too: it is not repeated for each intervention.
     """
     if not scenario.interventions:
         return []
     base = scenario.model_copy(update={"interventions": []})
 
     def apply(changes: dict[str, Any], what: str) -> None:
-        validate_data(overlaid_data(base, changes, what=what), file=what)
+        try:
+            validate_data(overlaid_data(base, changes, what=what), file=what)
+        except ScenarioError as error:
+            own = [issue for issue in error.issues if issue.message not in base_messages]
+            if own:
+                raise ScenarioError(own) from None
 
     problems: list[Problem] = []
     for i, intervention in enumerate(scenario.interventions):
