@@ -279,6 +279,10 @@ class CrisisModel(mesa.Model):
         scenario = compiled.scenario
         self.settings = scenario.model
         self.week = 0
+        #: memories of the conditions held_for and ever, by the id of each use:
+        #: (first week of the current run held or first week held, that value the week
+        #: before, week last evaluated)
+        self.memories: dict[int, tuple[int | None, int | None, int]] = {}
         self.actors: dict[str, ActorAgent] = {}
         for actor_id in compiled.actor_ids:
             self.actors[actor_id] = ActorAgent(self, actor_id)
@@ -481,8 +485,15 @@ class CrisisModel(mesa.Model):
                 return any([self.holds(item) for item in items])
             case m.NotOf(not_=inner):
                 return not self.holds(inner)
+            case m.HeldFor(held_for=spec):
+                since = self.remember(condition, self.holds(spec.condition), latch=False)
+                return since is not None and since <= self.week - spec.weeks + 1
+            case m.Ever(ever=inner):
+                return self.remember(condition, self.holds(inner), latch=True) is not None
             case m.PostureAtLeast(posture_at_least=t):
                 return self.actors[t.actor].posture >= rung_index[t.rung]
+            case m.PostureIs(posture_is=t):
+                return self.actors[t.actor].posture == rung_index[t.rung]
             case m.Reached(reached=t):
                 return self.actors[t.actor].max_posture >= rung_index[t.rung]
             case m.Permitted(permitted=t):
@@ -517,6 +528,22 @@ class CrisisModel(mesa.Model):
                 level = rung_index[t.rung] + 1
                 return self.belief(t.observer, self._line(t.red_line), level) < t.value
         raise TypeError(f"not a condition: {condition!r}")
+
+    def remember(self, condition: Any, held: bool, *, latch: bool) -> int | None:
+        """The memory of one use of held_for (or ever, a ``latch``) after this week's value.
+
+        The first week of the current run of weeks held (held_for) or the first
+        week held (ever); None if none. Moves once a week, however often evaluated.
+        """
+        since, before, evaluated = self.memories.get(id(condition), (None, None, -1))
+        if evaluated != self.week:
+            before = since
+        if latch:
+            since = before if before is not None else (self.week if held else None)
+        else:
+            since = (before if before is not None else self.week) if held else None
+        self.memories[id(condition)] = (since, before, self.week)
+        return since
 
     def _line(self, ident: str) -> RedLineState:
         return next(line for line in self.red_lines if line.spec.id == ident)
@@ -814,14 +841,14 @@ def run_peer(scenario: m.Scenario, runs: int, seed: int = 0, horizon: int | None
     started = time.perf_counter()
     for child in np.random.SeedSequence(seed).spawn(runs):
         model = CrisisModel(blueprint, rng=np.random.default_rng(child))
-        first: dict[str, int | None] = {q.id: (0 if model.holds(q.event) else None)
-                                        for q in tracked}
+        first: dict[str, int | None] = {
+            q.id: (0 if model.holds(q.event) and q.from_week == 0 else None) for q in tracked}
         for _ in range(horizon):
             if not model.running:
                 break
             model.step()
-            for q in tracked:
-                if first[q.id] is None and model.holds(q.event):
+            for q in tracked:  # (evaluated before its window too, for its memories)
+                if first[q.id] is None and model.holds(q.event) and model.week >= q.from_week:
                     first[q.id] = model.week
         outcomes[model.outcome] += 1
         for q in tracked:

@@ -147,3 +147,19 @@ def test_the_peer_makes_deals_only_once_a_trade_opens_the_range():
             assert not (week < 3 and model.settled_ever)
         settled_late += model.settled_ever
     assert settled_late >= 30  # expected 40 x (1 - 0.7^10) = 38.9
+
+
+def test_the_peer_has_the_memories_and_windows_of_the_engines():
+    """On the coin of tests/mechanisms/test_conditions.py (an actor on its only rung with
+    probability 1/2 a week): posture_is, ever, held_for and windows, in distribution."""
+    from redline.scenario.loader import validate_data
+    from tests.mechanisms.test_conditions import coin_data
+
+    coin = validate_data(coin_data(), file="coin.yaml")
+    peer = run_peer(coin, PEER_RUNS, seed=2024)
+    ours = redline.simulate(coin, runs=4096, seed=7)
+    for question in coin.questions:
+        p_value = two_proportion_p(peer.question_count(question.id, question.by_week),
+                                   peer.runs, ours.questions[question.id].count, ours.runs)
+        assert p_value > ALPHA, (question.id, peer.question_count(question.id, question.by_week),
+                                 ours.questions[question.id].p)

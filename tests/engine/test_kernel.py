@@ -192,9 +192,11 @@ def test_every_leaf_opcode_declares_what_it_reads():
     from redline.mechanisms import changes as ch
     from redline.mechanisms import programs as pg
 
-    logic = {pg.OP_ALL, pg.OP_ANY, pg.OP_NOT}
+    logic = {pg.OP_ALL, pg.OP_ANY, pg.OP_NOT, *pg._MEMORY_READS}
     leaves = {value for name, value in vars(pg).items() if name.startswith("OP_")} - logic
     assert leaves == set(pg._READS)
+    # a held_for becomes true by the weeks passing alone: evaluated every week
+    assert pg._MEMORY_READS == {pg.OP_HELD_FOR: ch.EVERY_WEEK, pg.OP_EVER: 0}
     readable = {bit for bit in ch.CHANGES.values() if bit & ch.READ_BY_CONDITIONS}
     assert readable == {1, 2, 4, 8, 16, 32, 64, 128}
     assert all(bits in readable for bits in pg._READS.values())

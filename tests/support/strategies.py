@@ -140,6 +140,7 @@ def conditions(draw: st.DrawFn, parts: dict[str, Any], depth: int = 0) -> dict[s
         st.builds(lambda w: {"week_at_least": w}, st.integers(0, 6)),
         st.builds(lambda a, r: {"reached": {"actor": a, "rung": r}}, actor, rung),
         st.builds(lambda a, r: {"posture_at_least": {"actor": a, "rung": r}}, actor, rung),
+        st.builds(lambda a, r: {"posture_is": {"actor": a, "rung": r}}, actor, rung),
         st.builds(lambda a, r: {"permitted": {"actor": a, "rung": r}}, actor, rung),
         st.just({"settled": True}),
         st.builds(lambda o: {"outcome": o}, st.sampled_from(OUTCOME_RUNGS)),
@@ -170,6 +171,9 @@ def conditions(draw: st.DrawFn, parts: dict[str, Any], depth: int = 0) -> dict[s
         st.builds(lambda items: {"all": items}, st.lists(inner, min_size=1, max_size=3)),
         st.builds(lambda items: {"any": items}, st.lists(inner, min_size=1, max_size=3)),
         st.builds(lambda item: {"not": item}, inner),
+        st.builds(lambda weeks, item: {"held_for": {"weeks": weeks, "condition": item}},
+                  st.integers(1, 4), inner),
+        st.builds(lambda item: {"ever": item}, inner),
     ))
 
 
@@ -301,8 +305,10 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
         }]
         parts["policy"] = "p0"
     if draw(st.booleans()):
+        by_week = draw(st.integers(1, horizon + 2))
         scenario["questions"] = [{"id": "q0", "event": draw(conditions(parts)),
-                                  "by_week": draw(st.integers(1, horizon + 2))}]
+                                  "by_week": by_week,
+                                  "from_week": draw(st.integers(0, by_week))}]
     if draw(st.booleans()):
         scenario["model"] = {"rationality": draw(finite(0.0, 20.0)),
                              "talks_hazard": draw(finite(0.0, 1.0)),

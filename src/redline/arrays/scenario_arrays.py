@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel
 
 from redline.games.negotiation_terms import settlement_terms
 from redline.scenario import distributions as dist
@@ -169,6 +170,10 @@ class ScenarioArrays:
     concession_value_slot: IntArray  # (K,) slot of its worth to the other side
     # questions
     question_ids: list[str]
+    # conditions: how many keep a memory (held_for, ever), one per use; the first week each
+    # event (questions, then observations) counts from
+    n_condition_memories: int
+    event_from: IntArray  # (E,)
     # decision parameters: each run takes one row of the table (one row when all are fixed)
     decision_table: FloatArray  # (K, 3) rationality, switching cost, planning weeks
     decision_draw_slot: int  # slot of the uniform that picks the row; -1 when K = 1
@@ -210,6 +215,10 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
         **_trust_fields(scenario, actor_index),
         "negotiated_terms": _negotiated_terms(scenario),
         "question_ids": [q.id for q in scenario.questions],
+        "n_condition_memories": sum(memory_count(condition)
+                                    for condition in scenario_conditions(scenario)),
+        "event_from": np.array([q.from_week for q in scenario.questions]
+                               + [0] * len(scenario.observations), dtype=np.int64),
         **_pressure_fields(scenario, slots, actor_index),
         **_concession_fields(scenario, slots, actor_index, sides["side_of"]),
         # last, so that the slots before it do not move when the decision parameters do
@@ -221,6 +230,33 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
     }
     return ScenarioArrays(scenario=scenario, slots=slots, actor_ids=actor_ids,
                           actor_index=actor_index, **fields)
+
+
+def scenario_conditions(scenario: m.Scenario) -> list[m.Condition]:
+    """Every condition of ``scenario``, in the order of the condition programs.
+
+    The policies' ``when`` in order, then the questions' events, then the
+    observations' events (:mod:`redline.mechanisms.programs`).
+    """
+    return ([policy.when for policy in scenario.policies]
+            + [question.event for question in scenario.questions]
+            + [observation.event for observation in scenario.observations])
+
+
+def memory_count(condition: BaseModel) -> int:
+    """The conditions with a memory (``held_for``, ``ever``) in ``condition``'s tree.
+
+    Each keeps one per-run memory slot (``State.memory_since``); the slots of a
+    scenario are numbered in the order of :func:`scenario_conditions`, each
+    tree's in postfix order (an inner condition's before its outer one's).
+    """
+    own = 1 if isinstance(condition, m.HeldFor | m.Ever) else 0
+    for name in type(condition).model_fields:
+        value = getattr(condition, name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, BaseModel):
+                own += memory_count(item)
+    return own
 
 
 def _side_fields(scenario: m.Scenario, actor_index: dict[str, int],

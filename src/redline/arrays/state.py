@@ -100,6 +100,11 @@ class State:
     terminal: IntArray  # (N,) TERMINAL_CODES value, 0 while going
     end_week: IntArray  # (N,) week the run ended, NEVER while going
     regime_actor: IntArray  # (N,) actor whose regime fell, -1 if none
+    # conditions with a memory (held_for, ever), one slot per use (docs/model.md)
+    memory_since: IntArray  # (N, M) first week of the current run of weeks held (held_for)
+    # or of the first week held (ever); NEVER if none
+    memory_before: IntArray  # (N, M) memory_since as the week before left it
+    memory_week: IntArray  # (N, M) last week the slot was evaluated, -1 before any
 
     @property
     def alive(self) -> BoolArray:
@@ -236,6 +241,9 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
         terminal=np.zeros(runs, dtype=np.int64),
         end_week=np.full(runs, NEVER, dtype=np.int64),
         regime_actor=np.full(runs, -1, dtype=np.int64),
+        memory_since=np.full((runs, compiled.n_condition_memories), NEVER, dtype=np.int64),
+        memory_before=np.full((runs, compiled.n_condition_memories), NEVER, dtype=np.int64),
+        memory_week=np.full((runs, compiled.n_condition_memories), -1, dtype=np.int64),
     )
 
 

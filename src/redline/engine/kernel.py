@@ -59,6 +59,7 @@ MODEL_FIELDS = (
     *(f"row_{mechanism.key}" for mechanism in MECHANISMS),
     "condition_op", "condition_arg", "condition_value", "condition_start", "condition_reads",
     "action_kind", "action_arg", "action_value", "action_start", "depth", "stale_on",
+    "event_from",
 )
 Model = namedtuple("Model", MODEL_FIELDS)  # type: ignore[misc]
 
@@ -93,6 +94,7 @@ def kernel_model(compiled: ScenarioArrays, programs: Programs,
         action_value=programs.action_value, action_start=programs.action_start,
         depth=max(programs.depth, 1),
         stale_on=ch.stale_on_table(kernel_caches()),
+        event_from=_ints(compiled.event_from),
     )
 
 
@@ -175,12 +177,13 @@ def _simulate_blocks(model, st, key, first_run, horizon, block_sums, rung_counts
 Work = namedtuple("Work", ["marks", "conditions", "policies", "decisions", "fronts", "power",
                            "trust", "records"])
 #: The records of a block: the events not yet recorded (in order) and those among them that
-#: read what moves every week, with the two lists' lengths; the step-like columns'
-#: changes by week, their values as last recorded, and their running sums.
+#: read what moves every week, with the two lists' lengths and the first week an event that
+#: held before its window opens is to be recorded; the step-like columns' changes by week,
+#: their values as last recorded, and their running sums.
 RecordWork = namedtuple("RecordWork", [
     "open", "weekly", "lists", "steps", "count_steps", "recorded", "recorded_max", "running",
     "running_counts"])
-_OPEN_EVENTS, _WEEKLY_EVENTS = 0, 1
+_OPEN_EVENTS, _WEEKLY_EVENTS, _WINDOW_OPENS = 0, 1, 2
 
 
 @cached_with_inlined_sources
@@ -194,7 +197,7 @@ def _new_work(model, st, horizon, columns, n_events):  # pragma: no cover
                 fronts.fronts_work(model), power.power_work(model), np.ones(2),
                 RecordWork(np.zeros(max(n_events, 1), dtype=np.int64),
                            np.zeros(max(n_events, 1), dtype=np.int64),
-                           np.zeros(2, dtype=np.int64), np.zeros((horizon + 1, columns)),
+                           np.zeros(3, dtype=np.int64), np.zeros((horizon + 1, columns)),
                            np.zeros((horizon + 1, n_actors, n_rungs), dtype=np.int64),
                            np.zeros(columns), np.zeros(n_actors, dtype=np.int64),
                            np.zeros(columns), np.zeros((n_actors, n_rungs), dtype=np.int64)))
@@ -246,21 +249,25 @@ def _start_records(model, st, work, n, question_week):  # pragma: no cover
             count += 1
     records.lists[_OPEN_EVENTS] = count
     records.lists[_WEEKLY_EVENTS] = 0  # (every open event has every change to see: all, week 0)
+    records.lists[_WINDOW_OPENS] = NEVER
     records.recorded[:] = 0.0
     records.recorded_max[:] = -1
 
 
 @njit(inline="always")
 def _record_events(model, st, work, n, week, question_week):  # pragma: no cover
-    """The first week each open event of run ``n`` holds.
+    """The first week in its window each open event of run ``n`` holds.
 
     In a week that changed nothing the open events read, only those that read
-    what moves every week are evaluated (the others' values stand, and are false).
+    what moves every week are evaluated (the others' values stand, and are
+    false, or true for an event whose window had not opened: the week its window
+    opens, ``lists[_WINDOW_OPENS]``, records it). An event is evaluated before
+    its window opens too, so that its memories count those weeks, but not recorded.
     """
     marks, holds, records = work.marks, work.conditions.holds, work.records
     open_events, weekly_events, lists = records.open, records.weekly, records.lists
     open_count, weekly_count = lists[_OPEN_EVENTS], lists[_WEEKLY_EVENTS]
-    every_event = marks[ch.UNSEEN_BY_EVENTS] != 0
+    every_event = marks[ch.UNSEEN_BY_EVENTS] != 0 or week >= lists[_WINDOW_OPENS]
     every_week = ch.EVERY_WEEK
     if not every_event and weekly_count > 0:
         evaluate(model, st, work, weekly_events, 0, weekly_count, n, week, 0, ch.EVERY_WEEK)
@@ -275,9 +282,11 @@ def _record_events(model, st, work, n, week, question_week):  # pragma: no cover
     n_policies = st.policy_fired.shape[1]
     kept = 0
     weekly_count = 0
+    window_opens = NEVER
     for i in range(open_count):
         c = open_events[i]
-        if holds[c]:
+        opens = model.event_from[c - n_policies]
+        if holds[c] and week >= opens:
             question_week[n, c - n_policies] = week
         else:
             open_events[kept] = c
@@ -285,8 +294,11 @@ def _record_events(model, st, work, n, week, question_week):  # pragma: no cover
             if model.condition_reads[c] & ch.EVERY_WEEK:
                 weekly_events[weekly_count] = c
                 weekly_count += 1
+            elif holds[c]:
+                window_opens = min(window_opens, opens)
     lists[_OPEN_EVENTS] = kept
     lists[_WEEKLY_EVENTS] = weekly_count
+    lists[_WINDOW_OPENS] = window_opens
 
 
 @njit(inline="always")

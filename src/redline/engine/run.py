@@ -35,7 +35,7 @@ from redline.engine.kernel import run_kernel  # Numba compiles (or loads) it on 
 from redline.engine.memory import check_memory
 from redline.engine.seeding import BLOCK_SIZE, ChunkStreams, normalise_chunk_size
 from redline.engine.tallies import counts_by_column
-from redline.mechanisms.conditions import compile_condition
+from redline.mechanisms.conditions import Predicate, compile_conditions
 from redline.mechanisms.mechanism import Week
 from redline.mechanisms.programs import compile_programs
 from redline.mechanisms.registry import MECHANISMS, StreamLayout
@@ -418,18 +418,15 @@ def _run_vectorised(compiled: ScenarioArrays, task: ChunkTask, streams: ChunkStr
                     accumulator: _Accumulator, question_week: NDArray[np.int64],
                     advance: Callable[[int], None] | None) -> None:
     """Run the chunk week by week through the vectorised mechanisms (the reference engine)."""
-    scenario = compiled.scenario
     layout = StreamLayout.of(compiled)
     week = Week(compiled)
-    events = ([question.event for question in scenario.questions]
-              + [observation.event for observation in scenario.observations])
-    questions = [compile_condition(event, compiled) for event in events]
-    _record_questions(questions, state, question_week)
+    events = compile_conditions(compiled)[len(compiled.policy_ids):]
+    _record_questions(events, compiled.event_from, state, question_week)
     accumulator.record_week(state)
     for number in range(1, task.horizon + 1):
         state.week = number
         step(week, state, streams.uniforms(layout.size), layout)
-        _record_questions(questions, state, question_week)
+        _record_questions(events, compiled.event_from, state, question_week)
         accumulator.record_week(state)
         if advance is not None:
             advance(number)
@@ -455,7 +452,13 @@ def step(week: Week, state: State, uniforms: NDArray[np.float64], layout: Stream
         mechanism.reference(week, state, uniforms[layout.rows[mechanism.key]])
 
 
-def _record_questions(questions: list, state: State, question_week: NDArray[np.int64]) -> None:
-    for q, predicate in enumerate(questions):
-        hit = predicate(state) & (question_week[:, q] == NEVER)
+def _record_questions(events: list[Predicate], event_from: NDArray[np.int64], state: State,
+                      question_week: NDArray[np.int64]) -> None:
+    """The first week in its window (from ``event_from``) that each event holds, per run.
+
+    Every event is evaluated every week, before its window too, so that the
+    memories of its ``held_for`` and ``ever`` count the weeks before it.
+    """
+    for q, predicate in enumerate(events):
+        hit = predicate(state) & (question_week[:, q] == NEVER) & (state.week >= event_from[q])
         question_week[hit, q] = state.week

@@ -4,42 +4,68 @@ A condition from the scenario (``posture_at_least``, ``deployment_in_combat``,
 ``all`` / ``any`` / ``not`` ...) becomes a Python closure that maps the state
 of a chunk to a boolean array with one entry per run. The closures are built
 from the condition's fields by pattern matching; nothing in a scenario is
-ever evaluated as code.
+ever evaluated as code. A condition with a memory (``held_for``, ``ever``)
+keeps it in the state's ``memory_*`` slots, one per use, numbered as the
+compiled programs number them (:func:`redline.arrays.scenario_arrays.memory_count`),
+and updates it as :func:`redline.mechanisms.programs.remember` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
-from redline.arrays.scenario_arrays import ScenarioArrays
-from redline.arrays.state import TERMINAL_CODES, State
+from redline.arrays.scenario_arrays import ScenarioArrays, scenario_conditions
+from redline.arrays.state import NEVER, TERMINAL_CODES, State
 from redline.mechanisms.redlines import enforcement_belief
 from redline.scenario import models as m
 
 Predicate = Callable[[State], NDArray[np.bool_]]
 
 
-def compile_condition(condition: BaseModel, compiled: ScenarioArrays) -> Predicate:
-    """A predicate over runs for ``condition``."""
+def compile_condition(condition: BaseModel, compiled: ScenarioArrays,
+                      memories: Iterator[int] | None = None) -> Predicate:
+    """A predicate over runs for ``condition``.
+
+    ``memories`` hands out the memory slots of its ``held_for`` and ``ever``
+    (from 0 when left out): pass one counter for the conditions of a scenario
+    in the order of :func:`~redline.arrays.scenario_arrays.scenario_conditions`.
+    """
+    memories = itertools.count() if memories is None else memories
     actor = compiled.actor_index
     rung = compiled.rung_index
     match condition:
         case m.AllOf(all=items):
-            parts = [compile_condition(item, compiled) for item in items]
+            parts = [compile_condition(item, compiled, memories) for item in items]
             return lambda state: np.logical_and.reduce([part(state) for part in parts])
         case m.AnyOf(any=items):
-            parts = [compile_condition(item, compiled) for item in items]
+            parts = [compile_condition(item, compiled, memories) for item in items]
             return lambda state: np.logical_or.reduce([part(state) for part in parts])
         case m.NotOf(not_=inner):
-            part = compile_condition(inner, compiled)
+            part = compile_condition(inner, compiled, memories)
             return lambda state: ~part(state)
+        case m.HeldFor(held_for=spec):
+            part = compile_condition(spec.condition, compiled, memories)
+            slot, weeks = next(memories), spec.weeks
+
+            def held(state: State) -> NDArray[np.bool_]:
+                since = remember(state, slot, part(state), latch=False)
+                return (since != NEVER) & (since <= state.week - weeks + 1)
+            return held
+        case m.Ever(ever=inner):
+            part = compile_condition(inner, compiled, memories)
+            slot = next(memories)
+            return lambda state: remember(state, slot, part(state), latch=True) != NEVER
         case m.PostureAtLeast(posture_at_least=target):
             a, r = actor[target.actor], rung[target.rung]
             return lambda state: state.posture[:, a] >= r
+        case m.PostureIs(posture_is=target):
+            a, r = actor[target.actor], rung[target.rung]
+            return lambda state: state.posture[:, a] == r
         case m.Reached(reached=target):
             a, r = actor[target.actor], rung[target.rung]
             return lambda state: state.max_posture[:, a] >= r
@@ -94,6 +120,41 @@ def compile_condition(condition: BaseModel, compiled: ScenarioArrays) -> Predica
                 state.tested[:, line], r + 1,
             ) < value
     raise TypeError(f"not a condition: {condition!r}")
+
+
+def compile_conditions(compiled: ScenarioArrays) -> list[Predicate]:
+    """The predicates of every condition of the scenario, with their memory slots.
+
+    In the order of :func:`~redline.arrays.scenario_arrays.scenario_conditions`
+    (policies' ``when``, then questions' and observations' events), each use of
+    ``held_for`` or ``ever`` with its own slot, as the compiled programs have them.
+    """
+    memories = itertools.count()
+    return [compile_condition(condition, compiled, memories)
+            for condition in scenario_conditions(compiled.scenario)]
+
+
+def remember(state: State, slot: int, holds: NDArray[np.bool_], *, latch: bool
+             ) -> NDArray[np.int64]:
+    """Memory ``slot`` of every run after its inner condition is found ``holds`` this week.
+
+    Returns ``state.memory_since[:, slot]``: the first week of the inner
+    condition's current run of weeks held (``held_for``), or its first week
+    held (``ever``, a ``latch``), NEVER if none. Evaluated again in the same
+    week, it starts again from what the week before left (as the compiled
+    :func:`redline.mechanisms.programs.remember`).
+    """
+    week = state.week
+    fresh = state.memory_week[:, slot] != week
+    state.memory_before[fresh, slot] = state.memory_since[fresh, slot]
+    state.memory_week[:, slot] = week
+    before = state.memory_before[:, slot]
+    if latch:
+        since = np.where(before != NEVER, before, np.where(holds, week, NEVER))
+    else:
+        since = np.where(holds, np.where(before != NEVER, before, week), NEVER)
+    state.memory_since[:, slot] = since
+    return since
 
 
 def permitted(compiled: ScenarioArrays, state: State) -> NDArray[np.bool_]:

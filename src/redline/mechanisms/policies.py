@@ -26,7 +26,7 @@ from redline.arrays.state import NEVER, State
 from redline.arrays.streams import uniform_at
 from redline.mechanisms import changes as ch
 from redline.mechanisms import programs as pg
-from redline.mechanisms.conditions import Predicate, compile_condition
+from redline.mechanisms.conditions import Predicate, compile_conditions
 from redline.mechanisms.mechanism import Mechanism, Week
 from redline.scenario import models as m
 
@@ -38,9 +38,8 @@ class PolicyProgram:
 
     def __init__(self, compiled: ScenarioArrays) -> None:
         self.compiled = compiled
-        self.conditions: list[Predicate] = [
-            compile_condition(policy.when, compiled) for policy in compiled.scenario.policies
-        ]
+        self.conditions: list[Predicate] = compile_conditions(compiled)[
+            :len(compiled.scenario.policies)]
         self.support_columns = {key: k for k, key in enumerate(compiled.support_change_slots)}
 
     def reach_combat(self, state: State) -> FloatArray:
@@ -335,7 +334,7 @@ MECHANISM = Mechanism(
            "policy_decided", "policy_due", "policy_probability", "policy_delay"),
     writes=("deployment_in_combat", "policy_decided", "policy_due", "policy_fired", "grants",
             "deployment_active", "deployment_since", "support", "front_open", "talks_hazard",
-            "attrition", "loss_share"),
+            "attrition", "loss_share", "memory_since", "memory_before", "memory_week"),
     draws="one per policy",
     reference=reference_step,
     kernel=policies_kernel,

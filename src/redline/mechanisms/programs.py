@@ -4,7 +4,9 @@ The compiled kernel (:mod:`redline.engine.kernel`) cannot call the Python
 closures of :mod:`redline.mechanisms.conditions`, so each condition is
 translated, by pattern matching on its fields, into a postfix program: leaf
 tests push one boolean, ``all``/``any`` pop their operands and push their
-conjunction/disjunction, ``not`` negates the top of the stack. Policy actions
+conjunction/disjunction, ``not`` negates the top of the stack, and the two
+conditions with a memory, ``held_for`` and ``ever``, replace the top of the
+stack by what :func:`remember` makes of it. Policy actions
 become rows of (kind, three integer arguments, one number). Nothing in a
 scenario is ever evaluated as code: :func:`evaluate` interprets the programs
 run by run, and the tests check the two forms against each other.
@@ -17,7 +19,9 @@ otherwise (docs/performance.md, step 9).
 
 from __future__ import annotations
 
+import itertools
 from collections import namedtuple
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +29,8 @@ from numba import njit
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
-from redline.arrays.scenario_arrays import ScenarioArrays
-from redline.arrays.state import TERMINAL_CODES
+from redline.arrays.scenario_arrays import ScenarioArrays, scenario_conditions
+from redline.arrays.state import NEVER, TERMINAL_CODES
 from redline.mechanisms import changes as ch
 from redline.mechanisms.redlines import belief_at
 from redline.scenario import models as m
@@ -39,10 +43,14 @@ OP_CONTROL_BELOW, OP_CONTROL_ABOVE, OP_FRONT_ACTIVE = 8, 9, 10
 OP_WEEK_AT_LEAST, OP_POLICY_FIRED = 11, 12
 OP_RED_LINE_ENFORCED, OP_RED_LINE_CROSSED = 13, 14
 OP_SETTLED, OP_OUTCOME, OP_STABILITY_BELOW, OP_REGIME_CRISIS, OP_BELIEF_BELOW = 15, 16, 17, 18, 19
+OP_POSTURE_IS = 20
+# conditions with a memory (one slot each): they take the value below them on the stack
+OP_HELD_FOR, OP_EVER = 21, 22
 
 # What each leaf reads, as the bits of what a step may change (:mod:`redline.mechanisms.changes`)
 _READS = {
-    OP_POSTURE_AT_LEAST: ch.POSTURE, OP_REACHED: ch.POSTURE, OP_PERMITTED: ch.GRANTS,
+    OP_POSTURE_AT_LEAST: ch.POSTURE, OP_POSTURE_IS: ch.POSTURE, OP_REACHED: ch.POSTURE,
+    OP_PERMITTED: ch.GRANTS,
     OP_DEPLOYMENT_IN_COMBAT: ch.DEPLOYMENTS, OP_DEPLOYMENT_EXISTS: ch.DEPLOYMENTS,
     OP_FRONT_ACTIVE: ch.FRONTS, OP_POLICY_FIRED: ch.POLICIES,
     OP_RED_LINE_ENFORCED: ch.RED_LINES, OP_RED_LINE_CROSSED: ch.RED_LINES,
@@ -52,6 +60,10 @@ _READS = {
     OP_CONTROL_BELOW: ch.EVERY_WEEK, OP_CONTROL_ABOVE: ch.EVERY_WEEK,
     OP_STABILITY_BELOW: ch.EVERY_WEEK, OP_WEEK_AT_LEAST: ch.EVERY_WEEK,
 }
+
+#: What the conditions with a memory read besides their inner condition: a ``held_for``
+#: becomes true by the passing of weeks alone; an ``ever`` changes only when its inner does.
+_MEMORY_READS = {OP_HELD_FOR: ch.EVERY_WEEK, OP_EVER: 0}
 
 _REGIME_CRISIS = TERMINAL_CODES["regime_crisis"]
 
@@ -87,14 +99,13 @@ class Programs:
 def compile_programs(compiled: ScenarioArrays) -> Programs:
     """Translate the scenario's policy conditions, events and actions."""
     scenario = compiled.scenario
-    conditions = ([policy.when for policy in scenario.policies]
-                  + [question.event for question in scenario.questions]
-                  + [observation.event for observation in scenario.observations])
+    conditions = scenario_conditions(scenario)
     rows: list[tuple[int, int, int, int, float]] = []
     start = [0]
     depth = 1
+    memories = itertools.count()
     for condition in conditions:
-        depth = max(depth, _emit(condition, compiled, rows))
+        depth = max(depth, _emit(condition, compiled, rows, memories))
         start.append(len(rows))
     actions: list[tuple[int, int, int, int, float]] = []
     action_start = [0]
@@ -116,7 +127,7 @@ def compile_programs(compiled: ScenarioArrays) -> Programs:
     reads = np.zeros(len(conditions), dtype=np.int64)
     for c in range(len(conditions)):
         for code in op[start[c]:start[c + 1]]:
-            reads[c] |= _READS.get(int(code), 0)
+            reads[c] |= _READS.get(int(code), 0) | _MEMORY_READS.get(int(code), 0)
     return Programs(op=op, arg=arg, value=value, start=np.array(start, dtype=np.int64),
                     depth=depth, action_kind=action_kind, action_arg=action_arg,
                     action_value=action_value,
@@ -124,20 +135,33 @@ def compile_programs(compiled: ScenarioArrays) -> Programs:
 
 
 def _emit(condition: BaseModel, compiled: ScenarioArrays,
-          rows: list[tuple[int, int, int, int, float]]) -> int:
-    """Append ``condition`` in postfix order; return the stack depth it needs."""
+          rows: list[tuple[int, int, int, int, float]], memories: Iterator[int]) -> int:
+    """Append ``condition`` in postfix order; return the stack depth it needs.
+
+    A condition with a memory takes the next slot of ``memories`` after its
+    inner condition's (the order of
+    :func:`redline.arrays.scenario_arrays.memory_count`).
+    """
     actor, rung = compiled.actor_index, compiled.rung_index
     match condition:
         case m.AllOf(all=items) | m.AnyOf(any=items):
             depth = 0
             for position, item in enumerate(items):
-                depth = max(depth, position + _emit(item, compiled, rows))
+                depth = max(depth, position + _emit(item, compiled, rows, memories))
             rows.append((OP_ALL if isinstance(condition, m.AllOf) else OP_ANY,
                          len(items), 0, 0, 0.0))
             return max(depth, 1)
         case m.NotOf(not_=inner):
-            depth = _emit(inner, compiled, rows)
+            depth = _emit(inner, compiled, rows, memories)
             rows.append((OP_NOT, 0, 0, 0, 0.0))
+            return depth
+        case m.HeldFor(held_for=spec):
+            depth = _emit(spec.condition, compiled, rows, memories)
+            rows.append((OP_HELD_FOR, spec.weeks, next(memories), 0, 0.0))
+            return depth
+        case m.Ever(ever=inner):
+            depth = _emit(inner, compiled, rows, memories)
+            rows.append((OP_EVER, 0, next(memories), 0, 0.0))
             return depth
     rows.append(_leaf(condition, compiled, actor, rung))
     return 1
@@ -148,6 +172,8 @@ def _leaf(condition: BaseModel, compiled: ScenarioArrays, actor: dict[str, int],
     match condition:
         case m.PostureAtLeast(posture_at_least=target):
             return OP_POSTURE_AT_LEAST, actor[target.actor], rung[target.rung], 0, 0.0
+        case m.PostureIs(posture_is=target):
+            return OP_POSTURE_IS, actor[target.actor], rung[target.rung], 0, 0.0
         case m.Reached(reached=target):
             return OP_REACHED, actor[target.actor], rung[target.rung], 0, 0.0
         case m.Permitted(permitted=target):
@@ -204,6 +230,31 @@ def _action(action: object, compiled: ScenarioArrays, support_column: int
     raise TypeError(f"not an action: {action!r}")
 
 
+@njit(inline="always")
+def remember(since, before, evaluated, n, slot, week, holds, latch):  # pragma: no cover
+    """Run ``n``'s memory ``slot`` after its inner condition is found ``holds`` in ``week``.
+
+    ``since[n, slot]`` is the first week of the inner condition's current run
+    of weeks held (``held_for``), or of its first week held (``ever``, a
+    ``latch``), NEVER if none; returned. Evaluated again in the same week (a
+    policy after another fired), the memory starts again from the value the
+    week before left (``before``), so it moves once a week whatever the number
+    of evaluations. A week without evaluation leaves it as it was: a program is
+    evaluated in every week in which what it reads changed, and a ``held_for``
+    reads the passing of weeks (docs/model.md, conditions with a memory).
+    """
+    if evaluated[n, slot] != week:
+        before[n, slot] = since[n, slot]
+        evaluated[n, slot] = week
+    previous = before[n, slot]
+    if latch:
+        value = previous if previous != NEVER else (week if holds else NEVER)
+    else:
+        value = (previous if previous != NEVER else week) if holds else NEVER
+    since[n, slot] = value
+    return value
+
+
 #: The values of the conditions, which of them are to be evaluated, and the interpreter's
 #: stack: one of each per block of runs (see :func:`conditions_work`).
 ConditionWork = namedtuple("ConditionWork", ["holds", "needed", "stack"])
@@ -257,8 +308,15 @@ def evaluate(model, st, work, listed, first, last, n, week, changes,
             elif code == OP_NOT:
                 top -= 1
                 result = not stack[top]
+            elif code == OP_HELD_FOR or code == OP_EVER:
+                top -= 1
+                since = remember(st.memory_since, st.memory_before, st.memory_week, n, y, week,
+                                 stack[top], code == OP_EVER)
+                result = since != NEVER and (code == OP_EVER or since <= week - x + 1)
             elif code == OP_POSTURE_AT_LEAST:
                 result = st.posture[n, x] >= y
+            elif code == OP_POSTURE_IS:
+                result = st.posture[n, x] == y
             elif code == OP_REACHED:
                 result = st.max_posture[n, x] >= y
             elif code == OP_PERMITTED:

@@ -41,6 +41,8 @@ def describe_condition(condition: BaseModel, *, nested: bool = False) -> str:
     match condition:
         case m.PostureAtLeast(posture_at_least=target):
             return f"{target.actor} posture at least {target.rung}"
+        case m.PostureIs(posture_is=target):
+            return f"{target.actor} posture is {target.rung}"
         case m.Reached(reached=target):
             return f"{target.actor} has reached {target.rung}"
         case m.Permitted(permitted=target):
@@ -80,6 +82,11 @@ def describe_condition(condition: BaseModel, *, nested: bool = False) -> str:
             return _join(parts, " or ", nested)
         case m.NotOf(not_=part):
             return f"not {describe_condition(part, nested=True)}"
+        case m.HeldFor(held_for=spec):
+            weeks = "week" if spec.weeks == 1 else f"{spec.weeks} weeks"
+            return f"{describe_condition(spec.condition, nested=True)} for {weeks} running"
+        case m.Ever(ever=part):
+            return f"ever {describe_condition(part, nested=True)}"
     raise TypeError(f"not a condition: {type(condition).__name__}")
 
 

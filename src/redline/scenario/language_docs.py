@@ -12,6 +12,7 @@ import types
 import typing
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
@@ -127,6 +128,11 @@ _COMMON = {
 }
 
 
+#: Keys required unless another is given (the model checks that exactly one is).
+_ALTERNATIVES = {("Question", "by_week"): "required, or `by_date`",
+                 ("Question", "by_date"): "required, or `by_week`"}
+
+
 def _default(field: Any) -> str:
     if field.is_required():
         return "required"
@@ -137,19 +143,27 @@ def _default(field: Any) -> str:
     return f"`{field.default}`"
 
 
-def examples(model: type[BaseModel]) -> str | None:
-    """The YAML example a model declares (its ``example`` class attribute), if any.
+def examples(model: type[BaseModel]) -> list[Any]:
+    """The model's examples (its ``json_schema_extra``'s, also in `redline schema`).
 
     An element's example is the element as written in a scenario; a condition's
     or an action's is the one-key mapping. tests/test_docs.py validates each.
     """
-    example = getattr(model, "example", None)
-    return inspect.cleandoc(example) if isinstance(example, str) else None
+    extra = model.model_config.get("json_schema_extra")
+    found = extra.get("examples") if isinstance(extra, dict) else None
+    return found if isinstance(found, list) else []
 
 
-def _example_block(model: type[BaseModel]) -> list[str]:
-    example = examples(model)
-    return ["Example:", "", "```yaml", example, "```", ""] if example else []
+def _examples(model: type[BaseModel]) -> list[str]:
+    """The model's examples as YAML blocks."""
+    examples_ = examples(model)
+    if not examples_:
+        return []
+    lines = [f"Example{'s' if len(examples_) > 1 else ''} (`{model.__name__}`):", ""]
+    for example in examples_:
+        text = yaml.safe_dump(example, sort_keys=False, default_flow_style=None, width=88)
+        lines += ["```yaml", text.rstrip("\n"), "```", ""]
+    return lines
 
 
 def _table(model: type[BaseModel]) -> list[str]:
@@ -158,9 +172,10 @@ def _table(model: type[BaseModel]) -> list[str]:
     for name, field in model.model_fields.items():
         key = field.alias or name
         description = (field.description or _COMMON.get(key, "")).replace("|", "\\|")
-        lines.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | "
+        default = _ALTERNATIVES.get((model.__name__, key)) or _default(field)
+        lines.append(f"| `{key}` | {_type_name(field.annotation)} | {default} | "
                      f"{description} |")
-    return [*lines, "", *_example_block(model)]
+    return [*lines, "", *_examples(model)]
 
 
 def _one_key(models: list[type[BaseModel]]) -> list[str]:
@@ -172,9 +187,7 @@ def _one_key(models: list[type[BaseModel]]) -> list[str]:
         doc = inspect.cleandoc(model.__doc__ or "").split("\n\n")[0].replace("\n", " ")
         doc = doc.replace("|", "\\|")
         lines.append(f"| `{key}` | {_type_name(field.annotation)} | {doc} |")
-        example = examples(model)
-        if example:
-            shown += [f"`{key}`:", "", "```yaml", example, "```", ""]
+        shown += _examples(model)
     return [*lines, "", *shown]
 
 
@@ -207,6 +220,7 @@ def reference_markdown() -> str:
     lines += ["## Conditions", "",
               "A condition is a one-key mapping; `all`, `any` and `not` combine them.", ""]
     lines += _one_key(_CONDITIONS)
+    lines += _table(m.HeldForSpec)
     lines += ["## Actions", "", "A policy's `then` is a list of one-key actions.", ""]
     lines += _one_key(_ACTIONS)
     lines += ["## Outcomes", "", "Exclusive and exhaustive: "

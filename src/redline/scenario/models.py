@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     Tag,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -233,16 +235,12 @@ class Front(_Strict):
         default_factory=dict,
         description="Share of each actor's capability tied down while the front is open.",
     )
-    example: ClassVar[str] = """
-        fronts:
-          plateau:                 # troops face each other; nobody fights for the ground yet
-            attacker: CHN
-            defender: IND
-            forces: {CHN: 300, IND: 350}
-            attrition: {CHN: 0.02, IND: 0.02}
-            control: 0.1
-            fights_at: border_clash  # a standoff until one of them holds this rung
-        """
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"fronts": {"plateau": {"attacker": "CHN", "defender": "IND",
+                                "forces": {"CHN": 300, "IND": 350},
+                                "attrition": {"CHN": 0.02, "IND": 0.02}, "control": 0.1,
+                                "fights_at": "border_clash"}}},
+    ]})
 
     fights_at: Annotated[Identifier, Refers("ladder")] | None = Field(
         default=None,
@@ -331,6 +329,15 @@ class PostureAtLeast(_Strict):
     """True when the actor's current posture is at or above the rung."""
 
     posture_at_least: ActorRung
+
+
+class PostureIs(_Strict):
+    """True when the actor's current posture is exactly the rung (not a higher one)."""
+
+    posture_is: ActorRung
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"posture_is": {"actor": "USA", "rung": "quarantine"}}]})
 
 
 class Reached(_Strict):
@@ -440,6 +447,39 @@ class BeliefBelow(_Strict):
     belief_below: BeliefTarget
 
 
+class HeldForSpec(_Strict):
+    """A condition and the number of consecutive weeks it must have held."""
+
+    weeks: int = Field(ge=1, le=MAX_HORIZON, description="Consecutive weeks, this one included.")
+    condition: Condition = Field(description="The condition that must have held.")
+
+
+class HeldFor(_Strict):
+    """True when the condition has held in each of the last `weeks` weeks, this one included.
+
+    Each use keeps its own count, updated once a week where it is evaluated: a
+    policy's `when` at the start of the week (on the state the week before left),
+    a question's or an observation's `event` at the end of the week.
+    """
+
+    held_for: HeldForSpec
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"held_for": {"weeks": 8, "condition": {"front_active": "kursk"}}}]})
+
+
+class Ever(_Strict):
+    """True once the condition has held in some week so far (a latch: it stays true).
+
+    Each use keeps its own latch, updated where it is evaluated (as `held_for`).
+    """
+
+    ever: Condition
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"ever": {"posture_is": {"actor": "USA", "rung": "quarantine"}}}]})
+
+
 class AllOf(_Strict):
     """True when every condition holds."""
 
@@ -479,6 +519,7 @@ def _tag(value: object) -> str | None:
 #: The keys that name a condition, for error messages and the docs.
 CONDITION_KEYS: tuple[str, ...] = (
     "posture_at_least",
+    "posture_is",
     "reached",
     "permitted",
     "deployment_in_combat",
@@ -495,6 +536,8 @@ CONDITION_KEYS: tuple[str, ...] = (
     "stability_below",
     "regime_crisis",
     "belief_below",
+    "held_for",
+    "ever",
     "all",
     "any",
     "not",
@@ -502,6 +545,7 @@ CONDITION_KEYS: tuple[str, ...] = (
 
 Condition = Annotated[
     Annotated[PostureAtLeast, Tag("posture_at_least")]
+    | Annotated[PostureIs, Tag("posture_is")]
     | Annotated[Reached, Tag("reached")]
     | Annotated[Permitted, Tag("permitted")]
     | Annotated[DeploymentInCombat, Tag("deployment_in_combat")]
@@ -518,6 +562,8 @@ Condition = Annotated[
     | Annotated[StabilityBelow, Tag("stability_below")]
     | Annotated[RegimeCrisis, Tag("regime_crisis")]
     | Annotated[BeliefBelow, Tag("belief_below")]
+    | Annotated[HeldFor, Tag("held_for")]
+    | Annotated[Ever, Tag("ever")]
     | Annotated[AllOf, Tag("all")]
     | Annotated[AnyOf, Tag("any")]
     | Annotated[NotOf, Tag("not")],
@@ -527,6 +573,9 @@ Condition = Annotated[
         custom_error_message="not a condition",
     ),
 ]
+HeldForSpec.model_rebuild()
+HeldFor.model_rebuild()
+Ever.model_rebuild()
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NotOf.model_rebuild()
@@ -633,7 +682,8 @@ class CloseFront(RecordedAction):
     Carried out by mechanisms.fronts.
     """
 
-    example: ClassVar[str] = "close_front: plateau   # a ceasefire there, ground held as it stands"
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"close_front": "plateau"}]})
 
     close_front: Annotated[Identifier, Refers("fronts")]
 
@@ -655,7 +705,8 @@ class Withdraw(RecordedAction):
     Carried out by mechanisms.fronts.
     """
 
-    example: ClassVar[str] = "withdraw: {front: plateau, actor: CHN}   # CHN leaves: control 0"
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"withdraw": {"front": "plateau", "actor": "CHN"}}]})
 
     withdraw: WithdrawalTarget
 
@@ -681,7 +732,8 @@ class Concede(RecordedAction):
     payment or a linked issue), which widens the acceptable range.
     """
 
-    example: ClassVar[str] = "concede: {by: USA, value: 0.05}   # the Jupiters for the missiles"
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"concede": {"by": "USA", "value": 0.05}}]})
 
     concede: ConcessionTerms
 
@@ -731,16 +783,93 @@ class Policy(_Strict):
 # --------------------------------------------------------- questions, evidence
 
 
+def week_of_deadline(start: dt.date, deadline: dt.date) -> int:
+    """The last week whose end falls on or before ``deadline``: floor(days / 7).
+
+    Week w ends on ``start`` + 7 w days (week 0 is the start), so a deadline
+    between two weeks' ends counts the earlier: the event must have happened by
+    the date, and a week's state is known at its end.
+    """
+    return (deadline - start).days // 7
+
+
+def week_of_opening(start: dt.date, opening: dt.date) -> int:
+    """The first week whose end falls on or after ``opening``: ceil(days / 7), at least 0."""
+    return max(-(-(opening - start).days // 7), 0)
+
+
 class Question(_Strict):
-    """A forecast question: the event happens by the deadline week."""
+    """A forecast question: the event happens by the deadline week.
+
+    With `from_week`, it asks whether the event happens in the window from that
+    week to the deadline: the event is not checked before the window opens (a
+    `held_for` or `ever` in it still counts the weeks before). Either end may be
+    a date instead (`by_date`, `from_date`): a deadline date counts the last week
+    that ends on or before it, an opening date the first week that ends on or after
+    it (week w ends `start` + 7 w days). A deadline past the horizon is allowed
+    (the question is answered as of the horizon; `redline validate` warns).
+    """
 
     id: Identifier
     text: str | None = Field(default=None, max_length=2000)
     event: Condition
-    by_week: int = Field(ge=1, le=MAX_HORIZON)
+    by_week: int = Field(
+        default=0, ge=1, le=MAX_HORIZON,
+        description="Deadline: week (from the start) by which the event counts; this or "
+        "`by_date` is required.")
+    by_date: dt.date | None = Field(
+        default=None, description="Deadline as a date, instead of `by_week`: the last week "
+        "that ends on or before it.")
+    from_week: int = Field(
+        default=0, ge=0, le=MAX_HORIZON,
+        description="First week of the window in which the event counts (0: from the start).")
+    from_date: dt.date | None = Field(
+        default=None, description="Opening of the window as a date, instead of `from_week`: "
+        "the first week that ends on or after it.")
     base_rate: Probability | None = Field(
         default=None, description="Reference-class probability, for scoring baselines."
     )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"id": "fighting_lasts", "event": {"held_for": {"weeks": 8, "condition": {
+            "front_active": "kursk"}}}, "from_date": "2024-10-01", "by_date": "2024-12-31"},
+        {"id": "late_escalation", "event": {"reached": {"actor": "RUS", "rung": "mobilise"}},
+         "from_week": 13, "by_week": 26}]})
+
+    @model_validator(mode="after")
+    def _one_deadline_and_one_opening(self) -> Question:
+        """Exactly one of by_week and by_date; at most one of from_week and from_date."""
+        given = self.model_fields_set
+        if ("by_week" in given) == (self.by_date is not None):
+            raise PydanticCustomError(
+                "deadline", "{problem}",
+                {"problem": "both by_week and by_date" if "by_week" in given
+                 else "no deadline", "expected": "exactly one of by_week and by_date"})
+        if "from_week" in given and self.from_date is not None:
+            raise PydanticCustomError(
+                "opening", "both from_week and from_date",
+                {"expected": "at most one of from_week and from_date"})
+        return self
+
+    def weeks(self, start: dt.date) -> tuple[int, int]:
+        """The window's first and last weeks (``from_week``, ``by_week``) for ``start``."""
+        by_week = self.by_week if self.by_date is None else week_of_deadline(start, self.by_date)
+        from_week = (self.from_week if self.from_date is None
+                     else week_of_opening(start, self.from_date))
+        return from_week, by_week
+
+    @model_serializer(mode="wrap")
+    def _dates_as_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Dump a date as given, without the weeks the scenario worked out from it.
+
+        So that a dump validates again (exactly one of each pair).
+        """
+        dumped: dict[str, Any] = handler(self)
+        if self.by_date is not None:
+            dumped.pop("by_week", None)
+        if self.from_date is not None:
+            dumped.pop("from_week", None)
+        return dumped
 
 
 class Hypothesis(_Strict):
@@ -905,6 +1034,23 @@ class Scenario(_Strict):
         default_factory=list, description="Named what-ifs: overlays for `redline compare`.")
     model: ModelSettings = Field(default_factory=ModelSettings,
                                  description="Global parameters of the mechanisms.")
+
+    @model_validator(mode="after")
+    def _questions_in_weeks(self) -> Scenario:
+        """Work out the weeks of the questions dated by ``by_date`` or ``from_date``.
+
+        From the start (:meth:`Question.weeks`); whether they fall in range and
+        the window opens by the deadline is checked with the references
+        (:mod:`redline.scenario.references`), at the line of the date.
+        """
+        if any(q.by_date is not None or q.from_date is not None for q in self.questions):
+            questions = []
+            for question in self.questions:
+                from_week, by_week = question.weeks(self.start)
+                questions.append(question.model_copy(
+                    update={"from_week": from_week, "by_week": by_week}))
+            object.__setattr__(self, "questions", questions)
+        return self
 
     @field_validator("start")
     @classmethod

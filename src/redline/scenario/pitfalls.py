@@ -14,7 +14,9 @@ failing) about each of these, at the line of the value concerned:
   response, and its harm falls only on the other side, so it does not
   restrain the owner (a self-limit is not expressible yet);
 - a question whose deadline lies past the horizon: runs stop at the
-  horizon, so the question is answered as of the horizon, not its deadline.
+  horizon, so the question is answered as of the horizon, not its deadline
+  (the run accepts it: a longer ``--horizon`` answers it in full);
+- a question whose window opens past the horizon: no run can answer it yes.
 
 The scale warnings (numbers outside their unit's usual range) are in
 :mod:`redline.scenario.scales`; :func:`file_warnings` gives both.
@@ -58,8 +60,13 @@ def pitfalls(scenario: Scenario, source: SourceMap, file: str) -> list[Issue]:
                  "restrain the owner",
                  "the actors the owner means to deter")
     for i, question in enumerate(scenario.questions):
-        if question.by_week > scenario.horizon:
-            warn(("questions", i, "by_week"),
+        if question.from_week > scenario.horizon:
+            warn(("questions", i, "from_date" if question.from_date else "from_week"),
+                 f"question {question.id!r} opens its window at week {question.from_week}, "
+                 f"past the horizon (week {scenario.horizon}): no run can answer it yes",
+                 f"a window that opens by the horizon, {scenario.horizon}")
+        elif question.by_week > scenario.horizon:
+            warn(("questions", i, "by_date" if question.by_date else "by_week"),
                  f"question {question.id!r} has its deadline at week {question.by_week}, past "
                  f"the horizon (week {scenario.horizon}): it is answered as of week "
                  f"{scenario.horizon}", f"a deadline at most the horizon, {scenario.horizon}")

@@ -10,6 +10,7 @@ changed scenario is valid) is checked by the loader, which validates scenarios.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import types
 import typing
@@ -136,6 +137,7 @@ class _ReferenceChecker:
         for field_name in ("questions", "observations"):
             for i, item in _present(getattr(self.s, field_name)):
                 yield from self.condition((field_name, i, "event"), item.event)
+        yield from self._windows()
         yield from self._source_groups()
         yield from self._declared(self.s, ())
         for i, commitment in _present(self.s.commitments):
@@ -156,6 +158,35 @@ class _ReferenceChecker:
                 if item.id in seen:
                     yield (field_name, i, "id"), f"duplicate id {item.id!r}", "unique ids"
                 seen.add(item.id)
+
+    def _windows(self) -> Iterator[Problem]:
+        """A question's deadline is a week of the scenario, and its window opens by it.
+
+        Dates (``by_date``, ``from_date``) are worked out in weeks from the start
+        (:meth:`~redline.scenario.models.Question.weeks`) and reported at the date.
+        """
+        start = self.s.start
+        if start is None:
+            return
+        for i, question in _present(self.s.questions):
+            from_week, by_week = question.weeks(start)
+            if question.by_date is not None and not 1 <= by_week <= m.MAX_HORIZON:
+                first = start + dt.timedelta(weeks=1)
+                last = start + dt.timedelta(weeks=m.MAX_HORIZON)
+                yield (("questions", i, "by_date"),
+                       f"by_date {question.by_date} falls in week {by_week} of a scenario "
+                       f"that starts on {start}",
+                       f"a date from {first} (the end of week 1) to {last} "
+                       f"(week {m.MAX_HORIZON})")
+            elif question.from_date is not None and from_week > m.MAX_HORIZON:
+                yield (("questions", i, "from_date"),
+                       f"from_date {question.from_date} falls after week {m.MAX_HORIZON}",
+                       "a date within the longest horizon")
+            elif from_week > by_week:
+                key = "from_date" if question.from_date is not None else "from_week"
+                yield (("questions", i, key),
+                       f"the window opens at week {from_week}, after the deadline "
+                       f"(week {by_week})", "a window that opens by its deadline")
 
     def _source_groups(self) -> Iterator[Problem]:
         """Reports relaying one source must say the same thing (same event, week, report)."""
@@ -280,8 +311,12 @@ class _ReferenceChecker:
                     yield from self.condition((*path, key, i), item)
             case m.NotOf(not_=inner):
                 yield from self.condition((*path, "not"), inner)
+            case m.HeldFor(held_for=spec):
+                yield from self.condition((*path, "held_for", "condition"), spec.condition)
+            case m.Ever(ever=inner):
+                yield from self.condition((*path, "ever"), inner)
             case m.PostureAtLeast(posture_at_least=target) | m.Reached(reached=target) | \
-                    m.Permitted(permitted=target):
+                    m.Permitted(permitted=target) | m.PostureIs(posture_is=target):
                 key = next(iter(type(condition).model_fields))
                 yield from self.actor((*path, key, "actor"), target.actor)
                 yield from self.rung((*path, key, "rung"), target.rung)
