@@ -24,7 +24,7 @@ from redline.analysis.scoring import ScoreCard, score
 from redline.results import EnsembleResult
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import issue_from_pydantic
-from redline.scenario.models import Scenario
+from redline.scenario.models import Question, Scenario
 from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
 
 
@@ -61,26 +61,34 @@ def load_resolutions(path: str | Path, scenario: Scenario) -> list[Resolution]:
 def resolution_warnings(path: str | Path, scenario: Scenario) -> list[Issue]:
     """Resolutions that load but are probably not what their author meant, each at its line.
 
-    A ``true`` outcome dated after its question's deadline is scored as false
-    (:func:`happened_by_deadline`), and one dated before the scenario's start
-    happened before the forecast was made. Raises :class:`ScenarioError` as
-    :func:`load_resolutions` does.
+    A ``true`` outcome dated after its question's deadline, or before its
+    window opens, is scored as false (:func:`happened_by_deadline`), and one
+    dated before the scenario's start happened before the forecast was made.
+    ``redline validate`` and ``redline score`` print these. Raises
+    :class:`ScenarioError` as :func:`load_resolutions` does.
     """
     resolutions, source = _read(path, scenario)
-    deadlines = {q.id: (q.by_week, scenario.start + dt.timedelta(weeks=q.by_week))
-                 for q in scenario.questions}
+    questions = {q.id: q for q in scenario.questions}
     warnings: list[Issue] = []
     for i, resolution in enumerate(resolutions):
         if resolution.date is None:
             continue
         line, column = source.locate(("resolutions", i, "date"))
-        week, deadline = deadlines[resolution.question]
+        question = questions[resolution.question]
+        opens, deadline = window_dates(question, scenario)
         if resolution.outcome and resolution.date > deadline:
             warnings.append(Issue(
                 str(path), line, column,
                 f"warning: {resolution.question!r} resolved true on {resolution.date}, after "
-                f"its deadline {deadline} (week {week}): it is scored as false",
+                f"its deadline {deadline} (week {question.by_week}): it is scored as false",
                 f"a date on or before {deadline}, or outcome false"))
+        elif resolution.outcome and resolution.date < opens:
+            warnings.append(Issue(
+                str(path), line, column,
+                f"warning: {resolution.question!r} resolved true on {resolution.date}, before "
+                f"its window opens on {opens} (week {question.from_week}): it is scored as "
+                "false", f"the date of the first time it happened from {opens} to {deadline}, "
+                "or outcome false"))
         if resolution.date < scenario.start:
             warnings.append(Issue(
                 str(path), line, column,
@@ -133,18 +141,26 @@ def _read(path: str | Path, scenario: Scenario) -> tuple[list[Resolution], Sourc
     return list(parsed.resolutions), source
 
 
-def happened_by_deadline(resolution: Resolution, scenario: Scenario) -> bool:
-    """Whether the question's event happened by its deadline week.
+def window_dates(question: Question, scenario: Scenario) -> tuple[dt.date, dt.date]:
+    """The dates of the ends of the question's first and last weeks (week w: start + 7 w days)."""
+    return (scenario.start + dt.timedelta(weeks=question.from_week),
+            scenario.start + dt.timedelta(weeks=question.by_week))
 
-    A ``true`` outcome dated after the deadline resolves the question as false.
+
+def happened_by_deadline(resolution: Resolution, scenario: Scenario) -> bool:
+    """Whether the question's event happened in its window (by its deadline week).
+
+    A ``true`` outcome dated after the deadline, or before the window opens,
+    resolves the question as false (:func:`resolution_warnings` says so); one
+    without a date counts as in the window.
     """
     if not resolution.outcome:
         return False
     if resolution.date is None:
         return True
     question = next(q for q in scenario.questions if q.id == resolution.question)
-    deadline = scenario.start + dt.timedelta(weeks=question.by_week)
-    return resolution.date <= deadline
+    opens, deadline = window_dates(question, scenario)
+    return opens <= resolution.date <= deadline
 
 
 def score_result(result: EnsembleResult, resolutions: Sequence[Resolution]) -> ScoreCard:

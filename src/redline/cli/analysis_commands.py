@@ -12,7 +12,7 @@ from rich.text import Text
 
 import redline
 from redline.analysis.hinges import hinges
-from redline.analysis.resolutions import load_resolutions, score_result
+from redline.analysis.resolutions import load_resolutions, resolution_warnings, score_result
 from redline.cli.common import (
     HorizonOption,
     JsonOption,
@@ -134,6 +134,8 @@ def score_command(
         recorded = load_resolutions(resolutions, loaded)
     except ScenarioError as error:
         fail([issue.format() for issue in error.issues])
+    for warning in resolution_warnings(resolutions, loaded):  # (e.g. scored as false)
+        typer.echo(warning.format(), err=True)
     result = _simulate(scenario, runs, seed, None, json_output)
     card = score_result(result, recorded)
     if json_output:

@@ -230,7 +230,9 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             ["id", "text", "event", "deadline"],
             [
                 [q.id, q.text or "", describe_condition(q.event),
-                 f"week {q.by_week} ({_date_after(s, q.by_week)})"]
+                 (f"weeks {q.from_week}-{q.by_week} ({_date_after(s, q.from_week)} to "
+                  f"{_date_after(s, q.by_week)})") if q.from_week
+                 else f"week {q.by_week} ({_date_after(s, q.by_week)})"]
                 for q in s.questions
             ],
         )
