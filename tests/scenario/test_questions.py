@@ -146,3 +146,14 @@ def test_score_prints_a_warning_naming_a_question_scored_false(tmp_path):
     assert warning.startswith(f"{path}:2:")
     assert "'strike_used' resolved true on 2024-04-01, after its deadline" in warning
     assert "scored as false" in warning
+
+
+def test_the_json_schema_asks_for_one_deadline():
+    from redline.scenario.schema import json_schema
+
+    question = json_schema()["$defs"]["Question"]
+    assert question["oneOf"] == [{"required": ["by_week"]}, {"required": ["by_date"]}]
+    assert "default" not in question["properties"]["by_week"]
+    for example in question["examples"]:  # each example is a valid question
+        validate_data(mini(**{key: value for key, value in example.items()
+                              if key not in ("id", "event")}), file="mini.yaml")

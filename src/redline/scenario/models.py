@@ -798,6 +798,11 @@ def week_of_opening(start: dt.date, opening: dt.date) -> int:
     return max(-(-(opening - start).days // 7), 0)
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    """Leave a placeholder default (a key required unless another is given) out of the schema."""
+    schema.pop("default", None)
+
+
 class Question(_Strict):
     """A forecast question: the event happens by the deadline week.
 
@@ -814,7 +819,7 @@ class Question(_Strict):
     text: str | None = Field(default=None, max_length=2000)
     event: Condition
     by_week: int = Field(
-        default=0, ge=1, le=MAX_HORIZON,
+        default=0, ge=1, le=MAX_HORIZON, json_schema_extra=_no_default,
         description="Deadline: week (from the start) by which the event counts; this or "
         "`by_date` is required.")
     by_date: dt.date | None = Field(
@@ -830,11 +835,13 @@ class Question(_Strict):
         default=None, description="Reference-class probability, for scoring baselines."
     )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
-        {"id": "fighting_lasts", "event": {"held_for": {"weeks": 8, "condition": {
-            "front_active": "kursk"}}}, "from_date": "2024-10-01", "by_date": "2024-12-31"},
-        {"id": "late_escalation", "event": {"reached": {"actor": "RUS", "rung": "mobilise"}},
-         "from_week": 13, "by_week": 26}]})
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={
+        "oneOf": [{"required": ["by_week"]}, {"required": ["by_date"]}],
+        "examples": [
+            {"id": "fighting_lasts", "event": {"held_for": {"weeks": 8, "condition": {
+                "front_active": "kursk"}}}, "from_date": "2024-10-01", "by_date": "2024-12-31"},
+            {"id": "late_escalation", "event": {"reached": {"actor": "RUS", "rung": "mobilise"}},
+             "from_week": 13, "by_week": 26}]})
 
     @model_validator(mode="after")
     def _one_deadline_and_one_opening(self) -> Question:
