@@ -80,6 +80,7 @@ def plain_parameters(compiled: ScenarioArrays, uniforms: np.ndarray) -> dict[str
         "deployment_delay": at_least_zero(np.rint(take(compiled.deployment_delay_slot))),
         "policy_probability": share(take(compiled.policy_probability_slot)),
         "policy_delay": at_least_zero(np.rint(take(compiled.policy_delay_slot))),
+        "policy_hazard": share(take(compiled.policy_hazard_slot)),
         "action_level": share(take(actions)),
         "support": share(take(compiled.support_slot, compiled.support_default)),
         "forces": forces,

@@ -168,6 +168,8 @@ class ScenarioArrays:
     concession_policy: IntArray  # (K,) the policy of each
     concession_side: IntArray  # (K,) the side that concedes
     concession_value_slot: IntArray  # (K,) slot of its worth to the other side
+    # policies drawn every week their condition holds (``hazard``)
+    policy_hazard_slot: IntArray  # (P,) slot of each policy's weekly hazard, -1 for none
     # questions
     question_ids: list[str]
     # conditions: how many keep a memory (held_for, ever), one per use; the first week each
@@ -221,6 +223,7 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
                                + [0] * len(scenario.observations), dtype=np.int64),
         **_pressure_fields(scenario, slots, actor_index),
         **_concession_fields(scenario, slots, actor_index, sides["side_of"]),
+        **_hazard_fields(scenario, slots),
         # last, so that the slots before it do not move when the decision parameters do
         "decision_table": decisions,
         # an uncertain parameter like any other (it enters `redline sensitivity`): the
@@ -544,6 +547,18 @@ def _pressure_fields(scenario: m.Scenario, slots: ParameterSlots,
         "pressure_cost_slot": slots.add_many([p.cost for p in pressures.values()],
                                              [f"pressures.{q}.cost" for q in pressures]),
     }
+
+
+def _hazard_fields(scenario: m.Scenario, slots: ParameterSlots) -> dict[str, Any]:
+    """The slot of each policy's weekly hazard; slots only for the policies that have one.
+
+    A scenario without hazards gets no slot, so its other slots (and the
+    decision draw after them) keep their places.
+    """
+    return {"policy_hazard_slot": np.array(
+        [-1 if policy.hazard is None
+         else slots.add(policy.hazard, f"policies.{policy.id}.hazard")
+         for policy in scenario.policies], dtype=np.int64)}
 
 
 def _decision_table(settings: m.ModelSettings) -> FloatArray:

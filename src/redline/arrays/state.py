@@ -65,6 +65,7 @@ class State:
     action_level: FloatArray  # (N, K) new support level of each support-changing action
     pressure_cost: FloatArray  # (N, Q) weekly cost of each economic pressure to its target
     concession_value: FloatArray  # (N, K) worth of each concession to the side it is made to
+    policy_hazard: FloatArray  # (N, P) weekly chance of a hazard policy (0 for the others)
     rationality: FloatArray  # (N,) logit precision of the decisions
     switching_cost: FloatArray  # (N,)
     planning_weeks: FloatArray  # (N,)
@@ -72,6 +73,8 @@ class State:
     support: FloatArray  # (N, A)
     posture: IntArray  # (N, A) rung index
     max_posture: IntArray
+    hold_until: IntArray  # (N, A) last week an adopted posture is held without deciding
+    return_rung: IntArray  # (N, A) rung to return to after that week, -1 for none
     grants: BoolArray  # (N, A, R, S) supplier s has permitted rung r to actor a
     tested: IntArray  # (N, L) index into the extended severities: highest tested
     low: IntArray  # (N, L) public lower bound L (extended index)
@@ -206,9 +209,12 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
                           bound=SHARE),
         pressure_cost=take(compiled.pressure_cost_slot, bound=AT_LEAST_ZERO),
         concession_value=take(compiled.concession_value_slot, bound=AT_LEAST_ZERO),
+        policy_hazard=take(compiled.policy_hazard_slot, bound=SHARE),
         support=take(compiled.support_slot, fill=compiled.support_default, bound=SHARE),
         posture=posture,
         max_posture=posture.copy(),
+        hold_until=np.zeros((runs, n_actors), dtype=np.int64),
+        return_rung=np.full((runs, n_actors), -1, dtype=np.int64),
         grants=np.zeros((runs, n_actors, n_rungs, len(compiled.suppliers)), dtype=bool),
         tested=low.copy(),
         low=low,

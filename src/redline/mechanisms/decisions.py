@@ -19,6 +19,13 @@ move (a government's inertia: it holds unless a move is clearly better). The
 choice is logit (quantal response, McKelvey & Palfrey 1995): P(r) is
 proportional to exp(lambda U(r)); lambda = 0 is uniform, a large lambda is a
 best response.
+
+An actor that a policy made adopt a rung (``adopt``,
+:mod:`redline.mechanisms.policies`) does not decide while it holds it: its
+week's draw is made (the streams are counter-based, so nothing else moves)
+and its pick is overridden by the rung held. When the hold of an ``adopt``
+with ``weeks`` ends, the actor first returns to the rung it held before, then
+decides from it as usual.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from redline.mechanisms.conditions import permitted
 from redline.mechanisms.mechanism import Mechanism, Week
 from redline.mechanisms.power import actor_weight, contest_success, contest_success_at, side_power
 from redline.mechanisms.redlines import belief_at, enforcement_belief
+from redline.scenario import models
 
 FloatArray = NDArray[np.float64]
 
@@ -95,6 +103,7 @@ def neighbours(usable: NDArray[np.bool_], current: NDArray[np.int64]
 def decide(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> None:
     """Every side-aligned actor picks down / hold / up (``uniforms``: one row per actor)."""
     fighting = state.fighting
+    return_from_hold(state)
     may = permitted(compiled, state)
     power = side_power(compiled, state)
     weight = actor_weight(state)
@@ -127,10 +136,24 @@ def decide(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> None
             utilities[:, k] = (horizon * (gain - cost) - switching
                                - red_line_risk(compiled, state, a, rung))
         chosen = options[runs, logit_choice(utilities, available, rationality, uniforms[a])]
-        new = np.where(fighting, chosen, current)
+        held = state.week <= state.hold_until[:, a]  # an adopted rung: no decision
+        new = np.where(fighting & ~held, chosen, current)
         state.posture[:, a] = new
         state.max_posture[:, a] = np.maximum(state.max_posture[:, a], new)
         state.weekly_cost[:, a] += np.where(fighting, state.cost[runs, new], 0.0)
+
+
+def return_from_hold(state: State) -> None:
+    """Actors whose hold of an adopted rung has ended return to the rung before it.
+
+    In runs still fighting, as the decisions are made (a run under a
+    settlement returns when the fighting resumes).
+    """
+    returning = (state.fighting[:, None] & (state.return_rung >= 0)
+                 & (state.week > state.hold_until))
+    if returning.any():
+        state.posture[returning] = state.return_rung[returning]
+        state.return_rung[returning] = -1
 
 
 def red_line_risk(compiled: ScenarioArrays, state: State, actor: int,
@@ -219,6 +242,12 @@ def decide_kernel(model, st, work, n, run, week, key):  # pragma: no cover
     if st.settled[n]:
         return
     marks, m = work.marks, model.decisiveness
+    for a in model.adopters:  # :func:`return_from_hold`
+        if st.return_rung[n, a] >= 0 and week > st.hold_until[n, a]:
+            if st.posture[n, a] != st.return_rung[n, a]:
+                ch.note(marks, ch.POSTURE)
+            st.posture[n, a] = st.return_rung[n, a]
+            st.return_rung[n, a] = -1
     power.actor_weights(model, st, work, n)
     if not ch.is_stale(marks, power.SIDE_POWER_CACHE):  # last week's power step stands
         power_0, power_1 = work.power.kept[power.SIDE_0], work.power.kept[power.SIDE_1]
@@ -243,6 +272,8 @@ def decide_kernel(model, st, work, n, run, week, key):  # pragma: no cover
                               power_0 if side_0 else power_1, power_1 if side_0 else power_0,
                               p_side_0 if side_0 else p_side_1)
         chosen = rung_down[k] if pick < 0 else (rung_up[k] if pick > 0 else current)
+        if week <= st.hold_until[n, a]:  # an adopted rung is held: the pick is overridden
+            chosen = current
         if chosen != current:  # (the maximum moves only with the posture)
             ch.note(marks, ch.POSTURE)
         posture[n, a] = chosen
@@ -520,17 +551,25 @@ def choosers(compiled: ScenarioArrays) -> NDArray[np.int64]:
                     dtype=np.int64)
 
 
+def adopters(compiled: ScenarioArrays) -> NDArray[np.int64]:
+    """The actors a policy's ``adopt`` names (those that may return from a hold)."""
+    named = {compiled.actor_index[action.adopt.actor] for policy in compiled.scenario.policies
+             for action in policy.then if isinstance(action, models.Adopt)}
+    return np.array(sorted(named), dtype=np.int64)
+
+
 #: The mechanism's declaration (:class:`redline.mechanisms.mechanism.Mechanism`).
 MECHANISM = Mechanism(
     key="decisions",
     name="decisions",
     summary=("each actor aligned with a side moves one rung down, holds or moves one rung up "
              "(logit choice)"),
-    reads=("posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
+    reads=("week", "posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
+           "hold_until", "return_rung",
            "rationality", "switching_cost", "planning_weeks",
            "follow_through", "capability", "support", "cost_sensitivity", "control", "diverts",
            "front_open", "front_weight"),
-    writes=("posture", "max_posture", "weekly_cost"),
+    writes=("posture", "max_posture", "weekly_cost", "return_rung"),
     draws="one per actor",
     reference=reference_step,
     kernel=decide_kernel,
@@ -538,6 +577,7 @@ MECHANISM = Mechanism(
     caches=KERNEL_CACHES,
     constants={
         "choosers": choosers,
+        "adopters": adopters,
         "follow_through_mean": lambda compiled: np.ascontiguousarray(
             compiled.follow_through_mean, dtype=np.float64),
     },

@@ -10,6 +10,32 @@ run reach combat ``combat_delay_weeks`` after activation and then join their
 side's strength on their front. This is the trigger-strategy form of
 conditional commitments (Schelling 1960, ch. 5: threats and promises as
 conditional policies); probabilities and delays carry their uncertainty.
+
+A policy with a ``hazard`` h instead of a ``probability`` draws in every
+week its condition holds, until a draw succeeds: an incident that may arise
+in any week a posture is held, Schelling's threat that leaves something to
+chance (Schelling 1960, ch. 8; 1966, ch. 3), in which a held posture carries
+a risk of an incident that neither side fully controls. Each week's draw is
+the policy's own uniform of that week, independent across weeks, so with the
+condition holding from week 1 the week it is carried out is geometric::
+
+    P(carried out by week w) = 1 - (1 - h)^w
+
+the discrete-time form of a constant hazard (the first event of a Poisson
+process of incidents; [BoxSteffensmeier2004], Box-Steffensmeier & Jones
+2004, ch. 5). A ``probability`` p is the one-draw case: p the first week,
+then never.
+
+``adopt: {actor: A, rung: R, weeks: N}`` sets A's posture to R in the week
+the policy fires, before the decisions: red lines test it that week, its
+cost is paid, and ``reached`` counts it. A holds R without deciding through
+that week (no ``weeks``: it decides again from R the next week) or for N
+weeks, and then returns to the rung it held before (``weeks: 1``: a one-off
+act, one week of the rung, as the single strikes and demonstrations on
+Kahn 1965's ladder). A may adopt R only if it may use it then: a rung that
+needs a supplier's permission not yet given is not adopted (the policy
+still fires; permit it first, in the same policy or an earlier one).
+``record`` does nothing: the event is the policy's firing (``policy_fired``).
 """
 
 from __future__ import annotations
@@ -26,7 +52,7 @@ from redline.arrays.state import NEVER, State
 from redline.arrays.streams import uniform_at
 from redline.mechanisms import changes as ch
 from redline.mechanisms import programs as pg
-from redline.mechanisms.conditions import Predicate, compile_conditions
+from redline.mechanisms.conditions import Predicate, compile_conditions, permitted
 from redline.mechanisms.mechanism import Mechanism, Week
 from redline.scenario import models as m
 
@@ -41,6 +67,7 @@ class PolicyProgram:
         self.conditions: list[Predicate] = compile_conditions(compiled)[
             :len(compiled.scenario.policies)]
         self.support_columns = {key: k for k, key in enumerate(compiled.support_change_slots)}
+        self.hazard = compiled.policy_hazard_slot >= 0
 
     def reach_combat(self, state: State) -> FloatArray:
         """Deployments reaching combat this week; returns their strength by front (N, F, 2)."""
@@ -63,14 +90,23 @@ class PolicyProgram:
         return arrivals
 
     def step(self, state: State, uniforms: FloatArray) -> None:
-        """Decide newly triggered policies and carry out those due (``uniforms``: one row each)."""
+        """Decide newly triggered policies and carry out those due (``uniforms``: one row each).
+
+        A policy with a ``probability`` is decided the first week its condition
+        holds; one with a ``hazard`` only in the week its draw succeeds
+        (module docstring).
+        """
         alive = state.alive
         for p, condition in enumerate(self.conditions):
             undecided = alive & ~state.policy_decided[:, p]
             if undecided.any():
                 holds = undecided & condition(state)
-                state.policy_decided[:, p] |= holds
-                go = holds & (uniforms[p] < state.policy_probability[:, p])
+                if self.hazard[p]:
+                    go = holds & (uniforms[p] < state.policy_hazard[:, p])
+                    state.policy_decided[:, p] |= go
+                else:
+                    state.policy_decided[:, p] |= holds
+                    go = holds & (uniforms[p] < state.policy_probability[:, p])
                 state.policy_due[:, p] = np.where(
                     go, state.week + state.policy_delay[:, p].astype(np.int64),
                     state.policy_due[:, p])
@@ -106,8 +142,34 @@ class PolicyProgram:
             case m.OfferTalks(offer_talks=offer):
                 state.talks_hazard = np.where(fire, np.maximum(state.talks_hazard, offer.hazard),
                                               state.talks_hazard)
+            case m.Adopt(adopt=target):
+                a, r = compiled.actor_index[target.actor], compiled.rung_index[target.rung]
+                usable = permitted(compiled, state)[:, a, r]
+                adopt(state, a, r, target.weeks or 0, fire & usable)
             case m.RecordedAction():  # carried out by its own mechanism, from policy_fired
                 pass
+
+
+def adopt(state: State, actor: int, rung: int, weeks: int, go: NDArray[np.bool_]) -> None:
+    """In the runs ``go``, ``actor`` adopts ``rung`` this week (module docstring, ``adopt``).
+
+    It holds the rung without deciding through week t (``weeks`` 0) or
+    t + weeks - 1, and with ``weeks`` returns after them to the rung it held
+    before: the one it held when no earlier return is pending, else that
+    return's (two overlapping one-off acts return to the posture before both).
+    """
+    week = state.week
+    if weeks:
+        first = go & (state.return_rung[:, actor] < 0)
+        state.return_rung[:, actor] = np.where(first, state.posture[:, actor],
+                                               state.return_rung[:, actor])
+    else:
+        state.return_rung[:, actor] = np.where(go, -1, state.return_rung[:, actor])
+    state.hold_until[:, actor] = np.where(go, week + max(weeks, 1) - 1,
+                                          state.hold_until[:, actor])
+    state.posture[:, actor] = np.where(go, rung, state.posture[:, actor])
+    state.max_posture[:, actor] = np.where(go, np.maximum(state.max_posture[:, actor], rung),
+                                           state.max_posture[:, actor])
 
 
 def _mix(state: State, front: int, role: int, actor: int, joining: FloatArray,
@@ -210,10 +272,15 @@ def policies_kernel(model, st, work, n, run, week, key):  # pragma: no cover
         for i in range(first, open_count):
             p = open_policies[i]
             if not decided[n, p] and holds[p]:
-                decided[n, p] = True
-                if uniform_at(key, run, week, model.row_policies + p) < (
-                        st.policy_probability[n, p]):
-                    due[n, p] = week + np.int64(st.policy_delay[n, p])
+                u = uniform_at(key, run, week, model.row_policies + p)
+                if model.policy_has_hazard[p]:  # decided only when the week's draw succeeds
+                    if u < st.policy_hazard[n, p]:
+                        decided[n, p] = True
+                        due[n, p] = week + np.int64(st.policy_delay[n, p])
+                else:
+                    decided[n, p] = True
+                    if u < st.policy_probability[n, p]:
+                        due[n, p] = week + np.int64(st.policy_delay[n, p])
             if not fired[n, p] and due[n, p] <= week:
                 fired[n, p] = True
                 ch.note(marks, ch.POLICIES)
@@ -234,8 +301,8 @@ def policies_kernel(model, st, work, n, run, week, key):  # pragma: no cover
         p = open_policies[i]
         if decided[n, p]:
             next_due = min(next_due, due[n, p])
-        elif model.condition_reads[p] & ch.EVERY_WEEK:
-            weekly_policies[weekly_count] = p
+        elif model.condition_reads[p] & ch.EVERY_WEEK or model.policy_has_hazard[p]:
+            weekly_policies[weekly_count] = p  # (a hazard draws every week its condition holds)
             weekly_count += 1
     lists[OPEN_COUNT] = kept
     lists[WEEKLY_COUNT] = weekly_count
@@ -268,7 +335,31 @@ def act_kernel(model, st, work, n, week, p):  # pragma: no cover
             ch.note(marks, ch.FRONTS)
         elif kind == pg.ACT_OFFER_TALKS:
             st.talks_hazard[n] = max(st.talks_hazard[n], model.action_value[j])
+        elif kind == pg.ACT_ADOPT:
+            if adopt_kernel(model, st, n, week, x, y, z):
+                ch.note(marks, ch.POSTURE)
         # ACT_RECORDED: carried out by the mechanism that owns it, which reads policy_fired
+
+
+@njit(inline="always")
+def adopt_kernel(model, st, n, week, actor, rung, weeks):  # pragma: no cover
+    """:func:`adopt` in run ``n`` if ``actor`` may use ``rung`` now; returns whether it did."""
+    usable = model.may_use[actor, rung]
+    for s in range(model.supplier_actor.shape[0]):
+        if (model.needs[rung, s] and model.supplier_actor[s] != actor
+                and not st.grants[n, actor, rung, s]):
+            usable = False
+    if not usable:
+        return False
+    if weeks > 0:
+        if st.return_rung[n, actor] < 0:
+            st.return_rung[n, actor] = st.posture[n, actor]
+    else:
+        st.return_rung[n, actor] = -1
+    st.hold_until[n, actor] = week + max(weeks, 1) - 1
+    st.posture[n, actor] = rung
+    st.max_posture[n, actor] = max(st.max_posture[n, actor], rung)
+    return True
 
 
 @njit(inline="always")
@@ -327,19 +418,23 @@ def deployment_roles(compiled: ScenarioArrays) -> NDArray[np.int64]:
 MECHANISM = Mechanism(
     key="policies",
     name="events and policies",
-    summary=("deployments reach combat; a policy whose condition holds draws once, and its "
-             "actions take effect after its delay"),
+    summary=("deployments reach combat; a policy whose condition holds draws once (or, with "
+             "a hazard, every week it holds until it is carried out), and its actions, "
+             "adopting a posture among them, take effect after its delay"),
     reads=("week", "deployment_active", "deployment_since", "deployment_exists",
            "deployment_delay", "deployment_strength", "deployment_attrition", "forces",
-           "policy_decided", "policy_due", "policy_probability", "policy_delay"),
+           "policy_decided", "policy_due", "policy_probability", "policy_delay",
+           "policy_hazard", "grants", "posture", "max_posture", "return_rung"),
     writes=("deployment_in_combat", "policy_decided", "policy_due", "policy_fired", "grants",
             "deployment_active", "deployment_since", "support", "front_open", "talks_hazard",
-            "attrition", "loss_share", "memory_since", "memory_before", "memory_week"),
+            "attrition", "loss_share", "memory_since", "memory_before", "memory_week",
+            "posture", "max_posture", "hold_until", "return_rung"),
     draws="one per policy",
     reference=reference_step,
     kernel=policies_kernel,
-    sources=("Schelling1960",),
+    sources=("Schelling1960", "Schelling1966", "BoxSteffensmeier2004", "Kahn1965"),
     constants={
+        "policy_has_hazard": lambda compiled: compiled.policy_hazard_slot >= 0,
         "deployment_front": lambda compiled: np.ascontiguousarray(
             compiled.deployment_front, dtype=np.int64),
         "deployment_role": deployment_roles,

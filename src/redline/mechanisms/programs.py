@@ -72,6 +72,8 @@ ACT_PERMIT, ACT_FORBID, ACT_DEPLOY, ACT_SUPPORT, ACT_OPEN_FRONT, ACT_OFFER_TALKS
 #: An action another mechanism carries out (:class:`redline.scenario.models.RecordedAction`):
 #: the policies' step only marks the policy fired.
 ACT_RECORDED = 6
+#: An actor adopts a rung (arguments: actor, rung, weeks held or 0 for none).
+ACT_ADOPT = 7
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,9 @@ def _action(action: object, compiled: ScenarioArrays, support_column: int
             return ACT_OPEN_FRONT, compiled.front_index[ident], 0, 0, 0.0
         case m.OfferTalks(offer_talks=offer):
             return ACT_OFFER_TALKS, 0, 0, 0, float(offer.hazard)
+        case m.Adopt(adopt=target):
+            return (ACT_ADOPT, compiled.actor_index[target.actor], compiled.rung_index[target.rung],
+                    target.weeks or 0, 0.0)
         case m.RecordedAction():
             return ACT_RECORDED, 0, 0, 0, 0.0
     raise TypeError(f"not an action: {action!r}")

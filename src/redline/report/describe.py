@@ -128,6 +128,10 @@ def describe_action(action: BaseModel) -> str:
             return f"open front {front}"
         case m.OfferTalks(offer_talks=offer):
             return f"talks offered (weekly hazard {offer.hazard:g})"
+        case m.Adopt(adopt=target):
+            held = ("" if target.weeks is None
+                    else f" for {target.weeks} week{'s' if target.weeks != 1 else ''}, then back")
+            return f"{target.actor} adopts {target.rung}{held}"
         case m.RecordedAction():
             return action.describe()
     raise TypeError(f"not an action: {type(action).__name__}")
@@ -148,9 +152,10 @@ def describe_policy(policy: m.Policy) -> str:
 
     """
     actions = "; ".join(describe_action(action) for action in policy.then)
-    chance = describe_number(policy.probability)
+    chance = (f"probability {describe_number(policy.probability)}" if policy.hazard is None
+              else f"weekly hazard {describe_number(policy.hazard)}")
     delay = describe_number(policy.delay_weeks)
     return (
         f"when {describe_condition(policy.when)} then {actions}"
-        f" (probability {chance}, delay {delay} weeks)"
+        f" ({chance}, delay {delay} weeks)"
     )

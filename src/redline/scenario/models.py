@@ -742,9 +742,49 @@ class Concede(RecordedAction):
         return f"{self.concede.by} concedes (worth {self.concede.value} to the other side)"
 
 
+class AdoptTarget(_Strict):
+    """An actor, the rung it adopts, and for how many weeks it holds it."""
+
+    actor: ActorRef = Field(description="Actor id of who adopts the posture.")
+    rung: Annotated[RungId, Refers("ladder")] = Field(
+        description="The rung it adopts, above or below its current one; it must be among"
+        " the rung's users.")
+    weeks: int | None = Field(
+        default=None, ge=1, le=MAX_HORIZON,
+        description="Weeks it holds the rung without deciding, then returns to the rung it"
+        " held before (1: a one-off act). Left out: it decides again from the rung the next"
+        " week.")
+
+
+class Adopt(_Strict):
+    """The actor's posture becomes the rung this week, before the decisions (held `weeks`)."""
+
+    adopt: AdoptTarget
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"adopt": {"actor": "USA", "rung": "second_carrier"}},
+        {"adopt": {"actor": "ISR", "rung": "targeted_strike", "weeks": 1}},
+    ]})
+
+
+class Record(RecordedAction):
+    """Record an event with no military effect (a treaty signed): the policy firing is it."""
+
+    record: str = Field(min_length=1, max_length=500,
+                        description="What happened, in words.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"record": "Finland joins NATO"},
+    ]})
+
+    def describe(self) -> str:
+        """The action in words."""
+        return f"record: {self.record}"
+
+
 ACTION_KEYS: tuple[str, ...] = (
     "permit", "forbid", "deploy", "support", "open_front", "offer_talks", "apply_pressure",
-    "lift_pressure", "close_front", "withdraw", "concede",
+    "lift_pressure", "close_front", "withdraw", "concede", "adopt", "record",
 )
 Action = Annotated[
     Annotated[Permit, Tag("permit")]
@@ -757,7 +797,9 @@ Action = Annotated[
     | Annotated[LiftPressure, Tag("lift_pressure")]
     | Annotated[CloseFront, Tag("close_front")]
     | Annotated[Withdraw, Tag("withdraw")]
-    | Annotated[Concede, Tag("concede")],
+    | Annotated[Concede, Tag("concede")]
+    | Annotated[Adopt, Tag("adopt")]
+    | Annotated[Record, Tag("record")],
     Discriminator(
         _single_key_tag,
         custom_error_type="action",
@@ -777,7 +819,32 @@ class Policy(_Strict):
     probability: Share = Field(
         default=1.0, description="Chance the policy is carried out once its condition holds."
     )
+    hazard: Share | None = Field(
+        default=None,
+        description="Weekly chance that it is carried out, in every week its condition holds"
+        " until it is (an incident arising while a posture is held); instead of"
+        " `probability`, which draws once, the first week the condition holds.")
     delay_weeks: NonNegative = Field(default=0.0, description="Weeks from decision to effect.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"id": "rocket_kills", "actor": "HEZ",
+         "description": "Rocket fire kills civilians, with a weekly chance while it goes on",
+         "when": {"posture_at_least": {"actor": "HEZ", "rung": "rocket_fire"}},
+         "hazard": 0.05,
+         "then": [{"adopt": {"actor": "ISR", "rung": "targeted_strike", "weeks": 1}},
+                  {"record": "civilians killed by rocket fire"}]},
+    ]})
+
+    @model_validator(mode="after")
+    def _one_chance(self) -> Policy:
+        """A policy draws once (``probability``) or every week (``hazard``), not both."""
+        if self.hazard is not None and "probability" in self.model_fields_set:
+            raise PydanticCustomError(
+                "probability_and_hazard",
+                "a policy takes a probability (one draw) or a hazard (a draw every week its"
+                " condition holds), not both",
+                {"expected": "probability or hazard"})
+        return self
 
 
 # --------------------------------------------------------- questions, evidence

@@ -381,8 +381,35 @@ class _ReferenceChecker:
                            f"{target.actor!r} is neither the attacker nor the defender of "
                            f"front {target.front!r}",
                            f"{front.attacker!r} or {front.defender!r}")
+            case m.Adopt(adopt=target):
+                yield from self._adopter((*path, "adopt"), target)
             case _:
                 return
+
+    def _adopter(self, path: Path, target: m.AdoptTarget) -> Iterator[Problem]:
+        """An ``adopt``'s actor must choose postures (be aligned) and be among the rung's users."""
+        rung = self.rungs.get(target.rung)
+        if target.actor not in self.actors or rung is None:
+            return  # (unknown ids are reported with the declared references)
+        if target.actor not in self.side_of and target.actor not in self._policy_supporters():
+            yield ((*path, "actor"), f"actor {target.actor!r} is on neither side, so it holds"
+                   " no posture", "a member of a side, or an actor with a support entry for one")
+        members = {actor for leader, listed in self.s.sides.items()
+                   for actor in (leader, *listed)}
+
+        def may_use(candidate: m.Rung) -> bool:  # (users default to the side members)
+            users = members if candidate.users is None else candidate.users
+            return target.actor in users
+
+        if not may_use(rung):
+            yield ((*path, "rung"), f"{target.actor} may not use rung {rung.id!r}",
+                   "a rung among whose users it is: "
+                   + _names([r.id for _, r in _present(self.s.ladder) if may_use(r)]))
+
+    def _policy_supporters(self) -> set[str]:
+        """Actors aligned with a side by a policy's ``support`` action."""
+        return {action.support.by for _, policy in _present(self.s.policies)
+                for action in policy.then if isinstance(action, m.ChangeSupport)}
 
     def _declared(self, value: Any, path: Path) -> Iterator[Problem]:
         """Ids in fields marked :class:`~redline.scenario.models.Refers`, anywhere in ``value``."""
