@@ -296,13 +296,23 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
         if draw(st.booleans()):
             actions.append({"concede": {"by": draw(st.sampled_from(leaders)),
                                         "value": draw(numbers_within(0.0, 0.5))}})
-        scenario["policies"] = [{
+        adoptable = [rung["id"] for rung in ladder if leaders[0] in rung.get("users", actor_ids)]
+        if adoptable and draw(st.booleans()):  # a posture adopted, held or a one-off act
+            target: dict[str, Any] = {"actor": leaders[0], "rung": draw(st.sampled_from(adoptable))}
+            if draw(st.booleans()):
+                target["weeks"] = draw(st.integers(1, 4))
+            actions.append({"adopt": target})
+        if draw(st.booleans()):
+            actions.append({"record": "an event"})
+        policy: dict[str, Any] = {
             "id": "p0",
             "when": draw(conditions(parts)),
             "then": draw(st.permutations(actions)),
-            "probability": draw(probabilities()),
             "delay_weeks": draw(numbers_within(0.0, 3.0)),
-        }]
+        }
+        chance = "hazard" if draw(st.booleans()) else "probability"
+        policy[chance] = draw(probabilities())
+        scenario["policies"] = [policy]
         parts["policy"] = "p0"
     if draw(st.booleans()):
         by_week = draw(st.integers(1, horizon + 2))
