@@ -147,12 +147,37 @@ class ActorAgent(mesa.Agent):
         #: rungs this actor is among the users of
         self.may_use = [bool(x) for x in compiled.may_use[self.index]]
         self.chooses = self.side >= 0 and any(self.may_use[1:])
+        #: a rung adopted by a policy is held without deciding through this week, then
+        #: (when it is not -1) the actor returns to return_rung
+        self.hold_until = 0
+        self.return_rung = -1
+
+    def adopt(self, rung: int, weeks: int | None) -> None:
+        """A policy's ``adopt``: hold ``rung`` this week (or ``weeks``), then return."""
+        week = self.model.week
+        if weeks:
+            if self.return_rung < 0:
+                self.return_rung = self.posture
+        else:
+            self.return_rung = -1
+        self.hold_until = week + (weeks or 1) - 1
+        self.posture = rung
+        self.max_posture = max(self.max_posture, rung)
+
+    def return_from_hold(self) -> None:
+        """After a hold with ``weeks``, back to the rung before it (in a week of fighting)."""
+        if self.return_rung >= 0 and self.model.week > self.hold_until and self.model.fighting:
+            self.posture = self.return_rung
+            self.return_rung = -1
 
     # -- mechanism 2: decisions ------------------------------------------------
     def decide(self) -> None:
         """Move one usable rung down, hold, or move one up, by logit choice over utilities."""
         model = self.model
         if not self.chooses or not model.fighting:
+            return
+        if model.week <= self.hold_until:  # an adopted rung: held, without deciding
+            self.weekly_cost += model.cost[self.posture]
             return
         settings = model.settings
         current = self.posture
@@ -255,6 +280,7 @@ class PolicyState:
 
     spec: m.Policy
     probability: float
+    hazard: float | None
     delay: int
     levels: dict[int, float]  # action position -> new support level
     decided: bool = False
@@ -319,6 +345,8 @@ class CrisisModel(mesa.Model):
         self.policies = {
             spec.id: PolicyState(
                 spec=spec, probability=clip(draw(spec.probability, rng), 0.0, 1.0),
+                hazard=(None if spec.hazard is None
+                        else clip(draw(spec.hazard, rng), 0.0, 1.0)),
                 delay=max(round(draw(spec.delay_weeks, rng)), 0),
                 levels={j: clip(draw(action.support.level, rng), 0.0, 1.0)
                         for j, action in enumerate(spec.then)
@@ -565,6 +593,8 @@ class CrisisModel(mesa.Model):
             agent.weekly_cost = 0.0
         arrivals = self.reach_combat()
         self.apply_policies()
+        for agent in self.actors.values():
+            agent.return_from_hold()
         self.side_power_now = self.side_power()
         self.weight_now = {a.actor_id: self.actor_weight(a) for a in self.actors.values()}
         self.agents.shuffle_do("decide")
@@ -611,9 +641,14 @@ class CrisisModel(mesa.Model):
             return
         for policy in self.policies.values():
             if not policy.decided and self.holds(policy.spec.when):
-                policy.decided = True
-                if self.rng.random() < policy.probability:
-                    policy.due = self.week + policy.delay
+                if policy.hazard is not None:  # a draw every week it holds, until one succeeds
+                    if self.rng.random() < policy.hazard:
+                        policy.decided = True
+                        policy.due = self.week + policy.delay
+                else:
+                    policy.decided = True
+                    if self.rng.random() < policy.probability:
+                        policy.due = self.week + policy.delay
             if not policy.fired and policy.due is not None and policy.due <= self.week:
                 policy.fired = True
                 for j, action in enumerate(policy.spec.then):
@@ -638,6 +673,10 @@ class CrisisModel(mesa.Model):
                 self.fronts[ident].open = True
             case m.OfferTalks(offer_talks=offer):
                 self.talks_hazard = max(self.talks_hazard, offer.hazard)
+            case m.Adopt(adopt=target):
+                agent = self.actors[target.actor]
+                if self.permitted(agent, rung_index[target.rung]):
+                    agent.adopt(rung_index[target.rung], target.weeks)
 
     # mechanism 3: red lines
     def apply_red_lines(self) -> None:

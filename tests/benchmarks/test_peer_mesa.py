@@ -22,6 +22,8 @@ import redline
 
 pytest.importorskip("mesa")
 from benchmarks.peer_mesa import Blueprint, CrisisModel, run_peer
+from redline.scenario.loader import load_text
+from tests.mechanisms.test_policy_acts import INCIDENTS
 
 PEER_RUNS = 400
 REDLINE_RUNS = 20_000
@@ -163,3 +165,19 @@ def test_the_peer_has_the_memories_and_windows_of_the_engines():
                                    peer.runs, ours.questions[question.id].count, ours.runs)
         assert p_value > ALPHA, (question.id, peer.question_count(question.id, question.by_week),
                                  ours.questions[question.id].p)
+def test_the_peer_carries_out_adopt_record_and_hazard_as_redline_does():
+    """Issue 20's acts in the peer: an incident with a weekly hazard (a killing while
+    rockets fly) makes Israel strike once, crossing a red line. The peer's share of runs
+    crossed by each week is tested against redline's (two-proportion z-test) and both
+    against the closed form 1 - (1 - h)^w."""
+    scenario = load_text(INCIDENTS, "incidents.yaml")
+    peer = run_peer(scenario, PEER_RUNS, seed=2024, questions=["crossed", "killed"])
+    ours = redline.simulate(scenario, runs=REDLINE_RUNS, seed=7)
+    assert peer.question_weeks["crossed"] == peer.question_weeks["killed"]
+    for week in (1, 4, 12):
+        count = peer.question_count("crossed", week)
+        ours_count = round(ours.question_weeks["crossed"][week] * ours.runs)
+        assert two_proportion_p(count, peer.runs, ours_count, ours.runs) > ALPHA
+        expected = 1.0 - 0.8**week
+        assert abs(count / peer.runs - expected) <= 5 * math.sqrt(
+            expected * (1 - expected) / peer.runs)
