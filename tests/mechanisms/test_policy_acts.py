@@ -29,6 +29,8 @@ from redline.report.describe import describe_policy
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text, validate_data
 from redline.scenario.models import Action, Adopt, Policy, Record
+from redline.scenario.pitfalls import pitfalls
+from redline.scenario.yaml_source import read_yaml
 
 #: Hezbollah's rocket fire may kill, each week with a chance, which makes Israel strike
 #: once (a one-off act); Israel never strikes by itself, nor Hezbollah goes to war (each
@@ -323,3 +325,18 @@ def test_the_reference_pages_examples_are_valid(model):
     adapter = TypeAdapter(Action if model is not Policy else Policy)
     for example in examples:
         assert isinstance(adapter.validate_python(example), model)
+
+
+def test_validate_warns_of_an_adopt_that_no_permit_makes_possible():
+    """USA's carrier needs ISR's permission: an adopt of it with no permit anywhere never
+    takes effect, and `redline validate` says so at the adopt's rung; a permit silences it."""
+    adopt = "{adopt: {actor: USA, rung: carrier}}"
+    text = INCIDENTS.replace("{record: a commander is killed}", adopt)
+    _, source, _ = read_yaml(text, "incidents.yaml")
+    warnings = pitfalls(load_text(text, "incidents.yaml"), source, "incidents.yaml")
+    assert [w for w in warnings if "no policy permits it" in w.message]
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if adopt in row)
+    assert line in {w.line for w in warnings}
+    permitted = text.replace(adopt, "{permit: {actor: USA, rung: carrier, by: ISR}}, " + adopt)
+    _, source, _ = read_yaml(permitted, "incidents.yaml")
+    assert not pitfalls(load_text(permitted, "incidents.yaml"), source, "incidents.yaml")

@@ -223,8 +223,6 @@ def reference_markdown() -> str:
     lines += _table(m.HeldForSpec)
     lines += ["## Actions", "", "A policy's `then` is a list of one-key actions.", ""]
     lines += _one_key(_ACTIONS)
-    for action in _ACTIONS:
-        lines += _examples(action)
     for action in _ACTIONS:  # the fields of the actions that take a mapping
         target = action.model_fields[next(iter(action.model_fields))].annotation
         if isinstance(target, type) and issubclass(target, BaseModel) and any(

@@ -16,7 +16,10 @@ failing) about each of these, at the line of the value concerned:
 - a question whose deadline lies past the horizon: runs stop at the
   horizon, so the question is answered as of the horizon, not its deadline
   (the run accepts it: a longer ``--horizon`` answers it in full);
-- a question whose window opens past the horizon: no run can answer it yes.
+- a question whose window opens past the horizon: no run can answer it yes;
+- a policy's ``adopt`` of a rung that needs a supplier's permission which no
+  policy ever gives the actor: an adopt of a rung not permitted does nothing
+  (docs/model.md, adopting a posture), so this one never takes effect.
 
 The scale warnings (numbers outside their unit's usual range) are in
 :mod:`redline.scenario.scales`; :func:`file_warnings` gives both.
@@ -24,10 +27,11 @@ The scale warnings (numbers outside their unit's usual range) are in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from redline.scenario.errors import Issue
-from redline.scenario.models import Scenario
+from redline.scenario.models import Adopt, Permit, Scenario
 from redline.scenario.scales import scale_warnings
 from redline.scenario.yaml_source import MAX_BYTES, SourceMap, read_yaml
 
@@ -70,7 +74,29 @@ def pitfalls(scenario: Scenario, source: SourceMap, file: str) -> list[Issue]:
                  f"question {question.id!r} has its deadline at week {question.by_week}, past "
                  f"the horizon (week {scenario.horizon}): it is answered as of week "
                  f"{scenario.horizon}", f"a deadline at most the horizon, {scenario.horizon}")
+    _adopts_never_permitted(scenario, warn)
     return issues
+
+
+def _adopts_never_permitted(scenario: Scenario,
+                            warn: Callable[[tuple[str | int, ...], str, str], None]) -> None:
+    """Warn (with ``warn``) of each ``adopt`` of a rung whose permission no policy gives."""
+    rungs = {rung.id: rung for rung in scenario.ladder}
+    permits = {(action.permit.actor, action.permit.rung, action.permit.by)
+               for policy in scenario.policies for action in policy.then
+               if isinstance(action, Permit)}
+    for i, policy in enumerate(scenario.policies):
+        for j, action in enumerate(policy.then):
+            if not isinstance(action, Adopt):
+                continue
+            actor, rung = action.adopt.actor, action.adopt.rung
+            missing = [supplier for supplier in rungs[rung].needs_permission_from
+                       if supplier != actor and (actor, rung, supplier) not in permits]
+            if missing:
+                warn(("policies", i, "then", j, "adopt", "rung"),
+                     f"{actor} adopts {rung!r}, which needs the permission of "
+                     f"{', '.join(missing)}, and no policy permits it: the adopt never takes "
+                     "effect", f"a permit of {rung!r} for {actor} before the adopt")
 
 
 def file_warnings(path: str | Path, scenario: Scenario) -> list[Issue]:
