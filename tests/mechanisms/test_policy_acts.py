@@ -227,6 +227,14 @@ def test_a_higher_hazard_fires_no_later_in_any_run(low, extra):
     assert (weeks[1] <= weeks[0]).all()
 
 
+def test_a_scenario_with_acts_and_hazards_survives_a_full_dump():
+    """The store keeps a scenario's full JSON (defaults written out, probability 1 among
+    them) and validates it again when its text fails: the same scenario."""
+    scenario = validate_data(data(), file="incidents.yaml")
+    dumped = scenario.model_dump(mode="json", by_alias=True)
+    assert type(scenario).model_validate(dumped) == scenario
+
+
 def test_probability_and_hazard_together_are_an_error_at_the_policy():
     text = INCIDENTS.replace("hazard: 0.2,", "hazard: 0.2, probability: 0.5,")
     with pytest.raises(ScenarioError) as error:

@@ -837,8 +837,12 @@ class Policy(_Strict):
 
     @model_validator(mode="after")
     def _one_chance(self) -> Policy:
-        """A policy draws once (``probability``) or every week (``hazard``), not both."""
-        if self.hazard is not None and "probability" in self.model_fields_set:
+        """A policy draws once (``probability``) or every week (``hazard``), not both.
+
+        A probability of 1, the default, goes with a hazard: a full dump of the
+        scenario (the store's canonical JSON) writes it out.
+        """
+        if self.hazard is not None and self.probability != 1.0:
             raise PydanticCustomError(
                 "probability_and_hazard",
                 "a policy takes a probability (one draw) or a hazard (a draw every week its"
