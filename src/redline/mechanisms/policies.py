@@ -202,7 +202,8 @@ def _mix(state: State, front: int, role: int, actor: int, joining: FloatArray,
 # ------------------------------------------------------------------ the compiled step
 
 #: A block's lists of the policies that may still act (in order) and of those among them
-#: that are undecided and read what moves every week; ``lists`` holds their lengths and
+#: that are undecided and read what moves every week or draw with a hazard (every week
+#: their condition holds); ``lists`` holds their lengths and
 #: the next week a decided policy is due; ``arrivals`` the strength reaching each front
 #: this week (for the fronts' step).
 PolicyWork = namedtuple("PolicyWork", ["open", "weekly", "lists", "arrivals"])
