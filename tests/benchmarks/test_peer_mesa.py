@@ -82,6 +82,8 @@ def test_outcome_distribution_matches(both):
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
+
+
 def test_question_probability_matches(both, scenario, question):
     """Two-proportion z-test of each question's probability."""
     peer, ours = both
@@ -165,6 +167,8 @@ def test_the_peer_has_the_memories_and_windows_of_the_engines():
                                    peer.runs, ours.questions[question.id].count, ours.runs)
         assert p_value > ALPHA, (question.id, peer.question_count(question.id, question.by_week),
                                  ours.questions[question.id].p)
+
+
 def test_the_peer_carries_out_adopt_record_and_hazard_as_redline_does():
     """Issue 20's acts in the peer: an incident with a weekly hazard (a killing while
     rockets fly) makes Israel strike once, crossing a red line. The peer's share of runs

@@ -103,7 +103,8 @@ def test_every_source_is_a_bibliography_key():
         assert mechanism.sources or mechanism.key == "termination"
         doc = importlib.import_module(mechanism.module).__doc__
         for source in mechanism.sources:  # the docstring cites it (author and year)
-            author, year = re.match(r"([A-Za-z]+?)(?:Skeath|DeMesquita|Willett)?(\d{4})", source).groups()
+            author, year = re.match(r"([A-Za-z]+?)(?:Skeath|DeMesquita|Willett)?(\d{4})",
+                                    source).groups()
             author = {"Bueno": "Bueno de Mesquita", "Dixit": "Dixit"}.get(author, author)
             assert author in doc and year in doc, (mechanism.name, source)
 
