@@ -256,6 +256,9 @@ class RedLineState:
     low: int  # extended severity index
     high: int
     tested: int
+    others: list[str]  # whom it is enforced against: applies_to without the owner
+    audience_cost: float = 0.0  # a self-limit's cost to its owner of breaking it
+    pledge_broken: bool = False
     crossed: bool = False
     enforced: bool = False
 
@@ -377,11 +380,29 @@ class CrisisModel(mesa.Model):
     def _red_line(self, spec: m.RedLine) -> RedLineState:
         rung_index = self.blueprint.compiled.rung_index
         low = rung_index[spec.tolerated] + 1 if spec.tolerated else 0
-        if spec.tested_at_start:  # the postures held at the start count as tested
-            low = max([low, *[self.actors[a].posture + 1 for a in spec.applies_to]])
-        return RedLineState(spec=spec, threshold=draw(spec.threshold, self.rng),
+        others = [a for a in spec.applies_to if a != spec.owner]
+        if spec.tested_at_start and others:  # the postures held at the start count as tested
+            low = max([low, *[self.actors[a].posture + 1 for a in others]])
+        line = RedLineState(spec=spec, threshold=draw(spec.threshold, self.rng),
                             follow_through=clip(draw(spec.follow_through, self.rng), 0.0, 1.0),
-                            low=low, high=len(self.blueprint.severity) - 1, tested=low)
+                            low=low, high=len(self.blueprint.severity) - 1, tested=low,
+                            others=others)
+        if spec.owner in spec.applies_to:  # a self-limit: the owner's pledge
+            line.audience_cost = (max(draw(spec.audience_cost, self.rng), 0.0)
+                                  if spec.audience_cost is not None
+                                  else self.harm[rung_index[spec.response]])
+            line.pledge_broken = (spec.tested_at_start and self.actors[spec.owner].posture
+                                  >= rung_index[spec.declared_at])
+        return line
+
+    def graded_response(self, line: RedLineState, level: int) -> tuple[int, int]:
+        """The response and fallback (-1: none) to a crossing at extended index ``level``."""
+        rung_index = self.blueprint.compiled.rung_index
+        response, fallback = line.spec.response, line.spec.fallback
+        for entry in line.spec.responses:
+            if rung_index[entry.at] + 1 <= level:
+                response, fallback = entry.response, entry.fallback
+        return rung_index[response], rung_index[fallback] if fallback else -1
 
     def _front(self, front_id: str, spec: m.Front) -> FrontState:
         rng = self.rng
@@ -455,12 +476,16 @@ class CrisisModel(mesa.Model):
         risk = 0.0
         rung_index = self.blueprint.compiled.rung_index
         for line in self.red_lines:
-            if agent.actor_id not in line.spec.applies_to:
+            if (line.spec.owner == agent.actor_id and agent.actor_id in line.spec.applies_to
+                    and not line.pledge_broken and rung >= rung_index[line.spec.declared_at]):
+                risk += line.audience_cost  # its own pledge: a certain cost
+            if agent.actor_id not in line.others:
                 continue
             rho = self.blueprint.follow_through_mean[line.spec.id]
-            harm = rho * self.harm[rung_index[line.spec.response]]
-            if line.spec.fallback:
-                harm += (1.0 - rho) * self.harm[rung_index[line.spec.fallback]]
+            response, fallback = self.graded_response(line, rung + 1)
+            harm = rho * self.harm[response]
+            if fallback >= 0:
+                harm += (1.0 - rho) * self.harm[fallback]
             risk += self.belief(agent.actor_id, line, rung + 1) * harm
         return risk
 
@@ -685,7 +710,14 @@ class CrisisModel(mesa.Model):
             return
         rung_index = self.blueprint.compiled.rung_index
         for line in self.red_lines:
-            level = max(self.actors[a].posture for a in line.spec.applies_to) + 1
+            owner = self.actors[line.spec.owner]
+            if (line.spec.owner in line.spec.applies_to and not line.pledge_broken
+                    and owner.posture >= rung_index[line.spec.declared_at]):
+                line.pledge_broken = line.crossed = True  # its own pledge broken
+                owner.weekly_cost += line.audience_cost
+            if not line.others:
+                continue
+            level = max(self.actors[a].posture for a in line.others) + 1
             if level <= line.tested:
                 continue
             enforce = self.blueprint.severity[level] >= line.threshold
@@ -697,16 +729,13 @@ class CrisisModel(mesa.Model):
                 continue
             line.high = min(line.high, level)
             line.enforced = True
-            if self.rng.random() < line.follow_through:
-                response = rung_index[line.spec.response]
-            elif line.spec.fallback:
-                response = rung_index[line.spec.fallback]
-            else:
+            declared, fallback = self.graded_response(line, level)
+            response = declared if self.rng.random() < line.follow_through else fallback
+            if response < 0:
                 continue
-            owner = self.actors[line.spec.owner]
             owner.posture = max(owner.posture, response)
             owner.max_posture = max(owner.max_posture, owner.posture)
-            for target in line.spec.applies_to:
+            for target in line.others:
                 if self.actors[target].side == 1 - owner.side:
                     self.actors[target].weekly_cost += self.harm[response]
 

@@ -56,8 +56,14 @@ def test_a_red_line_on_its_own_owner_and_a_deadline_past_the_horizon_are_flagged
     warnings = file_warnings(path, load_scenario(path))
     messages = {warning.line: warning.message for warning in warnings}
     assert "applies to its own owner 'A'" in messages[_line(text, "applies_to: [A, B, C]")]
+    assert "without audience_cost" in messages[_line(text, "applies_to: [A, B, C]")]
     assert "past the horizon (week 20)" in messages[_line(text, "by_week: 30")]
     assert len(warnings) == 2
+    # a self-limit with its audience cost says what it means: nothing to warn about
+    path.write_text(text.replace("applies_to: [A, B, C]",
+                                 "applies_to: [A, B, C], audience_cost: 0.5"), encoding="utf-8")
+    warnings = file_warnings(path, load_scenario(path))
+    assert [w for w in warnings if "own owner" in w.message] == []
 
 
 @pytest.mark.slow

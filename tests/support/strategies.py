@@ -227,6 +227,17 @@ def scenario_dicts(draw: st.DrawFn, max_horizon: int = 12) -> dict[str, Any]:
             red_line["priors"] = {leaders[1]: draw(numbers_within(0.0, 25.0))}
         if draw(st.booleans()):
             red_line["tested_at_start"] = False
+        if draw(st.booleans()):  # a graded schedule: rungs in increasing severity
+            ats = sorted(draw(st.lists(st.integers(0, len(ladder) - 1), min_size=1,
+                                       max_size=3, unique=True)))
+            red_line["responses"] = [
+                {"at": rung_ids[at], "response": draw(st.sampled_from(rung_ids)),
+                 **({"fallback": draw(st.sampled_from(rung_ids))} if draw(st.booleans())
+                    else {})} for at in ats]
+        if draw(st.booleans()):  # also a self-limit of its owner
+            red_line["applies_to"] = [leaders[0], *red_line["applies_to"]]
+            if draw(st.booleans()):
+                red_line["audience_cost"] = draw(numbers_within(0.0, 5.0))
         scenario["red_lines"] = [red_line]
         parts["red_line"] = "rl0"
     if draw(st.booleans()):

@@ -111,9 +111,14 @@ class ScenarioArrays:
     red_line_ids: list[str]
     red_line_index: dict[str, int]
     red_line_owner: IntArray
-    red_line_applies: BoolArray  # (L, A)
+    red_line_applies: BoolArray  # (L, A) whom the owner enforces it against (never itself)
     red_line_response: IntArray
     red_line_fallback: IntArray  # -1 for none
+    #: (L, E) response and fallback (-1: none) to a crossing at each extended severity index:
+    #: the graded schedule (``responses``), the line's own below its first entry
+    red_line_response_at: IntArray
+    red_line_fallback_at: IntArray
+    red_line_pledged: BoolArray  # (L,) the line applies to its owner: a self-limit
     red_line_initial_low: IntArray  # index into the extended severity table
     threshold_slot: IntArray
     follow_through_slot: IntArray
@@ -170,6 +175,8 @@ class ScenarioArrays:
     concession_value_slot: IntArray  # (K,) slot of its worth to the other side
     # policies drawn every week their condition holds (``hazard``)
     policy_hazard_slot: IntArray  # (P,) slot of each policy's weekly hazard, -1 for none
+    # self-limits: slot of each red line's audience cost, -1 where it has none
+    audience_cost_slot: IntArray  # (L,)
     # questions
     question_ids: list[str]
     # conditions: how many keep a memory (held_for, ever), one per use; the first week each
@@ -224,6 +231,7 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
         **_pressure_fields(scenario, slots, actor_index),
         **_concession_fields(scenario, slots, actor_index, sides["side_of"]),
         **_hazard_fields(scenario, slots),
+        "audience_cost_slot": _audience_cost_slots(scenario, slots),
         # last, so that the slots before it do not move when the decision parameters do
         "decision_table": decisions,
         # an uncertain parameter like any other (it enters `redline sensitivity`): the
@@ -436,7 +444,9 @@ def _red_line_fields(scenario: m.Scenario, slots: ParameterSlots, actor_index: d
         for actor_id, a in actor_index.items():
             belief_cdf[a, l_index] = _cdf(red_line.priors.get(actor_id, red_line.threshold),
                                           extended)
-        applies[l_index, [actor_index[a] for a in red_line.applies_to]] = True
+        applies[l_index, [actor_index[a] for a in red_line.applies_to
+                          if a != red_line.owner]] = True
+    response_at, fallback_at = _graded_responses(scenario, rung_index, len(extended))
     return {
         "red_line_ids": [red_line.id for red_line in red_lines],
         "red_line_index": {red_line.id: i for i, red_line in enumerate(red_lines)},
@@ -446,6 +456,9 @@ def _red_line_fields(scenario: m.Scenario, slots: ParameterSlots, actor_index: d
                                       dtype=np.int64),
         "red_line_fallback": np.array(
             [rung_index[r.fallback] if r.fallback else -1 for r in red_lines], dtype=np.int64),
+        "red_line_response_at": response_at,
+        "red_line_fallback_at": fallback_at,
+        "red_line_pledged": np.array([r.owner in r.applies_to for r in red_lines], dtype=bool),
         "red_line_initial_low": np.array(
             [rung_index[r.tolerated] + 1 if r.tolerated else 0 for r in red_lines],
             dtype=np.int64),
@@ -458,6 +471,38 @@ def _red_line_fields(scenario: m.Scenario, slots: ParameterSlots, actor_index: d
         "extended_severity": extended,
         "belief_cdf": belief_cdf,
     }
+
+
+def _graded_responses(scenario: m.Scenario, rung_index: dict[str, int], levels: int,
+                      ) -> tuple[IntArray, IntArray]:
+    """Each red line's response and fallback to a crossing at each extended severity index.
+
+    A crossing at level e gets the schedule's entry with the highest ``at``
+    at or below e (``at``'s rung index + 1), and the line's own response and
+    fallback below its first entry (docs/model.md, red lines).
+    """
+    red_lines = scenario.red_lines
+    response_at = np.zeros((len(red_lines), levels), dtype=np.int64)
+    fallback_at = np.zeros((len(red_lines), levels), dtype=np.int64)
+    for line, red_line in enumerate(red_lines):
+        response_at[line] = rung_index[red_line.response]
+        fallback_at[line] = rung_index[red_line.fallback] if red_line.fallback else -1
+        for entry in red_line.responses:  # in increasing severity (references.py checks)
+            level = rung_index[entry.at] + 1
+            response_at[line, level:] = rung_index[entry.response]
+            fallback_at[line, level:] = rung_index[entry.fallback] if entry.fallback else -1
+    return response_at, fallback_at
+
+
+def _audience_cost_slots(scenario: m.Scenario, slots: ParameterSlots) -> IntArray:
+    """Slot of each self-limit's ``audience_cost``; -1 for a line without one (no slot).
+
+    Only lines that give one take a slot, after every existing part, so a
+    scenario without self-limits keeps every slot where it was.
+    """
+    return np.array([slots.add(r.audience_cost, f"red_lines.{r.id}.audience_cost")
+                     if r.audience_cost is not None else -1 for r in scenario.red_lines],
+                    dtype=np.int64)
 
 
 def _front_fields(scenario: m.Scenario, slots: ParameterSlots) -> dict[str, Any]:

@@ -80,6 +80,8 @@ class State:
     low: IntArray  # (N, L) public lower bound L (extended index)
     high: IntArray  # (N, L) public upper bound U (extended index)
     crossed: BoolArray  # (N, L) declared rung crossed
+    audience_cost: FloatArray  # (N, L) a self-limit's cost to its owner of breaking it, else 0
+    pledge_broken: BoolArray  # (N, L) a self-limit's owner has reached its declared rung
     enforced: BoolArray  # (N, L)
     forces: FloatArray  # (N, F, 2) attacker side, defender side
     control: FloatArray  # (N, F)
@@ -177,6 +179,8 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
             baseline[line] = severity_index[applies].max()
     low = np.broadcast_to(np.maximum(compiled.red_line_initial_low, baseline),
                           (runs, red_lines)).copy()
+    harm = take(compiled.harm_slot, bound=AT_LEAST_ZERO)
+    audience_cost, pledge_broken = _pledges(compiled, take, harm)
     return State(
         runs=runs,
         week=0,
@@ -189,7 +193,7 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
                                    bound=AT_LEAST_ZERO),
         effect=take(compiled.effect_slot),
         cost=take(compiled.cost_slot, bound=AT_LEAST_ZERO),
-        harm=take(compiled.harm_slot, bound=AT_LEAST_ZERO),
+        harm=harm,
         threshold=take(compiled.threshold_slot),
         follow_through=take(compiled.follow_through_slot, bound=SHARE),
         attrition=_at_least_zero(attrition),
@@ -221,6 +225,8 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
         high=np.full((runs, red_lines), len(compiled.extended_severity) - 1, dtype=np.int64),
         crossed=np.zeros((runs, red_lines), dtype=bool),
         enforced=np.zeros((runs, red_lines), dtype=bool),
+        audience_cost=audience_cost,
+        pledge_broken=pledge_broken,
         forces=forces,
         control=take(compiled.front_control_slot, bound=SHARE),
         front_open=np.broadcast_to(compiled.front_active, (runs, len(compiled.front_ids))).copy(),
@@ -251,6 +257,30 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
         memory_before=np.full((runs, compiled.n_condition_memories), NEVER, dtype=np.int64),
         memory_week=np.full((runs, compiled.n_condition_memories), -1, dtype=np.int64),
     )
+
+
+def _pledges(compiled: ScenarioArrays, take: Any, harm: FloatArray,
+             ) -> tuple[FloatArray, BoolArray]:
+    """Each self-limit's audience cost per run, and whether its pledge is broken at the start.
+
+    The cost is the line's ``audience_cost`` or, without one, the harm of its
+    ``response``; 0 for a line that does not apply to its owner. A pledge is
+    broken at the start when its owner starts at or above its declared rung
+    and the line counts the start as tested (``tested_at_start``, the default);
+    otherwise the red-line step records the breach in week 1.
+    """
+    runs = harm.shape[0]
+    audience_cost = take(compiled.audience_cost_slot, bound=AT_LEAST_ZERO)
+    broken = np.zeros((runs, len(compiled.red_line_ids)), dtype=bool)
+    for line, spec in enumerate(compiled.scenario.red_lines):
+        if not compiled.red_line_pledged[line]:
+            continue
+        if compiled.audience_cost_slot[line] < 0:
+            audience_cost[:, line] = harm[:, compiled.red_line_response[line]]
+        owner = compiled.red_line_owner[line]
+        declared = compiled.rung_index[spec.declared_at]
+        broken[:, line] = spec.tested_at_start and compiled.initial_posture[owner] >= declared
+    return audience_cost, broken
 
 
 def _decision_parameters(compiled: ScenarioArrays, take: Any, runs: int) -> dict[str, FloatArray]:

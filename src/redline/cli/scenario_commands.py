@@ -27,7 +27,7 @@ from redline.report.describe import describe_condition, describe_policy
 from redline.scenario.distributions import describe
 from redline.scenario.errors import Issue, ScenarioError
 from redline.scenario.loader import load_scenario
-from redline.scenario.models import Scenario
+from redline.scenario.models import RedLine, Scenario
 from redline.scenario.pitfalls import file_warnings
 from redline.scenario.schema import json_schema
 from redline.scenarios import RESOLUTIONS_SUFFIX, builtin_names, builtin_resolutions, resolve
@@ -178,8 +178,7 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             [
                 [x.id, x.owner, ", ".join(x.applies_to), x.declared_at, x.tolerated or "-",
                  describe(x.threshold),
-                 x.response + (f" (else {x.fallback})" if x.fallback else ""),
-                 describe(x.follow_through), _mapping(x.priors) or "-"]
+                 _responses(x), describe(x.follow_through), _mapping(x.priors) or "-"]
                 for x in s.red_lines
             ],
         )
@@ -306,3 +305,18 @@ def _yes(flag: bool) -> str:
 
 def _mapping(values: dict[str, Any]) -> str:
     return ", ".join(f"{key}: {describe(value)}" for key, value in values.items())
+
+
+def _responses(line: RedLine) -> str:
+    """A red line's response and fallback, its graded schedule, and a self-limit's cost."""
+    def answer(response: str, fallback: str | None) -> str:
+        return response + (f" (else {fallback})" if fallback else "")
+
+    text = "; ".join([answer(line.response, line.fallback),
+                      *(f"from {entry.at}: {answer(entry.response, entry.fallback)}"
+                        for entry in line.responses)])
+    if line.owner in line.applies_to:
+        cost = (describe(line.audience_cost) if line.audience_cost is not None
+                else f"harm of {line.response}")
+        text += f"; own pledge, audience cost {cost}"
+    return text

@@ -6,16 +6,20 @@ next higher rung it may use (a rung it may use is one among whose users it is
 and for which every supplier whose permission the rung needs has given it).
 The utility of a posture r, in units of the stakes, is::
 
-    U(r) = H (dp(r) - cost(r) * cost_sensitivity) - sum_l B_l(r) * H_l - k [r != current]
+    U(r) = H (dp(r) - cost(r) * cost_sensitivity) - sum_l B_l(r) * H_l(r)
+           - sum_p C_p [r >= d_p, pledge p stands] - k [r != current]
 
 where H is the planning horizon in weeks (weekly gains and costs are flows;
 risks and switching are one-off), dp(r) the change in its side's chance of
 prevailing (contest success function, :mod:`redline.mechanisms.power`) from
 the rung's military effect, B_l(r) its own belief that r would be met by
 enforcement of red line l (:func:`redline.mechanisms.redlines.enforcement_belief`),
-H_l the expected harm of that enforcement (declared response with the line's
-public follow-through rho, fallback otherwise), and k the switching cost of a
-move (a government's inertia: it holds unless a move is clearly better). The
+H_l(r) the expected harm of that enforcement (the response its graded schedule
+gives a crossing at r, with the line's public follow-through rho, its fallback
+otherwise), C_p the audience cost of each self-limit p the actor owns, certain
+at or above its declared rung d_p while the pledge stands (Fearon 1994), and k
+the switching cost of a move (a government's inertia: it holds unless a move
+is clearly better). The
 choice is logit (quantal response, McKelvey & Palfrey 1995): P(r) is
 proportional to exp(lambda U(r)); lambda = 0 is uniform, a large lambda is a
 best response.
@@ -158,20 +162,43 @@ def return_from_hold(state: State) -> None:
 
 def red_line_risk(compiled: ScenarioArrays, state: State, actor: int,
                   rung: NDArray[np.int64]) -> FloatArray:
-    """Expected harm, in the actor's own beliefs, of employing ``rung`` (N,)."""
+    """Expected harm, in the actor's own beliefs, of employing ``rung`` (N,).
+
+    Line by line: B_l(r) H_l(r), with H_l(r) the harm of the response (and
+    fallback) the line's graded schedule gives a crossing at r; for the owner
+    of a self-limit whose pledge stands, its audience cost C_l if r is at or
+    above the declared rung (:func:`pledge_cost`).
+    """
     risk = np.zeros(state.runs)
     runs = np.arange(state.runs)
-    for line in np.nonzero(compiled.red_line_applies[:, actor])[0]:
+    level = rung + 1
+    for line in range(len(compiled.red_line_ids)):
+        if compiled.red_line_pledged[line] and compiled.red_line_owner[line] == actor:
+            risk += pledge_cost(compiled, state, line, rung)
+        if not compiled.red_line_applies[line, actor]:
+            continue
         belief = enforcement_belief(compiled.belief_cdf[actor, line], state.low[:, line],
-                                    state.high[:, line], state.tested[:, line], rung + 1)
+                                    state.high[:, line], state.tested[:, line], level)
         rho = compiled.follow_through_mean[line]
-        response = compiled.red_line_response[line]
-        fallback = compiled.red_line_fallback[line]
+        response = compiled.red_line_response_at[line, level]
+        fallback = compiled.red_line_fallback_at[line, level]
         harm = rho * state.harm[runs, response]
-        if fallback >= 0:
-            harm = harm + (1.0 - rho) * state.harm[runs, fallback]
+        harm = np.where(fallback >= 0,
+                        harm + (1.0 - rho) * state.harm[runs, np.maximum(fallback, 0)], harm)
         risk += belief * harm
     return risk
+
+
+def pledge_cost(compiled: ScenarioArrays, state: State, line: int,
+                rung: NDArray[np.int64]) -> FloatArray:
+    """The owner's certain cost of ``rung`` under its self-limit ``line`` (N,).
+
+    C_l [r >= declared rung and the pledge stands]: the owner knows its own
+    pledge, so the audience cost is a certainty, not a belief (Fearon 1994).
+    """
+    declared = compiled.rung_index[compiled.scenario.red_lines[line].declared_at]
+    return np.where(~state.pledge_broken[:, line] & (rung >= declared),
+                    state.audience_cost[:, line], 0.0)
 
 
 # ------------------------------------------------------------------ the compiled step
@@ -350,17 +377,22 @@ def red_line_risk_at(model, st, n, a, rung):  # pragma: no cover
     """:func:`red_line_risk` of actor ``a`` employing ``rung`` in run ``n``."""
     belief_cdf, harm = model.belief_cdf, st.harm
     risk = 0.0
+    level = rung + 1
     for line in range(model.applies.shape[0]):
+        if model.pledged[line] and model.owner[line] == a:  # :func:`pledge_cost`
+            risk += (st.audience_cost[n, line]
+                     if not st.pledge_broken[n, line] and level >= model.declared[line]
+                     else 0.0)
         if not model.applies[line, a]:
             continue
-        lo, hi, level = st.low[n, line], st.high[n, line], rung + 1
+        lo, hi = st.low[n, line], st.high[n, line]
         belief = belief_at(belief_cdf[a, line, lo], belief_cdf[a, line, hi],
                            belief_cdf[a, line, min(level, hi)], lo, hi, st.tested[n, line],
                            level)
         rho = model.follow_through_mean[line]
-        expected = rho * harm[n, model.response[line]]
-        if model.fallback[line] >= 0:
-            expected = expected + (1.0 - rho) * harm[n, model.fallback[line]]
+        expected = rho * harm[n, model.response_at[line, level]]
+        if model.fallback_at[line, level] >= 0:
+            expected = expected + (1.0 - rho) * harm[n, model.fallback_at[line, level]]
         risk += belief * expected
     return risk
 
@@ -565,7 +597,7 @@ MECHANISM = Mechanism(
     summary=("each actor aligned with a side moves one rung down, holds or moves one rung up "
              "(logit choice)"),
     reads=("week", "posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
-           "hold_until", "return_rung",
+           "hold_until", "return_rung", "audience_cost", "pledge_broken",
            "rationality", "switching_cost", "planning_weeks",
            "follow_through", "capability", "support", "cost_sensitivity", "control", "diverts",
            "front_open", "front_weight"),

@@ -19,6 +19,19 @@ met with enforcement with probability::
 which is 0 at or below L and 1 at or above U. Severities are compared through
 the extended ladder table ``[-inf, rung severities..., +inf]``, so F_i is
 tabulated once per scenario.
+
+Graded responses: a line's ``responses`` schedule maps the severity s of the
+crossing to its answer, the entry with the highest ``at`` at or below s (the
+line's own response and fallback below the first entry), as in graduated
+deterrence (Kahn 1965): the answer grows with the step that provoked it.
+
+Self-limits: a line that applies to its owner is the owner's public pledge
+not to go to its declared rung or beyond. It is never enforced against the
+owner (the owner is left out of s); the first week the owner's posture
+reaches the declared rung the pledge is broken: the line is crossed and the
+owner pays its audience cost C once, as a cost of that week (Fearon 1994:
+a leader who backs away from a public commitment is punished by domestic
+audiences; Tomz 2007 measures the disapproval).
 """
 
 from __future__ import annotations
@@ -70,6 +83,8 @@ def apply_red_lines(compiled: ScenarioArrays, state: State, uniforms: NDArray[np
     """
     fighting = state.fighting
     for line in range(len(compiled.red_line_ids)):
+        if compiled.red_line_pledged[line]:
+            keep_pledge(compiled, state, line, fighting)
         applies = compiled.red_line_applies[line]
         if not applies.any():
             continue
@@ -91,8 +106,8 @@ def apply_red_lines(compiled: ScenarioArrays, state: State, uniforms: NDArray[np
             continue
         state.enforced[:, line] |= enforce
         declared_response = uniforms[line] < state.follow_through[:, line]
-        response = np.where(declared_response, compiled.red_line_response[line],
-                            compiled.red_line_fallback[line])
+        response = np.where(declared_response, compiled.red_line_response_at[line, level],
+                            compiled.red_line_fallback_at[line, level])
         owner = compiled.red_line_owner[line]
         acts = enforce & (response >= 0)
         state.posture[:, owner] = np.where(acts, np.maximum(state.posture[:, owner], response),
@@ -102,6 +117,20 @@ def apply_red_lines(compiled: ScenarioArrays, state: State, uniforms: NDArray[np
         harm = np.where(acts, state.harm[np.arange(state.runs), np.maximum(response, 0)], 0.0)
         targets = applies & (compiled.side_of == compiled.side_of[owner] ^ 1)
         state.weekly_cost[:, targets] += harm[:, None]
+
+
+def keep_pledge(compiled: ScenarioArrays, state: State, line: int,
+                fighting: NDArray[np.bool_]) -> None:
+    """A self-limit's owner at or above its declared rung breaks its pledge: it pays C once.
+
+    The breach also counts as the line's crossing (``red_line_crossed``).
+    """
+    owner = compiled.red_line_owner[line]
+    declared = compiled.rung_index[compiled.scenario.red_lines[line].declared_at]
+    breaks = fighting & ~state.pledge_broken[:, line] & (state.posture[:, owner] >= declared)
+    state.pledge_broken[:, line] |= breaks
+    state.crossed[:, line] |= breaks
+    state.weekly_cost[:, owner] += np.where(breaks, state.audience_cost[:, line], 0.0)
 
 
 # ------------------------------------------------------------------ the compiled step
@@ -134,6 +163,13 @@ def apply_red_lines_kernel(model, st, work, n, run, week, key):  # pragma: no co
     tested, low, high = st.tested, st.low, st.high
     n_actors = posture.shape[1]
     for line in range(applies.shape[0]):
+        if model.pledged[line]:  # a self-limit: :func:`keep_pledge`
+            owner = model.owner[line]
+            if not st.pledge_broken[n, line] and posture[n, owner] + 1 >= model.declared[line]:
+                ch.note(work.marks, ch.RED_LINES)
+                st.pledge_broken[n, line] = True
+                st.crossed[n, line] = True
+                st.weekly_cost[n, owner] += st.audience_cost[n, line]
         level = -1
         for a in range(n_actors):
             if applies[line, a]:
@@ -149,9 +185,9 @@ def apply_red_lines_kernel(model, st, work, n, run, week, key):  # pragma: no co
             continue
         high[n, line] = min(high[n, line], level)
         st.enforced[n, line] = True
-        answer = (model.response[line]
+        answer = (model.response_at[line, level]
                   if uniform_at(key, run, week, model.row_red_lines + line)
-                  < st.follow_through[n, line] else model.fallback[line])
+                  < st.follow_through[n, line] else model.fallback_at[line, level])
         enforcer = model.owner[line]
         if answer >= 0:
             posture[n, enforcer] = max(posture[n, enforcer], answer)
@@ -173,17 +209,25 @@ MECHANISM = Mechanism(
     name="red lines",
     summary=("a new highest severity tests each red line; its owner enforces at or above the "
              "private threshold"),
-    reads=("posture", "threshold", "follow_through", "tested", "low", "high", "harm"),
+    reads=("posture", "threshold", "follow_through", "tested", "low", "high", "harm",
+           "audience_cost", "pledge_broken"),
     writes=("posture", "max_posture", "tested", "low", "high", "crossed", "enforced",
-            "weekly_cost"),
+            "weekly_cost", "pledge_broken"),
     draws="one per red line",
     reference=reference_step,
     kernel=apply_red_lines_kernel,
-    sources=("Schelling1960", "Schelling1966", "DixitSkeath2015"),
+    sources=("Schelling1960", "Schelling1966", "DixitSkeath2015", "Kahn1965", "Fearon1994",
+             "Tomz2007"),
     constants={
         "extended_severity": lambda compiled: np.ascontiguousarray(
             compiled.extended_severity, dtype=np.float64),
         "owner": lambda compiled: np.ascontiguousarray(compiled.red_line_owner, dtype=np.int64),
+        "pledged": lambda compiled: np.ascontiguousarray(compiled.red_line_pledged,
+                                                         dtype=np.bool_),
+        "response_at": lambda compiled: np.ascontiguousarray(compiled.red_line_response_at,
+                                                             dtype=np.int64),
+        "fallback_at": lambda compiled: np.ascontiguousarray(compiled.red_line_fallback_at,
+                                                             dtype=np.int64),
         "declared": lambda compiled: np.array(
             [compiled.rung_index[line.declared_at] + 1 for line in compiled.scenario.red_lines],
             dtype=np.int64),

@@ -174,8 +174,50 @@ class Rung(_Strict):
 # ------------------------------------------------------------------ red lines
 
 
+class GradedResponse(_Strict):
+    """One step of a red line's graded schedule of responses (``responses:``).
+
+    A crossing enforced at a rung at or above ``at``, and below the next
+    entry's ``at``, is answered with ``response`` (with probability rho, the
+    line's follow-through) or else ``fallback``. For example, a line declared
+    at ``deep_strike`` with ``response: strategic_conventional`` (the default,
+    for crossings below the first entry) and::
+
+        responses:
+          - {at: allied_troops, response: allied_direct_combat, fallback: strategic_conventional}
+          - {at: nuclear_signal, response: nuclear_use}
+
+    answers allied troops with direct combat, a nuclear signal with nuclear use.
+    """
+
+    at: RungId = Field(description="The lowest rung of the crossings this entry answers.")
+    response: RungId = Field(description="Declared response to those crossings.")
+    fallback: RungId | None = Field(
+        default=None,
+        description="Response when the declared one is not carried out (default: none).")
+
+
 class RedLine(_Strict):
-    """A declared red line with a private true threshold (Schelling 1960)."""
+    """A declared red line with a private true threshold (Schelling 1960).
+
+    The owner answers a crossing by the actors it applies to once the highest
+    severity they employ reaches the threshold T (docs/model.md, red lines);
+    ``responses`` grades the answer by the severity of the crossing. A line
+    whose ``applies_to`` holds its owner is also a self-limit: the owner's
+    public pledge not to go to ``declared_at`` or beyond, which it weighs as a
+    certain audience cost (Fearon 1994) and pays the week it breaks it; the
+    line is never enforced against its owner. For example, a no-first-use
+    pledge::
+
+        - id: no_first_use
+          owner: CHN
+          applies_to: [CHN]
+          declared_at: nuclear_use
+          audience_cost: 2.0       # stakes units, paid once on breaking the pledge
+          threshold: 10            # (unused by a pure self-limit)
+          response: nuclear_use
+          follow_through: 1
+    """
 
     id: Identifier
     owner: ActorId
@@ -203,6 +245,16 @@ class RedLine(_Strict):
         description="Whether the postures held at the start count as already tested (and "
         "tolerated). false: a crossing that starts the crisis is tested in week 1, so the "
         "owner may answer it.")
+    responses: list[GradedResponse] = Field(
+        default_factory=list,
+        description="Graded schedule: responses to crossings by severity, in increasing "
+        "severity of their `at` rungs; a crossing below the first entry gets `response` and "
+        "`fallback`.")
+    audience_cost: NonNegative | None = Field(
+        default=None,
+        description="Only for a line that applies to its owner (a self-limit): the owner's "
+        "one-off cost, in stakes units, of breaking its pledge by reaching `declared_at` "
+        "(default: the harm of `response`).")
 
 
 # ------------------------------------------------------------ fronts, forces

@@ -10,9 +10,9 @@ failing) about each of these, at the line of the value concerned:
   public lower bound at the postures held at the start, so the crossing that
   started the crisis is never enforced; ``tested_at_start: false`` has it
   tested in week 1;
-- a red line that applies to its own owner: enforcing it is the owner's own
-  response, and its harm falls only on the other side, so it does not
-  restrain the owner (a self-limit is not expressible yet);
+- a self-limit (a red line that applies to its own owner) without an
+  ``audience_cost``: the owner's cost of breaking its pledge is then the harm
+  of the line's ``response`` rung, a number chosen for another purpose;
 - a question whose deadline lies past the horizon: runs stop at the
   horizon, so the question is answered as of the horizon, not its deadline
   (the run accepts it: a longer ``--horizon`` answers it in full);
@@ -48,6 +48,8 @@ def pitfalls(scenario: Scenario, source: SourceMap, file: str) -> list[Issue]:
     for i, line in enumerate(scenario.red_lines):
         declared = severity[line.declared_at]
         for actor_id in line.applies_to:
+            if actor_id == line.owner:
+                continue  # its own pledge: never enforced against it
             start = scenario.actors[actor_id].initial_posture
             if start is not None and severity[start] >= declared and line.tested_at_start:
                 warn(("red_lines", i, "declared_at"),
@@ -57,12 +59,13 @@ def pitfalls(scenario: Scenario, source: SourceMap, file: str) -> list[Issue]:
                      "start as tested, so the line is not enforced for that crossing",
                      "tested_at_start: false, for the owner to answer the crossing in week 1, "
                      "or a declared rung above every initial posture it applies to")
-        if line.owner in line.applies_to:
+        if line.owner in line.applies_to and line.audience_cost is None:
             warn(("red_lines", i, "applies_to"),
-                 f"red line {line.id!r} applies to its own owner {line.owner!r}: enforcing it "
-                 "is the owner's own response and harms only the other side, so it does not "
-                 "restrain the owner",
-                 "the actors the owner means to deter")
+                 f"red line {line.id!r} applies to its own owner {line.owner!r}: a self-limit, "
+                 f"never enforced against {line.owner}; without audience_cost, breaking the "
+                 f"pledge costs {line.owner} the harm of its response {line.response!r}",
+                 "audience_cost: the owner's one-off cost of breaking its pledge (stakes "
+                 "units), or applies_to without the owner")
     for i, question in enumerate(scenario.questions):
         if question.from_week > scenario.horizon:
             warn(("questions", i, "from_date" if question.from_date else "from_week"),

@@ -269,6 +269,12 @@ class _ReferenceChecker:
                     yield from self.rung((*path, key), rung_id)
             for observer in red_line.priors:
                 yield from self.actor((*path, "priors", observer), observer)
+            yield from self._graded_responses(path, red_line)
+            if red_line.audience_cost is not None and red_line.owner not in red_line.applies_to:
+                yield ((*path, "audience_cost"),
+                       f"audience_cost on red line {red_line.id!r}, which does not apply to its "
+                       f"owner {red_line.owner!r}: only a self-limit has an audience cost",
+                       f"{red_line.owner} in applies_to, or no audience_cost")
             tolerated = self.rungs.get(red_line.tolerated or "")
             declared = self.rungs.get(red_line.declared_at)
             if tolerated is not None and declared is not None:
@@ -277,6 +283,25 @@ class _ReferenceChecker:
                     yield ((*path, "tolerated"),
                            f"tolerated rung has severity {low:g}, not below declared {high:g}",
                            "a tolerated rung below the declared one")
+
+    def _graded_responses(self, path: Path, red_line: m.RedLine) -> Iterator[Problem]:
+        """The rungs of a graded schedule, and its entries in increasing severity of ``at``."""
+        previous: m.Rung | None = None
+        for j, entry in enumerate(red_line.responses):
+            where: Path = (*path, "responses", j)
+            for key in ("at", "response", "fallback"):
+                rung_id = getattr(entry, key)
+                if rung_id is not None:
+                    yield from self.rung((*where, key), rung_id)
+            at = self.rungs.get(entry.at)
+            if at is None:
+                continue
+            if previous is not None and at.severity <= previous.severity:
+                yield ((*where, "at"),
+                       f"rung {entry.at!r} (severity {at.severity:g}) is not above the previous "
+                       f"entry's {previous.id!r} (severity {previous.severity:g})",
+                       "entries in increasing severity of their `at` rungs")
+            previous = at
 
     def _fronts(self) -> Iterator[Problem]:
         for front_id, front in _present(self.s.fronts):
