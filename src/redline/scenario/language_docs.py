@@ -23,7 +23,7 @@ _SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
     ("Scenario", [m.Scenario]),
     ("Actors and sides", [m.Actor, m.Support]),
     ("Escalation ladder", [m.Rung]),
-    ("Red lines", [m.RedLine]),
+    ("Red lines", [m.RedLine, m.GradedResponse]),
     ("Fronts and deployments", [m.Front, m.Deployment]),
     ("Conditional policies", [m.Policy]),
     ("Commitments", [m.Commitment]),
