@@ -152,6 +152,11 @@ class ActorAgent(mesa.Agent):
         self.hold_until = 0
         self.return_rung = -1
 
+        motive = actor.reprisal  # tit-for-tat: a bonus to moving up while provoked
+        self.reprisal_bonus = max(draw(motive.bonus, rng), 0.0) if motive else 0.0
+        self.reprisal_weeks = motive.weeks if motive else 0
+        self.provoked_until = motive.weeks if motive and motive.at_start else -1
+
     def adopt(self, rung: int, weeks: int | None) -> None:
         """A policy's ``adopt``: hold ``rung`` this week (or ``weeks``), then return."""
         week = self.model.week
@@ -199,6 +204,8 @@ class ActorAgent(mesa.Agent):
             utility = (model.planning_weeks * (gain - cost)
                        - (model.switching_cost if switching else 0.0)
                        - model.red_line_risk(self, rung))
+            if rung > current and model.week <= self.provoked_until:
+                utility += self.reprisal_bonus
             options.append((rung, utility))
         best = max(utility for _, utility in options)
         weights = [math.exp(model.rationality * (utility - best)) for _, utility in options]
@@ -328,6 +335,7 @@ class CrisisModel(mesa.Model):
         row = table[int(rng.integers(len(table)))] if len(table) > 1 else table[0]
         self.rationality, self.switching_cost, self.planning_weeks = (float(v) for v in row)
         self.red_lines = [self._red_line(spec) for spec in scenario.red_lines]
+        self.side_peak = self.side_peaks()
         self.fronts = {front_id: self._front(front_id, spec)
                        for front_id, spec in scenario.fronts.items()}
         self.deployments = {
@@ -622,6 +630,8 @@ class CrisisModel(mesa.Model):
             agent.return_from_hold()
         self.side_power_now = self.side_power()
         self.weight_now = {a.actor_id: self.actor_weight(a) for a in self.actors.values()}
+        if self.fighting:
+            self.provoke()
         self.agents.shuffle_do("decide")
         self.apply_red_lines()
         self.advance_fronts(arrivals)
@@ -633,6 +643,22 @@ class CrisisModel(mesa.Model):
         self.check_termination()
         if not self.alive:
             self.running = False
+
+    def side_peaks(self) -> list[int]:
+        """Each side's highest rung."""
+        return [max([0, *[a.posture for a in self.actors.values() if a.side == side]])
+                for side in (0, 1)]
+
+    def provoke(self) -> None:
+        """Actors with a reprisal motive are provoked for K weeks when the other side escalates."""
+        peaks = self.side_peaks()
+        for side in (0, 1):
+            if peaks[side] > self.side_peak[side]:
+                for agent in self.actors.values():
+                    if agent.side == 1 - side and agent.reprisal_weeks > 0:
+                        agent.provoked_until = max(agent.provoked_until,
+                                                   self.week + agent.reprisal_weeks - 1)
+        self.side_peak = peaks
 
     # mechanism 1: events and conditional policies
     def reach_combat(self) -> dict[str, list[float]]:

@@ -105,6 +105,9 @@ def actor_entries(draw: st.DrawFn, actor_id: str) -> dict[str, Any]:
     if draw(st.booleans()):
         actor["stability_floor"] = draw(finite(0.0, 0.5))
         actor["stability_sensitivity"] = draw(numbers_within(0.0, 2.0))
+    if draw(st.integers(0, 3)) == 0:
+        actor["reprisal"] = {"bonus": draw(numbers_within(0.0, 2.0)),
+                             "weeks": draw(st.integers(1, 4)), "at_start": draw(st.booleans())}
     return actor
 
 

@@ -177,6 +177,9 @@ class ScenarioArrays:
     policy_hazard_slot: IntArray  # (P,) slot of each policy's weekly hazard, -1 for none
     # self-limits: slot of each red line's audience cost, -1 where it has none
     audience_cost_slot: IntArray  # (L,)
+    # reprisal motives: slot of each actor's bonus (-1 for none) and its weeks K (0 for none)
+    reprisal_bonus_slot: IntArray  # (A,)
+    reprisal_weeks: IntArray  # (A,)
     # questions
     question_ids: list[str]
     # conditions: how many keep a memory (held_for, ever), one per use; the first week each
@@ -232,6 +235,7 @@ def compile_scenario(scenario: m.Scenario) -> ScenarioArrays:
         **_concession_fields(scenario, slots, actor_index, sides["side_of"]),
         **_hazard_fields(scenario, slots),
         "audience_cost_slot": _audience_cost_slots(scenario, slots),
+        **_reprisal_fields(scenario, slots),
         # last, so that the slots before it do not move when the decision parameters do
         "decision_table": decisions,
         # an uncertain parameter like any other (it enters `redline sensitivity`): the
@@ -503,6 +507,19 @@ def _audience_cost_slots(scenario: m.Scenario, slots: ParameterSlots) -> IntArra
     return np.array([slots.add(r.audience_cost, f"red_lines.{r.id}.audience_cost")
                      if r.audience_cost is not None else -1 for r in scenario.red_lines],
                     dtype=np.int64)
+
+
+def _reprisal_fields(scenario: m.Scenario, slots: ParameterSlots) -> dict[str, Any]:
+    """Each actor's reprisal bonus slot (only actors with a reprisal take one) and its weeks."""
+    return {
+        "reprisal_bonus_slot": np.array(
+            [slots.add(actor.reprisal.bonus, f"actors.{actor_id}.reprisal.bonus")
+             if actor.reprisal is not None else -1
+             for actor_id, actor in scenario.actors.items()], dtype=np.int64),
+        "reprisal_weeks": np.array(
+            [actor.reprisal.weeks if actor.reprisal is not None else 0
+             for actor in scenario.actors.values()], dtype=np.int64),
+    }
 
 
 def _front_fields(scenario: m.Scenario, slots: ParameterSlots) -> dict[str, Any]:

@@ -82,6 +82,9 @@ class State:
     crossed: BoolArray  # (N, L) declared rung crossed
     audience_cost: FloatArray  # (N, L) a self-limit's cost to its owner of breaking it, else 0
     pledge_broken: BoolArray  # (N, L) a self-limit's owner has reached its declared rung
+    reprisal_bonus: FloatArray  # (N, A) utility of moving up while provoked (0: no motive)
+    provoked_until: IntArray  # (N, A) last week of the actor's provocation (-1: none yet)
+    side_peak: IntArray  # (N, 2) each side's highest rung when last seen by the decisions
     enforced: BoolArray  # (N, L)
     forces: FloatArray  # (N, F, 2) attacker side, defender side
     control: FloatArray  # (N, F)
@@ -227,6 +230,12 @@ def initial_state(compiled: ScenarioArrays, uniforms: FloatArray,
         enforced=np.zeros((runs, red_lines), dtype=bool),
         audience_cost=audience_cost,
         pledge_broken=pledge_broken,
+        reprisal_bonus=take(compiled.reprisal_bonus_slot, bound=AT_LEAST_ZERO),
+        provoked_until=np.broadcast_to(
+            np.where([a.reprisal is not None and a.reprisal.at_start
+                      for a in compiled.scenario.actors.values()], compiled.reprisal_weeks, -1),
+            (runs, n_actors)).astype(np.int64),
+        side_peak=np.broadcast_to(_side_peaks(compiled), (runs, 2)).copy(),
         forces=forces,
         control=take(compiled.front_control_slot, bound=SHARE),
         front_open=np.broadcast_to(compiled.front_active, (runs, len(compiled.front_ids))).copy(),
@@ -281,6 +290,12 @@ def _pledges(compiled: ScenarioArrays, take: Any, harm: FloatArray,
         declared = compiled.rung_index[spec.declared_at]
         broken[:, line] = spec.tested_at_start and compiled.initial_posture[owner] >= declared
     return audience_cost, broken
+
+
+def _side_peaks(compiled: ScenarioArrays) -> IntArray:
+    """Each side's highest rung at the start: a start is no escalation."""
+    return np.array([compiled.initial_posture[compiled.side_of == side].max(initial=0)
+                     for side in (0, 1)], dtype=np.int64)
 
 
 def _decision_parameters(compiled: ScenarioArrays, take: Any, runs: int) -> dict[str, FloatArray]:

@@ -154,6 +154,11 @@ def _describe_scenario(s: Scenario, path: Path) -> Iterator[Table | Text]:
             for aid, a in s.actors.items()
         ],
     )
+    motives = [(aid, a.reprisal) for aid, a in s.actors.items() if a.reprisal is not None]
+    if motives:
+        yield plain_table("Reprisal motives", ["actor", "bonus", "weeks", "provoked at start"],
+                          [[aid, describe(x.bonus), str(x.weeks), _yes(x.at_start)]
+                           for aid, x in motives])
     yield plain_table("Sides", ["leader", "members"],
                  [[leader, ", ".join(members)] for leader, members in s.sides.items()])
     if s.support:

@@ -8,6 +8,7 @@ The utility of a posture r, in units of the stakes, is::
 
     U(r) = H (dp(r) - cost(r) * cost_sensitivity) - sum_l B_l(r) * H_l(r)
            - sum_p C_p [r >= d_p, pledge p stands] - k [r != current]
+           + R [r above current, provoked]
 
 where H is the planning horizon in weeks (weekly gains and costs are flows;
 risks and switching are one-off), dp(r) the change in its side's chance of
@@ -19,7 +20,10 @@ gives a crossing at r, with the line's public follow-through rho, its fallback
 otherwise), C_p the audience cost of each self-limit p the actor owns, certain
 at or above its declared rung d_p while the pledge stands (Fearon 1994), and k
 the switching cost of a move (a government's inertia: it holds unless a move
-is clearly better). The
+is clearly better), and R the actor's reprisal bonus while it is provoked: for
+K weeks after each escalation of the other side (its highest rung rising), as
+reciprocity, the answer in kind that crisis behaviour shows (Leng 1993;
+tit-for-tat, Axelrod 1984). The
 choice is logit (quantal response, McKelvey & Palfrey 1995): P(r) is
 proportional to exp(lambda U(r)); lambda = 0 is uniform, a large lambda is a
 best response.
@@ -115,6 +119,8 @@ def decide(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> None
     rationality = state.rationality
     horizon = state.planning_weeks
     runs = np.arange(state.runs)
+    if compiled.reprisal_weeks.any():
+        provoke(compiled, state)
     for a in range(compiled.n_actors):
         side = compiled.side_of[a]
         if side < 0 or not compiled.may_use[a, 1:].any():
@@ -139,6 +145,9 @@ def decide(compiled: ScenarioArrays, state: State, uniforms: FloatArray) -> None
             switching = 0.0 if k == 1 else state.switching_cost
             utilities[:, k] = (horizon * (gain - cost) - switching
                                - red_line_risk(compiled, state, a, rung))
+        if compiled.reprisal_weeks[a] > 0:  # R, added last, as the compiled step does
+            utilities[:, 2] = utilities[:, 2] + np.where(
+                state.week <= state.provoked_until[:, a], state.reprisal_bonus[:, a], 0.0)
         chosen = options[runs, logit_choice(utilities, available, rationality, uniforms[a])]
         held = state.week <= state.hold_until[:, a]  # an adopted rung: no decision
         new = np.where(fighting & ~held, chosen, current)
@@ -158,6 +167,24 @@ def return_from_hold(state: State) -> None:
     if returning.any():
         state.posture[returning] = state.return_rung[returning]
         state.return_rung[returning] = -1
+
+
+def provoke(compiled: ScenarioArrays, state: State) -> None:
+    """Provoke the actors with a reprisal motive whose other side escalated since last week.
+
+    A side escalates when its highest rung rises above the one these
+    decisions last saw; each actor of the other side with a motive is then
+    provoked this week and its next K - 1 (runs still fighting).
+    """
+    fighting = state.fighting
+    for side in (0, 1):
+        peak = state.posture[:, compiled.side_of == side].max(axis=1, initial=0)
+        rose = fighting & (peak > state.side_peak[:, side])
+        for a in np.flatnonzero((compiled.side_of == 1 - side) & (compiled.reprisal_weeks > 0)):
+            until = state.week + compiled.reprisal_weeks[a] - 1
+            state.provoked_until[:, a] = np.where(
+                rose, np.maximum(state.provoked_until[:, a], until), state.provoked_until[:, a])
+        state.side_peak[:, side] = np.where(fighting, peak, state.side_peak[:, side])
 
 
 def red_line_risk(compiled: ScenarioArrays, state: State, actor: int,
@@ -218,7 +245,7 @@ KERNEL_CACHES = {
 
 #: Rows of each chooser's ``parts`` (see :func:`choices_at`).
 (_SIDE_0, _ROW, _HAS_DOWN, _HAS_UP, _PRICE_DOWN, _PRICE_HOLD, _PRICE_UP, _DELTA_DOWN, _DELTA_UP,
- _RISK_DOWN, _RISK_HOLD, _RISK_UP, _PARTS) = range(13)
+ _RISK_DOWN, _RISK_HOLD, _RISK_UP, _REPRISAL, _PARTS) = range(14)
 
 #: A block's caches and scratch: the red-line risk of each (actor, rung) and whether it is
 #: known; the next usable rung below and above each (actor, rung) and whether they are
@@ -285,6 +312,8 @@ def decide_kernel(model, st, work, n, run, week, key):  # pragma: no cover
     p_side_1 = contest_success_at(power_1, power_0, m)
     if ch.is_stale(marks, CHOICES_CACHE):
         choices_at(model, st, work, n)
+    if model.any_reprisal:  # (else the reprisal parts stay 0)
+        reprisals_at(model, st, work, n, week)
     bounded_picks(model, st, work, n, run, week, key, power_0, power_1, p_side_0, p_side_1)
     rung_down, rung_hold, rung_up = (work.decisions.rung_down, work.decisions.rung_hold,
                                      work.decisions.rung_up)
@@ -347,6 +376,27 @@ def choices_at(model, st, work, n):  # pragma: no cover
         parts[_RISK_HOLD, k] = risk_table[a, current]
         parts[_RISK_UP, k] = risk_table[a, up]
     ch.refreshed(marks, CHOICES_CACHE)
+
+
+@njit(inline="always")
+def reprisals_at(model, st, work, n, week):  # pragma: no cover
+    """:func:`provoke` for run ``n``, then each chooser's reprisal bonus R of this week."""
+    side_of, posture = model.side_of, st.posture
+    for side in range(2):
+        peak = 0
+        for a in range(side_of.shape[0]):
+            if side_of[a] == side:
+                peak = max(peak, posture[n, a])
+        if peak > st.side_peak[n, side]:
+            for a in range(side_of.shape[0]):
+                if side_of[a] == 1 - side and model.reprisal_weeks[a] > 0:
+                    st.provoked_until[n, a] = max(st.provoked_until[n, a],
+                                                  week + model.reprisal_weeks[a] - 1)
+        st.side_peak[n, side] = peak
+    parts = work.decisions.parts
+    for k in range(model.choosers.shape[0]):
+        a = model.choosers[k]
+        parts[_REPRISAL, k] = st.reprisal_bonus[n, a] if week <= st.provoked_until[n, a] else 0.0
 
 
 @njit(inline="always")
@@ -426,8 +476,8 @@ def bounded_picks(model, st, work, n, run, week, key, power_0, power_1, p_side_0
         total_up = a_up + b_other
         u_down = (plan * (a_down / total_down - p_now - parts[_PRICE_DOWN, k])
                   - switching_cost - parts[_RISK_DOWN, k])
-        u_up = (plan * (a_up / total_up - p_now - parts[_PRICE_UP, k])
-                - switching_cost - parts[_RISK_UP, k])
+        u_up = ((plan * (a_up / total_up - p_now - parts[_PRICE_UP, k])
+                 - switching_cost - parts[_RISK_UP, k]) + parts[_REPRISAL, k])
         with_down = parts[_HAS_DOWN, k] == 1.0
         with_up = parts[_HAS_UP, k] == 1.0
         if not with_down:
@@ -477,7 +527,8 @@ def exact_pick(model, st, work, n, run, week, key, k, own, other, p_now):  # pra
         u_down = utility_of_move_at(model, st, work, n, a, current, down, own, other, p_now)
         top = max(top, u_down)
     if up != current:
-        u_up = utility_of_move_at(model, st, work, n, a, current, up, own, other, p_now)
+        u_up = (utility_of_move_at(model, st, work, n, a, current, up, own, other, p_now)
+                + work.decisions.parts[_REPRISAL, k])
         top = max(top, u_up)
     x_down = lam * u_down - lam * top if down != current else -np.inf
     x_hold = lam * u_hold - lam * top
@@ -597,19 +648,24 @@ MECHANISM = Mechanism(
     summary=("each actor aligned with a side moves one rung down, holds or moves one rung up "
              "(logit choice)"),
     reads=("week", "posture", "grants", "effect", "cost", "harm", "low", "high", "tested",
-           "hold_until", "return_rung", "audience_cost", "pledge_broken",
+           "hold_until", "return_rung", "audience_cost", "pledge_broken", "reprisal_bonus",
+           "provoked_until", "side_peak",
            "rationality", "switching_cost", "planning_weeks",
            "follow_through", "capability", "support", "cost_sensitivity", "control", "diverts",
            "front_open", "front_weight"),
-    writes=("posture", "max_posture", "weekly_cost", "return_rung"),
+    writes=("posture", "max_posture", "weekly_cost", "return_rung", "provoked_until",
+            "side_peak"),
     draws="one per actor",
     reference=reference_step,
     kernel=decide_kernel,
-    sources=("McKelvey1995", "Kahn1965"),
+    sources=("McKelvey1995", "Kahn1965", "Fearon1994", "Leng1993", "Axelrod1984"),
     caches=KERNEL_CACHES,
     constants={
         "choosers": choosers,
         "adopters": adopters,
+        "reprisal_weeks": lambda compiled: np.ascontiguousarray(compiled.reprisal_weeks,
+                                                                dtype=np.int64),
+        "any_reprisal": lambda compiled: bool(compiled.reprisal_weeks.any()),
         "follow_through_mean": lambda compiled: np.ascontiguousarray(
             compiled.follow_through_mean, dtype=np.float64),
     },

@@ -21,7 +21,7 @@ from redline.scenario.distributions import DISTRIBUTION_NAMES, EXTREME_Z, LOG_LA
 
 _SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
     ("Scenario", [m.Scenario]),
-    ("Actors and sides", [m.Actor, m.Support]),
+    ("Actors and sides", [m.Actor, m.Reprisal, m.Support]),
     ("Escalation ladder", [m.Rung]),
     ("Red lines", [m.RedLine, m.GradedResponse]),
     ("Fronts and deployments", [m.Front, m.Deployment]),

@@ -84,6 +84,31 @@ class _Strict(BaseModel):
 # --------------------------------------------------------------------- actors
 
 
+class Reprisal(_Strict):
+    """An actor's reprisal motive: it values answering an escalation in kind (tit-for-tat).
+
+    While provoked, moving one rung up gains ``bonus`` in its decisions. It is
+    provoked for ``weeks`` weeks by each escalation of the other side (its
+    highest rung rising; a killing can be a rung), and from week 1 if the
+    crisis opened with the other side's act (``at_start``) (docs/model.md,
+    decisions; Leng 1993). For example::
+
+        actors:
+          USA: {name: United States, reprisal: {bonus: 0.3, weeks: 2, at_start: true}}
+    """
+
+    bonus: NonNegative = Field(
+        description="Utility of moving one rung up while provoked, in stakes units (one-off, "
+        "like a red-line risk).")
+    weeks: int = Field(
+        default=1, ge=1, le=MAX_HORIZON,
+        description="K: an escalation of the other side seen in week w provokes in weeks w to "
+        "w + K - 1.")
+    at_start: bool = Field(
+        default=False,
+        description="The crisis opened with the other side's act: provoked in weeks 1 to K.")
+
+
 class Actor(_Strict):
     """A state or alliance taking part in the crisis."""
 
@@ -128,6 +153,8 @@ class Actor(_Strict):
     salience: Share | None = Field(
         default=None, description="How much the issue matters to it (negotiation model)."
     )
+    reprisal: Reprisal | None = Field(
+        default=None, description="Its reprisal motive (default: none): tit-for-tat.")
 
 
 class Support(_Strict):
