@@ -21,6 +21,7 @@ from redline.mechanisms import bargaining
 from redline.report.describe import describe_policy
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text, validate_data
+from tests.support.engines import assert_engines_agree
 
 # Both leaders are optimistic (each adds 0.25 to its chance) and fighting is cheap: with
 # trust 1 the range is [p + 0.25 - 0.05, p - 0.25 + 0.05], empty by 0.4 before any trade.
@@ -102,13 +103,7 @@ def test_both_engines_agree_run_by_run_with_trades():
                              "then": [{"concede": {"by": "B", "value": 0.05}}]})
     scenario = validate_data(data, file="trade.yaml")
     runs = 2 * BLOCK_SIZE + 3
-    compiled = simulate(scenario, runs=runs, seed=9, keep_runs=True)
-    reference = simulate(scenario, runs=runs, seed=9, keep_runs=True, engine="numpy")
-    for name in ("outcome", "end_week", "event_week"):
-        np.testing.assert_array_equal(compiled.per_run[name], reference.per_run[name])
-    for name, values in compiled.trajectories.items():
-        np.testing.assert_allclose(values, reference.trajectories[name], rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    assert_engines_agree(scenario, runs=runs, seed=9)
 
 
 @settings(max_examples=8, deadline=None)

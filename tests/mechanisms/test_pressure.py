@@ -24,6 +24,7 @@ from redline.mechanisms.mechanism import Week
 from redline.report.describe import describe_policy
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text, validate_data
+from tests.support.engines import assert_engines_agree
 
 BASE = """
 name: sanctions
@@ -113,14 +114,7 @@ def test_stability_falls_by_the_sensitivity_times_the_cost_week_by_week():
 
 def test_both_engines_agree_run_by_run_with_pressures():
     scenario = validate_data(scenario_data(), file="sanctions.yaml")
-    compiled = simulate(scenario, runs=2 * BLOCK_SIZE + 5, seed=3, keep_runs=True)
-    reference = simulate(scenario, runs=2 * BLOCK_SIZE + 5, seed=3, keep_runs=True,
-                         engine="numpy")
-    for name in ("outcome", "end_week", "event_week"):
-        np.testing.assert_array_equal(compiled.per_run[name], reference.per_run[name])
-    for name, values in compiled.trajectories.items():
-        np.testing.assert_allclose(values, reference.trajectories[name], rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    assert_engines_agree(scenario, runs=2 * BLOCK_SIZE + 5, seed=3)
 
 
 @settings(max_examples=10, deadline=None)

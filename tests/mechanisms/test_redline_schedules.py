@@ -32,6 +32,7 @@ from redline.mechanisms.redlines import apply_red_lines
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text, validate_data
 from redline.scenario.models import GradedResponse, RedLine
+from tests.support.engines import assert_engines_agree
 
 # ------------------------------------------------------------------ self-limits
 
@@ -290,14 +291,7 @@ def test_a_schedule_of_the_lines_own_response_at_its_declared_rung_changes_nothi
                                   .replace("applies_to: [A]", "applies_to: [A, B]")])
 def test_both_engines_agree_run_by_run(text):
     scenario = load_text(text, "both.yaml")
-    compiled = simulate(scenario, runs=2 * BLOCK_SIZE + 5, seed=3, keep_runs=True)
-    reference = simulate(scenario, runs=2 * BLOCK_SIZE + 5, seed=3, keep_runs=True,
-                         engine="numpy")
-    for name in ("outcome", "end_week", "event_week"):
-        np.testing.assert_array_equal(compiled.per_run[name], reference.per_run[name])
-    for name, values in compiled.trajectories.items():
-        np.testing.assert_allclose(values, reference.trajectories[name], rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    assert_engines_agree(scenario, runs=2 * BLOCK_SIZE + 5, seed=3)
 
 
 # ------------------------------------------------------------------ the language

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import textwrap
 
-import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -27,6 +26,7 @@ from redline.mechanisms.decisions import provoke
 from redline.scenario.errors import ScenarioError
 from redline.scenario.loader import load_text, validate_data
 from redline.scenario.models import Reprisal
+from tests.support.engines import assert_engines_agree
 
 REPRISAL = """
 name: reprisal
@@ -144,14 +144,7 @@ questions:
 
 def test_both_engines_agree_run_by_run_with_reprisals():
     scenario = load_text(BOTH, "reciprocity.yaml")
-    compiled = simulate(scenario, runs=2 * BLOCK_SIZE + 5, seed=3, keep_runs=True)
-    reference = simulate(scenario, runs=2 * BLOCK_SIZE + 5, seed=3, keep_runs=True,
-                         engine="numpy")
-    for name in ("outcome", "end_week", "event_week"):
-        np.testing.assert_array_equal(compiled.per_run[name], reference.per_run[name])
-    for name, values in compiled.trajectories.items():
-        np.testing.assert_allclose(values, reference.trajectories[name], rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+    assert_engines_agree(scenario, runs=2 * BLOCK_SIZE + 5, seed=3)
 
 
 def test_a_bad_motive_is_reported_at_its_line():
